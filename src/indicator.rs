@@ -1,0 +1,265 @@
+//! The indicator stage: the three-level table of a project → indicators.
+//!
+//! A header row names the columns (matched by meaning in
+//! [`crate::labels::column_for_header`]); it is either the *merged* shape,
+//! where one 指标目标值 cell holds operator, number and unit, or the *split*
+//! shape with separate 计算符号 / 指标值 / 计量单位 columns. Blank level-1 and
+//! level-2 cells repeat the value above (merged cells export as blanks).
+//! Targets are normalised by [`crate::target`]; the name (三级指标) is kept
+//! verbatim and never parsed.
+
+use crate::labels::{self, Column};
+use crate::read::Row;
+use crate::record::{Indicator, Kind, Num, Warning};
+use crate::target::{self, Target};
+
+/// Column positions of an indicator table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub level1: Option<usize>,
+    pub level2: Option<usize>,
+    pub level3: usize,
+    pub value: usize,
+    pub operator: Option<usize>,
+    pub unit: Option<usize>,
+    /// Header text of every column, to name unknown columns in warnings.
+    pub names: Vec<String>,
+}
+
+impl Header {
+    /// The split shape: separate operator and/or unit columns.
+    pub fn is_split(&self) -> bool {
+        self.operator.is_some() || self.unit.is_some()
+    }
+
+    fn is_known(&self, col: usize) -> bool {
+        [self.level1, self.level2, Some(self.level3), Some(self.value), self.operator, self.unit]
+            .contains(&Some(col))
+    }
+}
+
+/// Recognises an indicator table's header row: it names a level-3 column,
+/// a target/value column, and a level-1 or level-2 column.
+pub fn header(row: &Row<'_>) -> Option<Header> {
+    let mut cols: [Option<usize>; 6] = [None; 6];
+    let slot = |c: Column| match c {
+        Column::Level1 => 0,
+        Column::Level2 => 1,
+        Column::Level3 => 2,
+        Column::Value => 3,
+        Column::Operator => 4,
+        Column::Unit => 5,
+    };
+    let mut known = 0;
+    for (i, cell) in row.non_empty() {
+        if let Some(c) = labels::column_for_header(cell) {
+            known += 1;
+            let s = &mut cols[slot(c)];
+            if s.is_none() {
+                *s = Some(i);
+            }
+        }
+    }
+    let [level1, level2, level3, value, operator, unit] = cols;
+    // Most cells of a header row are headers; a label row never is.
+    if known * 2 < row.non_empty().count() {
+        return None;
+    }
+    Some(Header {
+        level1,
+        level2,
+        level3: level3?,
+        value: value?,
+        operator,
+        unit,
+        names: row.cells.iter().map(|c| c.to_string()).collect(),
+    })
+    .filter(|h| h.level1.is_some() || h.level2.is_some())
+}
+
+/// An indicator table being read, with its fill-down state.
+#[derive(Debug)]
+pub struct Table {
+    header: Header,
+    level1: Option<String>,
+    level2: Option<String>,
+}
+
+impl Table {
+    pub fn new(header: Header) -> Table {
+        Table {
+            header,
+            level1: None,
+            level2: None,
+        }
+    }
+
+    /// Reads one row of the table. A row with level names only updates the
+    /// fill-down state; cells in unknown columns become warnings.
+    pub fn push(&mut self, row: &Row<'_>, out: &mut Vec<Indicator>, warnings: &mut Vec<Warning>) {
+        let h = &self.header;
+        let cell = |c: Option<usize>| c.map_or("", |i| row.cell(i));
+        if let Some(l1) = Some(cell(h.level1)).filter(|c| !c.is_empty()) {
+            self.level1 = Some(l1.to_string());
+        }
+        if let Some(l2) = Some(cell(h.level2)).filter(|c| !c.is_empty()) {
+            self.level2 = Some(l2.to_string());
+        }
+        for (i, text) in row.non_empty() {
+            if !h.is_known(i) {
+                let column = h.names.get(i).filter(|n| !n.is_empty());
+                warnings.push(Warning::new(
+                    "unplaced_text",
+                    match column {
+                        Some(name) => format!(
+                            "row {}, column {} ({name}): indicator column not in the contract: {text}",
+                            row.number,
+                            i + 1
+                        ),
+                        None => format!(
+                            "row {}, column {}: text outside the indicator table's columns: {text}",
+                            row.number,
+                            i + 1
+                        ),
+                    },
+                ));
+            }
+        }
+        let level3 = cell(Some(h.level3));
+        let (target, parsed) = if h.is_split() {
+            target::parse_split(cell(h.operator), cell(Some(h.value)), cell(h.unit))
+        } else {
+            let t = cell(Some(h.value));
+            (t.to_string(), target::parse_target(t))
+        };
+        if level3.is_empty() && target.is_empty() {
+            return; // level names only (or an unknown column, warned above)
+        }
+        let index = out.len();
+        if level3.is_empty() {
+            warnings.push(Warning::new(
+                "missing_field",
+                format!("row {}: indicator {index} has a target ({target}) but no name (三级指标)", row.number),
+            ));
+        }
+        if parsed.unparsed {
+            warnings.push(Warning::new(
+                "unparsed_target",
+                format!(
+                    "row {}: 指标目标值 {target:?} of 三级指标 {level3:?} looks numeric but could not be read",
+                    row.number
+                ),
+            ));
+        }
+        let level = |v: &Option<String>, name: &str, warnings: &mut Vec<Warning>| {
+            v.clone().unwrap_or_else(|| {
+                warnings.push(Warning::new(
+                    "missing_field",
+                    format!("row {}: indicator {index} has no {name} and none above it", row.number),
+                ));
+                String::new()
+            })
+        };
+        let level1 = level(&self.level1, "一级目标 (level1)", warnings);
+        let level2 = level(&self.level2, "二级目标 (level2)", warnings);
+        out.push(indicator(level1, level2, level3.to_string(), target, parsed));
+    }
+}
+
+fn indicator(level1: String, level2: String, level3: String, target: String, t: Target) -> Indicator {
+    let kind = if t.is_quantitative() {
+        Kind::Quantitative
+    } else {
+        Kind::Qualitative
+    };
+    Indicator {
+        level1,
+        level2,
+        level3,
+        target,
+        op: t.op,
+        value: t.value.map(Num),
+        value_max: t.value_max.map(Num),
+        unit: t.unit,
+        kind,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::Op;
+    use std::borrow::Cow;
+
+    fn row(n: u32, cells: &[&'static str]) -> Row<'static> {
+        Row::new(n, cells.iter().map(|c| Cow::Borrowed(*c))).unwrap()
+    }
+
+    fn read(rows: &[Row<'static>]) -> (Vec<Indicator>, Vec<Warning>) {
+        let mut t = Table::new(header(&rows[0]).expect("header"));
+        let (mut out, mut w) = (Vec::new(), Vec::new());
+        for r in &rows[1..] {
+            t.push(r, &mut out, &mut w);
+        }
+        (out, w)
+    }
+
+    #[test]
+    fn headers_by_meaning() {
+        let h = header(&row(1, &["一级目标", "二级目标", "三级目标", "指标目标值"])).unwrap();
+        assert_eq!((h.level1, h.level2, h.level3, h.value), (Some(0), Some(1), 2, 3));
+        assert!(!h.is_split());
+        let h = header(&row(1, &["一级指标", "二级指标", "三级指标名称", "计算符号", "年度指标值", "计量单位"])).unwrap();
+        assert_eq!((h.operator, h.value, h.unit), (Some(3), Some(4), Some(5)));
+        assert!(h.is_split());
+        assert!(header(&row(1, &["项目名称：", "指标名称", "指标值"])).is_none());
+        assert!(header(&row(1, &["三级目标", "指标目标值"])).is_none());
+    }
+
+    #[test]
+    fn merged_shape_with_fill_down() {
+        let (ind, w) = read(&[
+            row(22, &["一级目标", "二级目标", "三级目标", "指标目标值"]),
+            row(23, &["投入与管理", "投入管理", "预算编制合理性", "合理"]),
+            row(24, &["", "", "预算执行率", "=100%"]),
+            row(32, &["产出目标", "数量", "参观人数", ">=2000人"]),
+            row(33, &["", "", "提升园区科创成果知名度20%", ">=10%"]),
+        ]);
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(ind.len(), 4);
+        assert_eq!((ind[1].level1.as_str(), ind[1].level2.as_str()), ("投入与管理", "投入管理"));
+        assert_eq!((ind[1].op, ind[1].value, ind[1].unit.as_deref()), (Some(Op::Eq), Some(Num(100.0)), Some("%")));
+        assert_eq!(ind[0].kind, Kind::Qualitative);
+        assert_eq!(ind[2].value, Some(Num(2000.0)));
+        assert_eq!(ind[3].level3, "提升园区科创成果知名度20%");
+        assert_eq!(ind[3].value, Some(Num(10.0)));
+        assert_eq!(ind[3].level2, "数量");
+    }
+
+    #[test]
+    fn split_shape() {
+        let (ind, w) = read(&[
+            row(1, &["一级指标", "二级指标", "三级指标", "计算符号", "指标值", "计量单位"]),
+            row(2, &["产出指标", "数量指标", "培训次数", "≥", "2", "次"]),
+            row(3, &["", "质量指标", "验收合格", "定性", "达成", ""]),
+        ]);
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(ind[0].target, "≥2次");
+        assert_eq!((ind[0].op, ind[0].unit.as_deref()), (Some(Op::Ge), Some("次")));
+        assert_eq!(ind[1].target, "达成");
+        assert_eq!((ind[1].op, ind[1].kind), (None, Kind::Qualitative));
+        assert_eq!(ind[1].level1, "产出指标");
+    }
+
+    #[test]
+    fn unknown_columns_and_unreadable_targets_are_warned() {
+        let (ind, w) = read(&[
+            row(1, &["一级目标", "二级目标", "三级目标", "指标目标值", "备注"]),
+            row(2, &["", "数量", "完成次数", "按计划完成2次以上工作并提高30%", "见附件"]),
+        ]);
+        assert_eq!(ind.len(), 1);
+        let codes: Vec<_> = w.iter().map(|w| w.code).collect();
+        assert_eq!(codes, ["unplaced_text", "unparsed_target", "missing_field"], "{w:?}");
+        assert!(w[0].message.contains("备注") && w[0].message.contains("见附件"));
+    }
+}

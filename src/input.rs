@@ -1,0 +1,168 @@
+//! The input stage: command-line paths → a sorted list of documents.
+//!
+//! Folders are walked recursively (symlinks followed, loops detected and
+//! skipped, hidden files and folders skipped); files are kept when their
+//! extension names a format we read, and every other file is counted by
+//! extension for the summary. The list is sorted by the path as displayed,
+//! so output order never depends on the file system.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::DocError;
+
+/// The formats a document can be in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+}
+
+impl Format {
+    /// The `source.format` value.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+        }
+    }
+
+    /// The format a file name promises, by extension. Files without an
+    /// extension are read as text.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        match path.extension().and_then(|e| e.to_str()) {
+            None => Some(Format::Text),
+            Some(e) => match e.to_ascii_lowercase().as_str() {
+                "txt" | "tsv" | "tab" | "csv" | "text" => Some(Format::Text),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// One document to process, or a path that could not be read at all.
+#[derive(Debug)]
+pub struct Input {
+    pub path: PathBuf,
+    /// The path as written in the output (`source.path`).
+    pub display: String,
+    pub format: Format,
+    /// Set when the path failed before reading (not found, unreadable folder).
+    pub problem: Option<DocError>,
+}
+
+#[derive(Debug, Default)]
+pub struct Inputs {
+    pub documents: Vec<Input>,
+    /// Files skipped for their type, by lowercased extension.
+    pub skipped: BTreeMap<String, usize>,
+    /// Symlink loops and other walk notes, for stderr.
+    pub notes: Vec<String>,
+}
+
+/// Collects the documents under `paths`, sorted by displayed path.
+pub fn collect(paths: &[PathBuf]) -> Inputs {
+    let mut inputs = Inputs::default();
+    for root in paths {
+        let walker = walkdir::WalkDir::new(root)
+            .follow_links(true)
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+        for entry in walker {
+            match entry {
+                Ok(e) if e.file_type().is_file() => inputs.add(e.path()),
+                Ok(e) if e.depth() == 0 && !e.file_type().is_dir() => {
+                    // a FIFO, socket or device given by name
+                    inputs.skip(e.path(), "special file");
+                }
+                Ok(_) => {}
+                Err(err) => inputs.walk_error(root, err),
+            }
+        }
+    }
+    inputs.documents.sort_by(|a, b| a.display.cmp(&b.display));
+    inputs.documents.dedup_by(|a, b| a.display == b.display);
+    inputs
+}
+
+impl Inputs {
+    fn add(&mut self, path: &Path) {
+        match Format::from_path(path) {
+            Some(format) => self.documents.push(Input {
+                display: path.to_string_lossy().into_owned(),
+                path: path.to_path_buf(),
+                format,
+                problem: None,
+            }),
+            None => {
+                let ext = path
+                    .extension()
+                    .map(|e| e.to_string_lossy().to_lowercase())
+                    .unwrap_or_default();
+                *self.skipped.entry(format!(".{ext}")).or_default() += 1;
+            }
+        }
+    }
+
+    fn skip(&mut self, path: &Path, why: &str) {
+        *self.skipped.entry(why.to_string()).or_default() += 1;
+        self.notes
+            .push(format!("skipping {}: {why}", path.to_string_lossy()));
+    }
+
+    fn walk_error(&mut self, root: &Path, err: walkdir::Error) {
+        let path = err.path().unwrap_or(root).to_path_buf();
+        if err.loop_ancestor().is_some() {
+            self.skip(&path, "symlink loop");
+            return;
+        }
+        let problem = match err.io_error().map(|e| e.kind()) {
+            Some(std::io::ErrorKind::NotFound) => DocError::NotFound,
+            _ => DocError::Io(err.into_io_error().unwrap_or_else(|| std::io::Error::other("walk error"))),
+        };
+        self.documents.push(Input {
+            display: path.to_string_lossy().into_owned(),
+            path,
+            format: Format::Text,
+            problem: Some(problem),
+        });
+    }
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_str().is_some_and(|n| n.starts_with('.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walk_sorts_skips_hidden_and_counts_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("b/.hidden")).unwrap();
+        for f in ["b/2.txt", "a.tsv", "b/.hidden/x.txt", ".secret.txt", "c.pdf", "noext", "b/1.TXT"] {
+            std::fs::write(d.join(f), "x").unwrap();
+        }
+        let got = collect(&[d.to_path_buf(), d.join("missing")]);
+        let names: Vec<_> = got
+            .documents
+            .iter()
+            .map(|i| i.path.strip_prefix(d).unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["a.tsv", "b/1.TXT", "b/2.txt", "missing", "noext"]);
+        assert!(matches!(got.documents[3].problem, Some(DocError::NotFound)));
+        assert_eq!(got.skipped.get(".pdf"), Some(&1));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_loops_do_not_hang() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("a")).unwrap();
+        std::os::unix::fs::symlink("..", dir.path().join("a/up")).unwrap();
+        std::fs::write(dir.path().join("a/x.txt"), "x").unwrap();
+        let got = collect(&[dir.path().to_path_buf()]);
+        assert_eq!(got.documents.len(), 1);
+        assert_eq!(got.skipped.get("symlink loop"), Some(&1));
+    }
+}

@@ -1,0 +1,356 @@
+//! The vocabulary of the tables: which labels name which field, what a
+//! title, a year line or a section heading looks like, and which column
+//! headers make an indicator table.
+//!
+//! Departments word the same form in many ways (`申报单位名称` /
+//! `申报单位` / `单位名称`, `一级目标` / `一级指标` / `一级绩效指标`, titles
+//! with and without `申报`). Splitting, field extraction and the indicator
+//! table all need the same answers, so they live here, in one place, as
+//! pure functions of a cell's text.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// A field of the output contract that a labelled cell can fill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    Department,
+    ProjectName,
+    ProjectCategory,
+    PlannedStart,
+    PlannedEnd,
+    GovernmentProcurement,
+    PerformanceType,
+    Overview,
+    Basis,
+    Necessity,
+    Safeguards,
+    ImplementationPlan,
+    Goals,
+    BudgetTotal,
+    BudgetCurrentYear,
+    BudgetPriorYearBudget,
+    BudgetPriorYearExecuted,
+    /// `金额单位：万元` and the like: the money unit of the whole table.
+    MoneyUnit,
+}
+
+/// The unit of an amount, from a label such as `项目总预算（万元）`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MoneyUnit {
+    Yuan,
+    TenThousandYuan,
+}
+
+impl MoneyUnit {
+    pub fn from_text(s: &str) -> Option<MoneyUnit> {
+        match squeeze(s).as_str() {
+            "元" | "人民币元" => Some(MoneyUnit::Yuan),
+            "万元" | "人民币万元" => Some(MoneyUnit::TenThousandYuan),
+            _ => None,
+        }
+    }
+}
+
+/// A label with its colon removed, whitespace squeezed out and a trailing
+/// unit in brackets split off: `项目总预算（万元）：` → `项目总预算`, 万元.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    /// The label as written, without the trailing colon (the `extra` key).
+    pub text: String,
+    /// The squeezed label without its unit, used for matching.
+    pub key: String,
+    pub unit: Option<MoneyUnit>,
+}
+
+impl Label {
+    pub fn parse(raw: &str) -> Label {
+        let text = strip_colon(raw).trim().to_string();
+        let mut key = squeeze(&text);
+        let mut unit = None;
+        if let Some(caps) = UNIT_SUFFIX.captures(&key) {
+            unit = MoneyUnit::from_text(&caps[1]);
+            let start = caps.get(0).map_or(key.len(), |m| m.start());
+            key.truncate(start);
+        }
+        Label { text, key, unit }
+    }
+
+    pub fn field(&self) -> Option<Field> {
+        field_for_key(&self.key)
+    }
+}
+
+static UNIT_SUFFIX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[（(]((?:人民币)?万?元)[)）]$").expect("valid regex"));
+
+/// Removes every kind of whitespace (ASCII, U+00A0, U+3000 full-width space).
+pub fn squeeze(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn strip_colon(s: &str) -> &str {
+    let t = s.trim_end();
+    t.strip_suffix('：')
+        .or_else(|| t.strip_suffix(':'))
+        .unwrap_or(t)
+}
+
+fn field_for_key(key: &str) -> Option<Field> {
+    use Field::*;
+    Some(match key {
+        "申报单位名称" | "申报单位" | "单位名称" | "部门名称" | "申报部门" => Department,
+        "项目名称" => ProjectName,
+        "项目类别" | "项目类型" => ProjectCategory,
+        "计划开始日期" | "计划开始时间" | "项目开始日期" => PlannedStart,
+        "计划完成日期" | "计划结束日期" | "计划完成时间" | "项目完成日期" => PlannedEnd,
+        "是否含有政府购买服务" | "是否含政府购买服务" | "是否包含政府购买服务" => {
+            GovernmentProcurement
+        }
+        "绩效类型" => PerformanceType,
+        "项目概况" => Overview,
+        "立项依据" | "项目立项依据" => Basis,
+        "项目设立的必要性" | "项目设立必要性" => Necessity,
+        "保证项目实施的制度、措施" | "保证项目实施的制度和措施" => Safeguards,
+        "项目实施计划" => ImplementationPlan,
+        "总目标及阶段性目标" | "年度绩效目标" | "绩效目标" | "项目绩效目标" => Goals,
+        "项目总预算" => BudgetTotal,
+        "项目当年预算" => BudgetCurrentYear,
+        "同名项目上年预算额" | "同名项目上年预算数" => BudgetPriorYearBudget,
+        "同名项目上年预算执行数" | "同名项目上年执行数" => BudgetPriorYearExecuted,
+        "金额单位" | "单位" => MoneyUnit,
+        _ => return None,
+    })
+}
+
+/// Is this cell a label: text ending in `：` or `:` that reads like a label
+/// (short, no sentence punctuation)? Known labels always are.
+pub fn is_label_cell(cell: &str) -> bool {
+    let t = cell.trim_end();
+    if !(t.ends_with('：') || t.ends_with(':')) {
+        return false;
+    }
+    let label = Label::parse(t);
+    label.field().is_some() || looks_like_label(&label.text)
+}
+
+/// Is this a *known* label (one that names a contract field)?
+pub fn is_known_label_cell(cell: &str) -> bool {
+    let t = cell.trim_end();
+    (t.ends_with('：') || t.ends_with(':')) && Label::parse(t).field().is_some()
+}
+
+/// Short, with at least one letter or CJK character, without the
+/// punctuation of a sentence.
+pub fn looks_like_label(text: &str) -> bool {
+    let n = text.chars().count();
+    (1..=30).contains(&n)
+        && text.chars().any(|c| c.is_alphabetic())
+        && !text.chars().any(|c| {
+            matches!(
+                c,
+                '。' | '，' | '；' | ',' | ';' | '！' | '？' | '!' | '?' | '：' | ':' | '<' | '>'
+            )
+        })
+}
+
+/// Splits an inline `label：value` cell (`申报单位名称：上海…`). Known labels
+/// are split anywhere; an unknown label only when `first_in_row` (a value
+/// cell may well contain a colon).
+pub fn split_inline(cell: &str, first_in_row: bool) -> Option<(Label, &str)> {
+    let (pos, colon_len) = match (cell.find('：'), cell.find(':')) {
+        (Some(a), Some(b)) if b < a => (b, 1),
+        (Some(a), _) => (a, '：'.len_utf8()),
+        (None, Some(b)) => (b, 1),
+        (None, None) => return None,
+    };
+    let head = &cell[..pos];
+    let rest = cell[pos + colon_len..].trim();
+    if rest.is_empty() {
+        return None; // a plain label cell, handled by the caller
+    }
+    let label = Label::parse(head);
+    if label.field().is_some() || (first_in_row && looks_like_label(&label.text)) {
+        Some((label, rest))
+    } else {
+        None
+    }
+}
+
+static TITLE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"绩效目标(?:申报|申请)?表(?:[（(].*[)）])?$").expect("valid regex"));
+static YEAR_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[（(]\s*(\d{4})\s*年度?\s*[)）]$").expect("valid regex")
+});
+static YEAR_IN_TITLE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(\d{4})\s*年度").expect("valid regex"));
+static HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?:本项目.*资金使用情况|(?:(\d{4})\s*年度?)?(?:年度)?(?:项目)?绩效(?:目标|指标)|项目基本(?:信息|情况)|项目(?:资金|预算)情况)$",
+    )
+    .expect("valid regex")
+});
+
+/// A table title such as `财政项目支出绩效目标表`, `项目支出绩效目标申报表`.
+pub fn is_title(cell: &str) -> bool {
+    let s = squeeze(cell);
+    s.chars().count() <= 60 && TITLE.is_match(&s)
+}
+
+/// The year of a title row (`2021年度项目支出绩效目标表`), if it names one.
+pub fn year_in_title(cell: &str) -> Option<i32> {
+    YEAR_IN_TITLE
+        .captures(cell)
+        .and_then(|c| c[1].parse().ok())
+}
+
+/// `(2020年度)` / `（2021年度）` on a line of its own.
+pub fn year_line(cell: &str) -> Option<i32> {
+    YEAR_LINE
+        .captures(cell.trim())
+        .and_then(|c| c[1].parse().ok())
+}
+
+/// A section heading on a row of its own: `本项目上年度市级财政资金使用情况`,
+/// `2020年绩效目标`. Returns the year the heading names (if any).
+pub fn heading(cell: &str) -> Option<Option<i32>> {
+    let s = squeeze(cell);
+    HEADING
+        .captures(&s)
+        .map(|c| c.get(1).and_then(|m| m.as_str().parse().ok()))
+}
+
+/// The role of a column of the indicator table, from its header cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Level1,
+    Level2,
+    Level3,
+    /// The merged target cell (指标目标值), or the value column of the
+    /// split shape (指标值).
+    Value,
+    Operator,
+    Unit,
+}
+
+/// Matches an indicator-table header cell by meaning.
+pub fn column_for_header(cell: &str) -> Option<Column> {
+    let s = squeeze(strip_colon(cell));
+    Some(match s.as_str() {
+        "一级目标" | "一级指标" | "一级绩效指标" | "一级绩效目标" => Column::Level1,
+        "二级目标" | "二级指标" | "二级绩效指标" | "二级绩效目标" => Column::Level2,
+        "三级目标" | "三级指标" | "三级指标名称" | "指标名称" | "三级绩效指标" | "三级绩效目标" => {
+            Column::Level3
+        }
+        "指标目标值" | "指标值" | "年度指标值" | "目标值" | "绩效指标值" | "年度目标值" => {
+            Column::Value
+        }
+        "计算符号" | "运算符号" | "计算符" | "符号" => Column::Operator,
+        "计量单位" | "度量单位" | "单位" => Column::Unit,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_variants_map_to_fields() {
+        for (raw, field) in [
+            ("申报单位名称：", Field::Department),
+            ("申报单位:", Field::Department),
+            ("单位名称：", Field::Department),
+            ("部门名称：", Field::Department),
+            ("项 目 名 称：", Field::ProjectName),
+            ("项目总预算（元）：", Field::BudgetTotal),
+            ("项目总预算(万元)：", Field::BudgetTotal),
+            ("年度绩效目标：", Field::Goals),
+            ("绩效目标：", Field::Goals),
+            ("总目标及阶段性目标：", Field::Goals),
+            ("保证项目实施的制度、措施：", Field::Safeguards),
+        ] {
+            assert_eq!(Label::parse(raw).field(), Some(field), "{raw}");
+        }
+        assert_eq!(Label::parse("联系人：").field(), None);
+    }
+
+    #[test]
+    fn label_units_are_split_off() {
+        let l = Label::parse("项目总预算（万元）：");
+        assert_eq!(l.key, "项目总预算");
+        assert_eq!(l.unit, Some(MoneyUnit::TenThousandYuan));
+        assert_eq!(l.text, "项目总预算（万元）");
+        assert_eq!(Label::parse("项目当年预算(元):").unit, Some(MoneyUnit::Yuan));
+        assert_eq!(Label::parse("项目当年预算：").unit, None);
+    }
+
+    #[test]
+    fn label_cells_need_a_colon_and_a_short_name() {
+        assert!(is_label_cell("项目名称："));
+        assert!(is_label_cell("联系电话:"));
+        assert!(!is_label_cell("项目名称"));
+        assert!(!is_label_cell("主要包括以下内容，分三个阶段："));
+        assert!(!is_label_cell("2020："));
+        assert!(is_known_label_cell("项目类别："));
+        assert!(!is_known_label_cell("联系电话："));
+    }
+
+    #[test]
+    fn inline_labels() {
+        let (l, v) = split_inline("申报单位名称：上海推进科技创新中心建设办公室", false).unwrap();
+        assert_eq!(l.field(), Some(Field::Department));
+        assert_eq!(v, "上海推进科技创新中心建设办公室");
+        let (l, v) = split_inline("联系人：张三", true).unwrap();
+        assert_eq!((l.text.as_str(), v), ("联系人", "张三"));
+        // an unknown label is only split at the start of a row
+        assert!(split_inline("联系人：张三", false).is_none());
+        // a sentence with a colon is not a label
+        assert!(split_inline("资金使用上，执行：《办法》", true).is_none());
+        assert!(split_inline("项目名称：", true).is_none());
+        assert!(split_inline("10:30", true).is_none());
+    }
+
+    #[test]
+    fn titles_vary() {
+        for t in [
+            "财政项目支出绩效目标表",
+            "项目支出绩效目标表",
+            "项目支出绩效目标申报表",
+            "2021年度项目支出绩效目标表",
+            "财政项目支出绩效目标表（2022年度）",
+        ] {
+            assert!(is_title(t), "{t}");
+        }
+        assert!(!is_title("2020年绩效目标"));
+        assert!(!is_title("项目名称："));
+        assert_eq!(year_in_title("2021年度项目支出绩效目标表"), Some(2021));
+    }
+
+    #[test]
+    fn year_lines_and_headings() {
+        assert_eq!(year_line("(2020年度)"), Some(2020));
+        assert_eq!(year_line("（2021年度）"), Some(2021));
+        assert_eq!(year_line("（2021年）"), Some(2021));
+        assert_eq!(year_line("2021年度"), None);
+        assert_eq!(heading("2020年绩效目标"), Some(Some(2020)));
+        assert_eq!(heading("2021年度绩效目标"), Some(Some(2021)));
+        assert_eq!(heading("本项目上年度市级财政资金使用情况"), Some(None));
+        assert_eq!(heading("绩效指标"), Some(None));
+        assert_eq!(heading("项目概况"), None);
+    }
+
+    #[test]
+    fn header_columns_by_meaning() {
+        assert_eq!(column_for_header("一级绩效指标"), Some(Column::Level1));
+        assert_eq!(column_for_header("二级指标"), Some(Column::Level2));
+        assert_eq!(column_for_header("三级指标名称"), Some(Column::Level3));
+        assert_eq!(column_for_header("指标名称"), Some(Column::Level3));
+        assert_eq!(column_for_header("指标目标值"), Some(Column::Value));
+        assert_eq!(column_for_header("年度指标值"), Some(Column::Value));
+        assert_eq!(column_for_header("运算符号"), Some(Column::Operator));
+        assert_eq!(column_for_header("计量单位"), Some(Column::Unit));
+        assert_eq!(column_for_header("备注"), None);
+    }
+}

@@ -1,0 +1,49 @@
+//! The `jixiao` binary: parse arguments, run, map the outcome to an exit
+//! code (0: every input gave records; 1: some inputs are in the errors
+//! file; 2: usage or fatal I/O error).
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+use jixiao::cli::{Cli, Command};
+use jixiao::config::Config;
+use jixiao::pipeline;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("jixiao: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Extract(args) => {
+            let cfg = Config::from_args(args, std::io::stderr().is_terminal())?;
+            let summary = pipeline::run(&cfg)?;
+            if cfg.summary {
+                eprintln!("{}", summary.line());
+            }
+            Ok(if summary.error_count() > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,326 @@
+//! The serde model of the output contract (`schema/README.md`, after
+//! `shared/design/record-format.md`).
+//!
+//! Field order here is the key order on the wire, every key is always
+//! written (`Option` serialises as `null`, never skipped), and numbers are
+//! written the way a warehouse can load them without loss: whole numbers as
+//! JSON integers, money with at most two decimals.
+
+use serde::{Serialize, Serializer};
+
+use crate::target::Op;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// No output line may be longer than this (DuckDB's and Snowflake's
+/// default limits); see [`to_json_line`].
+pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Where a record came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Source {
+    pub path: String,
+    pub member: Option<String>,
+    pub sha256: String,
+    pub format: &'static str,
+    pub encoding: Option<&'static str>,
+    pub sheet: Option<String>,
+    pub index: usize,
+    pub first_row: u32,
+    pub last_row: u32,
+}
+
+/// One project: one line of `records.jsonl`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Record {
+    pub schema_version: u32,
+    pub record_id: String,
+    pub source: Source,
+    #[serde(flatten)]
+    pub project: Project,
+}
+
+/// What the field stage extracts from one project's rows.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Project {
+    pub year: Option<i32>,
+    pub title: Option<String>,
+    pub department: Option<String>,
+    pub project_name: Option<String>,
+    pub project_category: Option<String>,
+    pub planned_start: Option<String>,
+    pub planned_end: Option<String>,
+    pub government_procurement: Option<bool>,
+    pub performance_type: Option<String>,
+    pub overview: Option<String>,
+    pub basis: Option<String>,
+    pub necessity: Option<String>,
+    pub safeguards: Option<String>,
+    pub implementation_plan: Option<String>,
+    pub goals: Option<String>,
+    pub budget: Budget,
+    pub indicators: Vec<Indicator>,
+    /// Unknown labels in source order; an empty value is `null`.
+    #[serde(serialize_with = "ordered_map")]
+    pub extra: Vec<(String, Option<String>)>,
+    pub warnings: Vec<Warning>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Budget {
+    pub total: Option<Amount>,
+    pub current_year: Option<Amount>,
+    pub prior_year_budget: Option<Amount>,
+    pub prior_year_executed: Option<Amount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Indicator {
+    pub level1: String,
+    pub level2: String,
+    pub level3: String,
+    pub target: String,
+    pub op: Option<Op>,
+    pub value: Option<Num>,
+    pub value_max: Option<Num>,
+    pub unit: Option<String>,
+    pub kind: Kind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Quantitative,
+    Qualitative,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Warning {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Warning {
+        Warning {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// One line of `--emit indicators`.
+#[derive(Debug, Serialize)]
+pub struct FlatIndicator<'a> {
+    pub schema_version: u32,
+    pub record_id: &'a str,
+    pub indicator_index: usize,
+    pub year: Option<i32>,
+    pub department: Option<&'a str>,
+    pub project_name: Option<&'a str>,
+    #[serde(flatten)]
+    pub indicator: &'a Indicator,
+}
+
+/// A number read from an indicator: written as a JSON integer when whole.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Num(pub f64);
+
+impl Serialize for Num {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+        let v = self.0;
+        if v.fract() == 0.0 && v.abs() < EXACT {
+            s.serialize_i64(v as i64)
+        } else {
+            s.serialize_f64(v)
+        }
+    }
+}
+
+/// An amount of money in fen (0.01 yuan), written as yuan: an integer
+/// when whole, else with at most two decimals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Amount {
+    pub fen: i64,
+}
+
+impl Amount {
+    pub fn yuan(self) -> f64 {
+        self.fen as f64 / 100.0
+    }
+}
+
+impl Serialize for Amount {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.fen % 100 == 0 {
+            s.serialize_i64(self.fen / 100)
+        } else {
+            // The nearest double to a two-decimal number prints back as
+            // that number (shortest round-trip formatting) below 2^53 fen.
+            s.serialize_f64(self.yuan())
+        }
+    }
+}
+
+fn ordered_map<S: Serializer>(
+    pairs: &[(String, Option<String>)],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_map(pairs.iter().map(|(k, v)| (k, v)))
+}
+
+/// Serialises a record as one JSON line (with its `\n`). A record whose
+/// line would exceed [`MAX_LINE_BYTES`] has its longest text fields cut,
+/// and a `text_truncated` warning says which.
+pub fn to_json_line(record: &mut Record) -> serde_json::Result<Vec<u8>> {
+    let mut line = serde_json::to_vec(record)?;
+    // Each round cuts the longest text by the excess (escaping can make
+    // the line longer than the text, hence more rounds); the bound only
+    // guards against a logic error.
+    for _ in 0..64 {
+        if line.len() < MAX_LINE_BYTES {
+            break;
+        }
+        let excess = line.len() + 4096 - MAX_LINE_BYTES;
+        let Some((name, text)) = longest_text(&mut record.project) else {
+            break;
+        };
+        let keep = floor_char_boundary(text, text.len().saturating_sub(excess));
+        let before = text.len();
+        text.truncate(keep);
+        record.project.warnings.push(Warning::new(
+            "text_truncated",
+            format!(
+                "{name} was {before} bytes; cut to {keep} bytes so that the line stays under 16 MiB"
+            ),
+        ));
+        line = serde_json::to_vec(record)?;
+    }
+    line.push(b'\n');
+    Ok(line)
+}
+
+fn longest_text(p: &mut Project) -> Option<(String, &mut String)> {
+    let mut fields: Vec<(String, &mut String)> = Vec::new();
+    for (name, f) in [
+        ("overview", &mut p.overview),
+        ("basis", &mut p.basis),
+        ("necessity", &mut p.necessity),
+        ("safeguards", &mut p.safeguards),
+        ("implementation_plan", &mut p.implementation_plan),
+        ("goals", &mut p.goals),
+        ("project_name", &mut p.project_name),
+        ("department", &mut p.department),
+    ] {
+        if let Some(t) = f.as_mut() {
+            fields.push((name.to_string(), t));
+        }
+    }
+    for (k, v) in p.extra.iter_mut() {
+        if let Some(t) = v.as_mut() {
+            fields.push((format!("extra.{k}"), t));
+        }
+    }
+    for w in p.warnings.iter_mut() {
+        fields.push((format!("warning {}", w.code), &mut w.message));
+    }
+    for (i, ind) in p.indicators.iter_mut().enumerate() {
+        fields.push((format!("indicators[{i}].level3"), &mut ind.level3));
+        fields.push((format!("indicators[{i}].target"), &mut ind.target));
+    }
+    fields.into_iter().max_by_key(|(_, t)| t.len())
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> Record {
+        Record {
+            schema_version: SCHEMA_VERSION,
+            record_id: "0123456789abcdef-0".into(),
+            source: Source {
+                path: "a.txt".into(),
+                member: None,
+                sha256: "00".into(),
+                format: "text",
+                encoding: Some("UTF-8"),
+                sheet: None,
+                index: 0,
+                first_row: 1,
+                last_row: 2,
+            },
+            project: Project::default(),
+        }
+    }
+
+    #[test]
+    fn every_key_is_written_in_contract_order() {
+        let line = String::from_utf8(to_json_line(&mut record()).unwrap()).unwrap();
+        let keys = [
+            "schema_version", "record_id", "source", "year", "title", "department",
+            "project_name", "project_category", "planned_start", "planned_end",
+            "government_procurement", "performance_type", "overview", "basis", "necessity",
+            "safeguards", "implementation_plan", "goals", "budget", "indicators", "extra",
+            "warnings",
+        ];
+        let mut last = 0;
+        for k in keys {
+            let pos = line.find(&format!("\"{k}\":")).unwrap_or_else(|| panic!("{k} missing"));
+            assert!(pos >= last, "{k} out of order");
+            last = pos;
+        }
+        assert!(line.contains(r#""budget":{"total":null,"current_year":null,"prior_year_budget":null,"prior_year_executed":null}"#));
+        assert!(line.ends_with("}\n"));
+    }
+
+    #[test]
+    fn amounts_are_integers_when_whole() {
+        let j = |fen| serde_json::to_string(&Amount { fen }).unwrap();
+        assert_eq!(j(4_109_862_000), "41098620");
+        assert_eq!(j(123_456_789), "1234567.89");
+        assert_eq!(j(150), "1.5");
+        assert_eq!(j(-5), "-0.05");
+        assert_eq!(j(0), "0");
+    }
+
+    #[test]
+    fn numbers_are_integers_when_whole() {
+        let j = |v| serde_json::to_string(&Num(v)).unwrap();
+        assert_eq!(j(100.0), "100");
+        assert_eq!(j(99.5), "99.5");
+        assert_eq!(j(0.1), "0.1");
+        assert_eq!(j(-5.0), "-5");
+    }
+
+    #[test]
+    fn extra_keeps_source_order_and_nulls() {
+        let mut r = record();
+        r.project.extra = vec![("联系人".into(), Some("张三".into())), ("备注".into(), None)];
+        let line = String::from_utf8(to_json_line(&mut r).unwrap()).unwrap();
+        assert!(line.contains(r#""extra":{"联系人":"张三","备注":null}"#), "{line}");
+    }
+
+    #[test]
+    fn overlong_records_are_cut_with_a_warning() {
+        let mut r = record();
+        r.project.overview = Some("概".repeat(7 * 1024 * 1024)); // 21 MiB of UTF-8
+        r.project.basis = Some("短".into());
+        let line = to_json_line(&mut r).unwrap();
+        assert!(line.len() < MAX_LINE_BYTES, "{}", line.len());
+        assert_eq!(r.project.warnings.len(), 1);
+        assert_eq!(r.project.warnings[0].code, "text_truncated");
+        assert!(r.project.warnings[0].message.starts_with("overview was"));
+        assert_eq!(r.project.basis.as_deref(), Some("短"));
+        let v: serde_json::Value = serde_json::from_slice(&line).unwrap();
+        assert!(v["overview"].as_str().unwrap().chars().all(|c| c == '概'));
+    }
+}
