@@ -11,34 +11,51 @@
 //! 1. A known binary file signature (PDF, ZIP/OOXML, OLE2 `.doc`/`.xls`,
 //!    PNG, JPEG, GIF, gzip, 7z, RAR) is [`DecodeError::Binary`].
 //! 2. A BOM (UTF-8, UTF-16LE, UTF-16BE) decides, and is stripped.
-//! 3. Valid UTF-8 without NUL bytes is borrowed as is: no copy.
-//! 4. UTF-16 without BOM: in the first [`SNIFF_LIMIT`] bytes, NULs sit almost
-//!    only at odd offsets (LE) or only at even offsets (BE), because the
-//!    tables are full of ASCII digits, tabs and line ends; the candidate must
-//!    then also look like text when read as UTF-16 (see [`sniff_utf16`]).
-//! 5. Many C0 control bytes near the start make it [`DecodeError::Binary`]
-//!    (see [`check_binary`]). A few stray NULs do not: they are removed
-//!    before decoding and `replaced` is set.
+//! 3. Valid UTF-8 without NUL bytes is borrowed as is, without a copy
+//!    (after the control-byte check of step 5, which only reads 4 KiB).
+//! 4. UTF-16 without BOM: in the first 64 KiB, NULs sit almost only at odd
+//!    offsets (LE) or only at even offsets (BE), because the tables are full
+//!    of ASCII digits, tabs and line ends; tabs and line ends must be whole
+//!    UTF-16 code units, and the code units must look like text (see
+//!    `sniff_utf16` for the thresholds).
+//! 5. Many C0 control bytes in the first 4 KiB make it
+//!    [`DecodeError::Binary`] (see `check_binary`). A few stray NULs do not:
+//!    they are removed before detection and decoding, and `replaced` is set.
 //! 6. Invalid UTF-8 that is still overwhelmingly well-formed UTF-8 (a damaged
 //!    UTF-8 file) is decoded as UTF-8 with U+FFFD for the damage.
-//! 7. Otherwise `chardetng` guesses from a bounded window (it is slow, about
-//!    10 MB/s, so it never sees the whole file) and the whole input is
-//!    decoded with the guess. chardetng is unreliable on a handful of CJK
-//!    characters; because this corpus is Chinese, a non-Chinese guess on such
-//!    a tiny sample is replaced by GBK or Big5 when the bytes decode cleanly
-//!    as one of them (see [`chinese_fallback`]). GB18030 and GBK are both
-//!    decoded with encoding_rs's GBK decoder, which accepts all of GB18030,
-//!    and are reported as "GBK".
+//! 7. Otherwise `chardetng` guesses from a window of 64 KiB starting at the
+//!    first non-ASCII byte (it runs at about 10 MB/s, so it never sees the
+//!    whole file), and the whole input is decoded with the guess.
+//!    GB18030 and GBK are both decoded with encoding_rs's GBK decoder, which
+//!    accepts all of GB18030, and are reported as "GBK".
+//!
+//! chardetng is a generic Web detector and this corpus is Chinese, so a
+//! Chinese prior corrects it (see `chinese_fallback`): a single-byte guess
+//! (windows-1252, windows-1251, ...) is replaced by GBK or Big5 whenever the
+//! window decodes cleanly in one of them, and so is a Japanese or Korean
+//! guess made on fewer than 32 non-ASCII bytes. Measured on the project's
+//! sample text (one snippet plus LF per file): chardetng alone never says
+//! GBK for a 1-character GBK file, is wrong on 35% of 2-character ones, 8%
+//! at 4 and 0.4% at 6 characters (windows-125x, ISO-8859-x, EUC-KR,
+//! EUC-JP), and called a digit-heavy table whose only Chinese is one
+//! repeated word windows-1251. With the prior, every GBK snippet of 1 to 48
+//! characters comes out GBK, and every Big5 snippet outside the GB2312 byte
+//! layout comes out Big5 (the tests check both). Bytes that happen to be
+//! valid UTF-8 are always UTF-8 (step 3): that catches about 1 in 6
+//! one-character GBK files, 1 in 25 two-character ones, and none from four.
 //!
 //! The output never contains U+0000, and line ends are left untouched.
 
 use std::borrow::Cow;
 
-use encoding_rs::{BIG5, Encoding, GB18030, GBK, UTF_8, UTF_16BE, UTF_16LE};
+use encoding_rs::{
+    BIG5, DecoderResult, EUC_JP, EUC_KR, Encoding, GB18030, GBK, SHIFT_JIS, UTF_8, UTF_16BE,
+    UTF_16LE,
+};
 
 /// How many leading bytes the UTF-16 sniffer, the damaged-UTF-8 check and
 /// chardetng look at (the latter two counted from the first non-ASCII byte).
-pub const SNIFF_LIMIT: usize = 64 * 1024;
+const SNIFF_LIMIT: usize = 64 * 1024;
 
 /// How many leading bytes the control-byte (binary) check looks at.
 const BINARY_WINDOW: usize = 4096;
@@ -51,9 +68,9 @@ const BINARY_MIN_COUNT: usize = 8;
 /// binary. Uniformly random bytes have 27/256 ≈ 10.5%; text has ~0%.
 const BINARY_MIN_PERCENT: usize = 5;
 
-/// A chardetng guess built on fewer non-ASCII bytes than this is not trusted
-/// over the Chinese prior (about a dozen CJK characters; chardetng was
-/// observed to be reliable from about six).
+/// A Japanese or Korean chardetng guess built on fewer non-ASCII bytes than
+/// this gives way to the Chinese prior (16 double-byte characters; chardetng
+/// was observed to stop confusing GBK with EUC-KR/EUC-JP from 6).
 const SMALL_SAMPLE_NON_ASCII: usize = 32;
 
 /// Text decoded from a file, with how it was decoded.
@@ -123,17 +140,14 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, DecodeError> {
 
     // 3. Valid UTF-8: borrow.
     let has_nul = memchr::memchr(0, bytes).is_some();
-    if !has_nul {
-        if let Ok(text) = std::str::from_utf8(bytes) {
-            return finish(make(Cow::Borrowed(text), UTF_8, false, false));
-        }
+    if !has_nul && let Ok(text) = std::str::from_utf8(bytes) {
+        check_binary(bytes)?;
+        return finish(make(Cow::Borrowed(text), UTF_8, false, false));
     }
 
     // 4. UTF-16 without BOM.
-    if has_nul {
-        if let Some(encoding) = sniff_utf16(bytes) {
-            return finish(decode_utf16(encoding, bytes, false));
-        }
+    if has_nul && let Some(encoding) = sniff_utf16(bytes) {
+        return finish(decode_utf16(encoding, bytes, false));
     }
 
     // 5. Binary?
@@ -183,7 +197,7 @@ fn report_name(encoding: &'static Encoding) -> &'static str {
 /// Removes U+0000 and rejects whitespace-only text.
 fn finish(mut d: Decoded<'_>) -> Result<Decoded<'_>, DecodeError> {
     if memchr::memchr(0, d.text.as_bytes()).is_some() {
-        d.text = Cow::Owned(d.text.chars().filter(|&c| c != '\0').collect());
+        d.text = Cow::Owned(d.text.replace('\0', ""));
         d.replaced = true;
     }
     if d.text.trim().is_empty() {
@@ -220,20 +234,26 @@ fn binary_signature(bytes: &[u8]) -> Option<&'static str> {
         .map(|&(_, kind)| kind)
 }
 
-/// UTF-16 without BOM.
+/// UTF-16 without BOM. Three tests on the first `SNIFF_LIMIT` bytes (even
+/// length), all of which must pass:
 ///
-/// In the first [`SNIFF_LIMIT`] bytes (even length), count NUL bytes at even
-/// and at odd offsets. ASCII characters in UTF-16LE put their NUL at the odd
-/// offset, in UTF-16BE at the even one; CJK characters have no NUL byte
-/// except the rare U+xx00 (U+4E00 一 is the common one). So a candidate needs
-/// NULs at one parity at least 4 times as often as at the other (4:1 leaves
-/// room for 一 and friends; random binary is about 1:1).
+/// 1. Parity: ASCII characters in UTF-16LE put their NUL at the odd offset,
+///    in UTF-16BE at the even one; CJK characters have no NUL byte except the
+///    rare U+xx00 (U+4E00 一 is the common one). So NULs must sit at one
+///    parity at least 4 times as often as at the other (4:1 leaves room for
+///    一 and friends; random binary is about 1:1).
+/// 2. Line structure: at least half of all tab/LF/CR bytes must be whole
+///    UTF-16 code units (`09 00`, `0A 00`, `0D 00` for LE). Real UTF-16 is
+///    ~100% here; legacy text with a few stray NULs is ~0%, because its
+///    tabs and line ends are followed by text, not NUL. (Prefixes with no
+///    tab/LF/CR at all pass this test.)
+/// 3. Plausibility: at least 80% of the code units must be tab/LF/FF/CR,
+///    printable ASCII or Latin, Greek/Cyrillic, general punctuation and
+///    symbols, CJK punctuation/kana, CJK ideographs, fullwidth forms, or a
+///    valid surrogate pair. Real text is ~100%; CJK-heavy GBK read as UTF-16
+///    scores ~10% and Big5 ~30%. (ASCII-heavy legacy text scores 80%+,
+///    because ASCII byte pairs land in the CJK block: test 2 catches those.)
 ///
-/// NULs alone can also come from a few stray NULs in GBK text, so the
-/// candidate must then read as text: at least 80% of its code units must be
-/// tab/CR/LF/FF, printable ASCII or Latin, general punctuation and symbols,
-/// CJK punctuation/kana, CJK ideographs, fullwidth forms, or a valid
-/// surrogate pair. GBK read as UTF-16 scores about 40%, real text ~100%.
 /// UTF-16 text without a single ASCII character (no NUL at all) is not
 /// detected; such files in practice carry a BOM.
 fn sniff_utf16(bytes: &[u8]) -> Option<&'static Encoding> {
@@ -242,18 +262,27 @@ fn sniff_utf16(bytes: &[u8]) -> Option<&'static Encoding> {
         return None;
     }
     let prefix = &bytes[..n];
-    let (mut even, mut odd) = (0usize, 0usize);
+    let is_ws = |b: u8| matches!(b, b'\t' | b'\n' | b'\r');
+    let (mut even_nul, mut odd_nul) = (0usize, 0usize);
+    let (mut ws_bytes, mut ws_le, mut ws_be) = (0usize, 0usize, 0usize);
     for pair in prefix.chunks_exact(2) {
-        even += usize::from(pair[0] == 0);
-        odd += usize::from(pair[1] == 0);
+        let (a, b) = (pair[0], pair[1]);
+        even_nul += usize::from(a == 0);
+        odd_nul += usize::from(b == 0);
+        ws_bytes += usize::from(is_ws(a)) + usize::from(is_ws(b));
+        ws_le += usize::from(is_ws(a) && b == 0);
+        ws_be += usize::from(a == 0 && is_ws(b));
     }
-    let encoding = if odd > 0 && odd >= 4 * even {
-        UTF_16LE
-    } else if even > 0 && even >= 4 * odd {
-        UTF_16BE
+    let (encoding, ws_units) = if odd_nul > 0 && odd_nul >= 4 * even_nul {
+        (UTF_16LE, ws_le)
+    } else if even_nul > 0 && even_nul >= 4 * odd_nul {
+        (UTF_16BE, ws_be)
     } else {
         return None;
     };
+    if ws_units * 2 < ws_bytes {
+        return None;
+    }
     let little = encoding == UTF_16LE;
     let units = prefix.chunks_exact(2).map(|p| {
         if little {
@@ -263,8 +292,7 @@ fn sniff_utf16(bytes: &[u8]) -> Option<&'static Encoding> {
         }
     });
     let total = n / 2;
-    let plausible = count_plausible_utf16(units);
-    if plausible * 10 >= total * 8 {
+    if count_plausible_utf16(units) * 10 >= total * 8 {
         Some(encoding)
     } else {
         None
@@ -299,10 +327,10 @@ fn count_plausible_utf16(units: impl Iterator<Item = u16>) -> usize {
     plausible
 }
 
-/// Binary check on the first [`BINARY_WINDOW`] bytes: counts C0 control
-/// bytes other than tab, LF, CR, form feed and escape (NUL included).
-/// Binary when there are at least [`BINARY_MIN_COUNT`] of them and they make
-/// up at least [`BINARY_MIN_PERCENT`]% of the window. Random bytes give about
+/// Binary check on the first `BINARY_WINDOW` (4096) bytes: counts C0
+/// control bytes other than tab, LF, CR, form feed and escape (NUL
+/// included). Binary when there are at least `BINARY_MIN_COUNT` (8) of them
+/// and they make up at least `BINARY_MIN_PERCENT` (5%) of the window. Random bytes give about
 /// 10.5% (hundreds of bytes in a full window, so far above 5% every time);
 /// text gives ~0%, and a few stray NULs stay under the count floor.
 fn check_binary(bytes: &[u8]) -> Result<(), DecodeError> {
@@ -325,6 +353,10 @@ fn check_binary(bytes: &[u8]) -> Result<(), DecodeError> {
 
 /// Picks the encoding for input that is neither BOM-marked, valid UTF-8,
 /// UTF-16 nor binary. GB18030 comes back as GBK (same decoder).
+///
+/// All the work here is bounded: it reads at most [`SNIFF_LIMIT`] bytes
+/// from the first non-ASCII byte on (an ASCII prefix carries no evidence;
+/// chardetng itself keeps only the two bytes before the first non-ASCII).
 fn detect_legacy(bytes: &[u8]) -> &'static Encoding {
     let first_non_ascii = Encoding::ascii_valid_up_to(bytes);
     let end = bytes.len().min(first_non_ascii.saturating_add(SNIFF_LIMIT));
@@ -334,17 +366,21 @@ fn detect_legacy(bytes: &[u8]) -> &'static Encoding {
         return UTF_8;
     }
 
-    let window = &bytes[..end];
+    let window = &bytes[first_non_ascii.saturating_sub(2)..end];
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    // `last` only when the window reaches the end of the input: otherwise a
+    // character cut by the window end would count against the right guess.
     detector.feed(window, is_whole);
     let mut guess = detector.guess(None, chardetng::Utf8Detection::Deny);
 
-    if guess != GBK && guess != GB18030 && guess != BIG5 {
-        let non_ascii = window.iter().filter(|&&b| b >= 0x80).count();
-        if non_ascii < SMALL_SAMPLE_NON_ASCII {
-            if let Some(chinese) = chinese_fallback(window, is_whole) {
-                guess = chinese;
-            }
+    let chinese = guess == GBK || guess == GB18030 || guess == BIG5;
+    let other_cjk = guess == EUC_KR || guess == EUC_JP || guess == SHIFT_JIS;
+    if !chinese {
+        let small = window.iter().filter(|&&b| b >= 0x80).count() < SMALL_SAMPLE_NON_ASCII;
+        if (small || !other_cjk)
+            && let Some(fallback) = chinese_fallback(window, is_whole)
+        {
+            guess = fallback;
         }
     }
     if guess == GB18030 { GBK } else { guess }
@@ -377,12 +413,12 @@ fn looks_like_damaged_utf8(window: &[u8], is_whole: bool) -> bool {
     chars > 0 && chars >= errors * 8
 }
 
-/// For a tiny non-ASCII sample on which chardetng guessed a non-Chinese
-/// encoding: GBK if every non-ASCII byte pair is shaped like GB2312 (lead
-/// A1–F7, trail A1–FE) and decodes cleanly; else Big5 if it decodes cleanly
-/// as Big5; else GBK if it decodes cleanly as GBK; else `None` (keep the
-/// guess). When the window is a prefix, it is cut at its last LF first so a
-/// split double-byte character does not count as an error.
+/// The Chinese prior, applied when chardetng guessed a non-Chinese
+/// encoding (see `detect_legacy`): GBK if every non-ASCII byte pair is
+/// shaped like GB2312 (lead A1–F7, trail A1–FE) and decodes cleanly; else
+/// Big5 if it decodes cleanly as Big5; else GBK if it decodes cleanly as GBK;
+/// else `None` (keep the guess). When the window is a prefix, it is cut at
+/// its last LF first so a split double-byte character is not an error.
 fn chinese_fallback(window: &[u8], is_whole: bool) -> Option<&'static Encoding> {
     let sample = if is_whole {
         window
@@ -392,18 +428,30 @@ fn chinese_fallback(window: &[u8], is_whole: bool) -> Option<&'static Encoding> 
             None => window,
         }
     };
-    let clean = |enc: &'static Encoding| {
-        enc.decode_without_bom_handling_and_without_replacement(sample)
-            .is_some()
-    };
-    if gb2312_shaped(sample) && clean(GBK) {
+    if gb2312_shaped(sample) && decodes_cleanly(GBK, sample) {
         Some(GBK)
-    } else if clean(BIG5) {
+    } else if decodes_cleanly(BIG5, sample) {
         Some(BIG5)
-    } else if clean(GBK) {
+    } else if decodes_cleanly(GBK, sample) {
         Some(GBK)
     } else {
         None
+    }
+}
+
+/// Whether `bytes` decode in `encoding` without any malformed sequence
+/// (streamed through a stack buffer: no allocation).
+fn decodes_cleanly(encoding: &'static Encoding, bytes: &[u8]) -> bool {
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let mut buf = [0u8; 4096];
+    let mut src = bytes;
+    loop {
+        let (result, read, _) = decoder.decode_to_utf8_without_replacement(src, &mut buf, true);
+        match result {
+            DecoderResult::InputEmpty => return true,
+            DecoderResult::OutputFull => src = &src[read..],
+            DecoderResult::Malformed(..) => return false,
+        }
     }
 }
 
@@ -421,4 +469,509 @@ fn gb2312_shaped(bytes: &[u8]) -> bool {
         }
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tab-separated excerpt of a real performance target table.
+    const SAMPLE: &str = "财政项目支出绩效目标表\t\t\t\n(2020年度)\t\t\t\n申报单位名称：上海推进科技创新中心建设办公室\t\t\t\n项目名称：\t科创中心建设工作经费\t项目类别：\t经常性专项业务费\n计划开始日期：\t2020-01-01\t计划完成日期：\t2020-12-31\n是否含有政府购买服务：\t否\t绩效类型：\t事业/专业类\n项目总预算（元）：\t41,098,620\t项目当年预算（元）：\t41,098,620\n一级目标\t二级目标\t三级目标\t指标目标值\n投入与管理\t投入管理\t预算编制合理性\t合理\n\t\t预算执行率\t=100%\n产出目标\t数量\t参观人数\t>=2000人\n";
+
+    const SIMPLIFIED_PROSE: &str = "项目概述：本项目主要用于保障科创中心建设各项工作的顺利推进，包括政策研究、重大项目协调推进、宣传推广及展示馆日常运营维护等内容。\n绩效目标：全年组织专题调研不少于10次，完成政策评估报告3份，展示馆接待参观人数不少于2000人次，服务对象满意度达到90%以上。\n";
+
+    const SIMPLIFIED_TABLE: &str = "效益目标\t社会效益\t科技创新氛围营造\t有效提升\n\t可持续影响\t长效管理机制建立情况\t健全\n满意度\t服务对象满意度\t参观人员满意度\t>=90%\n成本目标\t经济成本\t单位参观成本\t<=20元/人次\n";
+
+    const TRADITIONAL: &str = "財政項目支出績效目標表\n（2021年度）\n申報單位名稱：臺北市政府財政局\n項目名稱：\t公共資訊系統維護及擴充經費\t項目類別：\t經常性業務費\n計畫開始日期：\t2021-01-01\t計畫完成日期：\t2021-12-31\n項目總預算（元）：\t12,500,000\t項目當年預算（元）：\t12,500,000\n項目概況：本項目旨在維護本局各項資訊系統之穩定運作，辦理伺服器汰換、資料庫效能調校、網路安全防護及使用者教育訓練，並擴充線上申辦服務功能，以提升為民服務品質與行政效率。\n一級目標\t二級目標\t三級目標\t指標目標值\n投入與管理\t預算管理\t預算執行率\t≧95%\n產出目標\t數量\t完成系統維護次數\t≧12次\n產出目標\t品質\t系統可用率\t≧99.5%\n效益目標\t社會效益\t線上申辦案件比例\t≧60%\n滿意度\t服務對象滿意度\t使用者滿意度\t≧90%\n";
+
+    fn encode(enc: &'static Encoding, s: &str) -> Vec<u8> {
+        let (bytes, used, unmappable) = enc.encode(s);
+        assert_eq!(used, enc, "encoder substituted an encoding");
+        assert!(!unmappable, "sample not representable in {}", enc.name());
+        bytes.into_owned()
+    }
+
+    fn utf16(s: &str, little: bool, bom: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        let units = bom.then_some(0xFEFF).into_iter().chain(s.encode_utf16());
+        for u in units {
+            if little {
+                out.extend_from_slice(&u.to_le_bytes());
+            } else {
+                out.extend_from_slice(&u.to_be_bytes());
+            }
+        }
+        out
+    }
+
+    fn random_bytes(seed: u64, len: usize) -> Vec<u8> {
+        let mut x = seed | 1;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 24) as u8
+            })
+            .collect()
+    }
+
+    fn ok(bytes: &[u8]) -> Decoded<'_> {
+        match decode(bytes) {
+            Ok(d) => d,
+            Err(e) => panic!("decode failed: {e}"),
+        }
+    }
+
+    #[track_caller]
+    fn assert_round_trip(bytes: &[u8], text: &str, name: &str, had_bom: bool) {
+        let d = ok(bytes);
+        assert_eq!(d.name, name);
+        assert_eq!(d.text, text);
+        assert_eq!(d.had_bom, had_bom);
+        assert!(!d.replaced, "replaced set for a clean {name} input");
+    }
+
+    #[test]
+    fn utf8_is_borrowed() {
+        let d = ok(SAMPLE.as_bytes());
+        assert_eq!(d.name, "UTF-8");
+        assert_eq!(d.encoding, UTF_8);
+        assert!(matches!(d.text, Cow::Borrowed(_)), "valid UTF-8 was copied");
+        assert_eq!(d.text, SAMPLE);
+        assert!(!d.had_bom && !d.replaced);
+    }
+
+    #[test]
+    fn utf8_bom_is_stripped() {
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend_from_slice(SAMPLE.as_bytes());
+        assert_round_trip(&bytes, SAMPLE, "UTF-8", true);
+    }
+
+    #[test]
+    fn gbk_round_trips() {
+        let bytes = encode(GBK, SAMPLE);
+        assert_round_trip(&bytes, SAMPLE, "GBK", false);
+        assert_eq!(ok(&bytes).encoding, GBK);
+    }
+
+    #[test]
+    fn gbk_crlf_round_trips_without_touching_line_ends() {
+        let crlf = SAMPLE.replace('\n', "\r\n");
+        assert_round_trip(&encode(GBK, &crlf), &crlf, "GBK", false);
+    }
+
+    #[test]
+    fn gb18030_is_reported_as_gbk() {
+        // Same bytes as GBK for this text.
+        assert_round_trip(&encode(GB18030, SAMPLE), SAMPLE, "GBK", false);
+        // With a four-byte GB18030 sequence that GBK cannot encode.
+        let text = format!("{SAMPLE}备注：\t𠮷野家\n");
+        assert!(GBK.encode(&text).2, "test needs a character outside GBK");
+        let bytes = encode(GB18030, &text);
+        let d = ok(&bytes);
+        assert_eq!((d.name, d.encoding), ("GBK", GBK));
+        assert_eq!(d.text, text);
+        assert!(!d.replaced);
+    }
+
+    #[test]
+    fn utf16_with_and_without_bom() {
+        for little in [true, false] {
+            let name = if little { "UTF-16LE" } else { "UTF-16BE" };
+            for bom in [true, false] {
+                let bytes = utf16(SAMPLE, little, bom);
+                assert_round_trip(&bytes, SAMPLE, name, bom);
+                let crlf = SAMPLE.replace('\n', "\r\n");
+                assert_round_trip(&utf16(&crlf, little, bom), &crlf, name, bom);
+            }
+        }
+    }
+
+    #[test]
+    fn short_utf16_without_bom() {
+        let line = "项目名称：\t科创中心\n";
+        assert_round_trip(&utf16(line, true, false), line, "UTF-16LE", false);
+        assert_round_trip(&utf16(line, false, false), line, "UTF-16BE", false);
+    }
+
+    #[test]
+    fn odd_length_utf16_drops_last_byte() {
+        for little in [true, false] {
+            for bom in [true, false] {
+                let mut bytes = utf16(SAMPLE, little, bom);
+                bytes.push(b'A');
+                let d = ok(&bytes);
+                assert_eq!(d.name, if little { "UTF-16LE" } else { "UTF-16BE" });
+                assert!(d.replaced);
+                assert_eq!(d.text, SAMPLE, "dropped byte must not leave U+FFFD");
+            }
+        }
+    }
+
+    #[test]
+    fn big5_is_detected() {
+        let bytes = encode(BIG5, TRADITIONAL);
+        let d = ok(&bytes);
+        assert_eq!((d.name, d.encoding), ("Big5", BIG5));
+        assert_eq!(d.text, TRADITIONAL);
+        assert!(!d.replaced);
+        // A single line of it too.
+        let line = "申報單位名稱：臺北市政府財政局\n";
+        assert_round_trip(&encode(BIG5, line), line, "Big5", false);
+    }
+
+    #[test]
+    fn gbk_is_never_big5() {
+        let all = format!("{SAMPLE}{SIMPLIFIED_PROSE}{SIMPLIFIED_TABLE}");
+        for text in [SAMPLE, SIMPLIFIED_PROSE, SIMPLIFIED_TABLE, all.as_str()] {
+            assert_round_trip(&encode(GBK, text), text, "GBK", false);
+        }
+        // Every line on its own, with and without CRLF.
+        for line in all.split_inclusive('\n') {
+            let bytes = encode(GBK, line);
+            let d = ok(&bytes);
+            assert_ne!(d.name, "Big5", "{line:?}");
+            if std::str::from_utf8(&bytes).is_err() {
+                assert_eq!(d.name, "GBK", "{line:?}");
+                assert_eq!(d.text, line);
+            }
+        }
+    }
+
+    #[test]
+    fn short_gbk_line() {
+        let line = "项目名称：\t科创中心\n";
+        let bytes = encode(GBK, line);
+        assert_round_trip(&bytes, line, "GBK", false);
+        // Without the trailing line end, and CRLF.
+        assert_round_trip(&encode(GBK, "科创中心"), "科创中心", "GBK", false);
+        assert_round_trip(&encode(GBK, "合理\r\n"), "合理\r\n", "GBK", false);
+    }
+
+    const SNIPPET_LENGTHS: [usize; 14] = [1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 16, 24, 32, 48];
+
+    /// Guarantee for short inputs: any run of 1 to 48 simplified characters
+    /// (plus LF) in GBK decodes as GBK, unless the bytes happen to be valid
+    /// UTF-8, in which case UTF-8 wins (step 3 of the detection order).
+    #[test]
+    fn every_short_gbk_snippet_is_gbk() {
+        let chars: Vec<char> = format!("{SAMPLE}{SIMPLIFIED_PROSE}")
+            .chars()
+            .filter(|c| !c.is_ascii())
+            .collect();
+        let (mut checked, mut valid_utf8) = (0, 0);
+        for len in SNIPPET_LENGTHS {
+            for window in chars.windows(len) {
+                let text: String = window.iter().chain(['\n'].iter()).collect();
+                let bytes = encode(GBK, &text);
+                let d = ok(&bytes);
+                if std::str::from_utf8(&bytes).is_ok() {
+                    assert_eq!(d.name, "UTF-8");
+                    valid_utf8 += 1;
+                    continue;
+                }
+                assert_eq!(d.name, "GBK", "{text:?} -> {}", d.name);
+                assert_eq!(d.text, text);
+                checked += 1;
+            }
+        }
+        assert!(checked > 1000, "{checked}");
+        assert!(valid_utf8 < checked / 20, "{valid_utf8} of {checked}");
+    }
+
+    #[test]
+    fn short_big5_line_with_non_gb2312_bytes_is_big5() {
+        // Big5 trail bytes 0x40-0x7E never occur in GB2312, so even when
+        // chardetng has too little to go on, these stay Big5.
+        for text in ["臺北\n", "財政\n", "績效目標\n", "項目\t名稱\n"] {
+            let bytes = encode(BIG5, text);
+            assert!(!gb2312_shaped(&bytes), "{text:?} is not a useful case");
+            let d = ok(&bytes);
+            assert_eq!(d.name, "Big5", "{text:?}");
+            assert_eq!(d.text, text);
+        }
+    }
+
+    /// Big5 snippets of 1 to 48 characters whose bytes fall outside the
+    /// GB2312 layout (a trail byte in 0x40-0x7E) decode as Big5, unless
+    /// they are valid UTF-8.
+    #[test]
+    fn every_short_big5_snippet_outside_gb2312_is_big5() {
+        let chars: Vec<char> = TRADITIONAL.chars().filter(|c| !c.is_ascii()).collect();
+        let mut checked = 0;
+        for len in SNIPPET_LENGTHS {
+            for window in chars.windows(len) {
+                let text: String = window.iter().chain(['\n'].iter()).collect();
+                let bytes = encode(BIG5, &text);
+                if gb2312_shaped(&bytes) || std::str::from_utf8(&bytes).is_ok() {
+                    continue;
+                }
+                let d = ok(&bytes);
+                assert_eq!(d.name, "Big5", "{text:?}");
+                assert_eq!(d.text, text);
+                checked += 1;
+            }
+        }
+        assert!(checked > 500, "{checked}");
+    }
+
+    #[test]
+    fn utf16_parity_decides_between_le_and_be() {
+        // ASCII-only UTF-16 is valid UTF-8 too; parity alone picks the order.
+        let text = "2020-01-01\t41,098,620\n";
+        assert_round_trip(&utf16(text, true, false), text, "UTF-16LE", false);
+        assert_round_trip(&utf16(text, false, false), text, "UTF-16BE", false);
+        // NULs at both parities in similar numbers is not UTF-16.
+        let mut bytes = utf16("ab\tcd\n", true, false);
+        bytes.extend_from_slice(b"\0a\0b\0c\0d\0e\0f");
+        assert!(sniff_utf16(&bytes).is_none());
+    }
+
+    #[test]
+    fn empty_and_whitespace_only() {
+        let inputs: [&[u8]; 9] = [
+            b"",
+            b" ",
+            b"\r\n\t \n",
+            b"\xEF\xBB\xBF",
+            b"\xEF\xBB\xBF \r\n",
+            b"\xFF\xFE",
+            b"\xFE\xFF\x00\x0A",
+            b"\n\x00\r\x00\n\x00",
+            b"\xA1\xA1\xA1\xA1\r\n", // GBK ideographic spaces
+        ];
+        for input in inputs {
+            assert_eq!(decode(input).err(), Some(DecodeError::Empty), "{input:?}");
+        }
+        assert_eq!(DecodeError::Empty.code(), "empty");
+        assert_eq!(DecodeError::Empty.to_string(), "file is empty");
+    }
+
+    #[test]
+    fn random_bytes_are_binary() {
+        for (seed, len) in [(1, 100), (7, 512), (42, 4096), (99, 100_000)] {
+            let bytes = random_bytes(seed, len);
+            match decode(&bytes) {
+                Err(e @ DecodeError::Binary { .. }) => {
+                    assert_eq!(e.code(), "binary");
+                    assert!(e.to_string().contains("% control bytes"), "{e}");
+                }
+                other => panic!("seed {seed} len {len}: {:?}", other.map(|d| d.name)),
+            }
+        }
+    }
+
+    #[test]
+    fn binary_headers_are_binary() {
+        let tail = random_bytes(3, 2000);
+        for header in [
+            &b"\x89PNG\r\n\x1A\n"[..],
+            b"PK\x03\x04",
+            b"%PDF-1.4\n",
+            b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
+            b"XYZ-unknown-format\n", // caught by the control-byte count
+        ] {
+            let mut bytes = header.to_vec();
+            bytes.extend_from_slice(&tail);
+            let err = decode(&bytes).err();
+            assert!(
+                matches!(err, Some(DecodeError::Binary { .. })),
+                "{header:?}: {err:?}"
+            );
+        }
+        let pdf = decode(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj").err();
+        assert_eq!(
+            pdf,
+            Some(DecodeError::Binary {
+                reason: "PDF file signature".into()
+            })
+        );
+    }
+
+    #[test]
+    fn control_heavy_valid_utf8_is_binary() {
+        // Valid UTF-8 without NUL still gets the control-byte check.
+        let bytes = b"\x01\x02abc\x03\x04defgh\x05\x06\n".repeat(100);
+        assert!(std::str::from_utf8(&bytes).is_ok());
+        let err = decode(&bytes).err();
+        assert!(matches!(err, Some(DecodeError::Binary { .. })), "{err:?}");
+    }
+
+    #[test]
+    fn text_with_form_feed_and_escape_is_not_binary() {
+        let text = format!("{SAMPLE}\x0c\x1b[0m{SAMPLE}");
+        assert_round_trip(&encode(GBK, &text), &text, "GBK", false);
+        assert_round_trip(text.as_bytes(), &text, "UTF-8", false);
+    }
+
+    #[test]
+    fn stray_nuls_in_gbk_are_removed() {
+        let clean = encode(GBK, SAMPLE);
+        // Positions chosen to hit both parities and the middle of a character.
+        let mut bytes = clean.clone();
+        for pos in [200, 101, 7] {
+            bytes.insert(pos, 0);
+        }
+        let d = ok(&bytes);
+        assert_eq!(d.name, "GBK");
+        assert!(d.replaced);
+        assert!(!d.text.contains('\0'));
+        assert_eq!(d.text, SAMPLE);
+    }
+
+    /// Inserts a NUL before each of `positions` (ascending), so that the
+    /// NULs end up exactly at those offsets.
+    fn with_nuls_at(mut bytes: Vec<u8>, positions: &[usize]) -> Vec<u8> {
+        for &pos in positions {
+            bytes.insert(pos, 0);
+        }
+        for &pos in positions {
+            assert_eq!(bytes[pos], 0);
+        }
+        bytes
+    }
+
+    fn le_plausible_percent(bytes: &[u8]) -> usize {
+        let n = bytes.len() & !1;
+        let units = bytes[..n]
+            .chunks_exact(2)
+            .map(|p| u16::from_le_bytes([p[0], p[1]]));
+        count_plausible_utf16(units) * 100 / (n / 2)
+    }
+
+    #[test]
+    fn stray_nuls_in_ascii_heavy_gbk_are_not_utf16() {
+        // Mostly Latin letters: read as UTF-16LE this looks like CJK text
+        // (letter pairs land in U+6000-7FFF) and the NULs are all at odd
+        // offsets, so only the line-structure test keeps it from UTF-16LE.
+        let text = "Budget execution rate (预算执行率) target value over 95 percent\n".repeat(20);
+        let bytes = with_nuls_at(encode(GBK, &text), &[51, 151, 301]);
+        assert!(le_plausible_percent(&bytes) >= 80, "test premise");
+        assert!(sniff_utf16(&bytes).is_none());
+        let d = ok(&bytes);
+        assert_eq!(d.name, "GBK");
+        assert_eq!(d.text, text);
+        assert!(d.replaced);
+    }
+
+    #[test]
+    fn stray_nuls_in_digit_heavy_gbk_are_not_utf16() {
+        let text = "2020-01-01\t41,098,620\t41,098,620\t合理\n".repeat(20);
+        let bytes = with_nuls_at(encode(GBK, &text), &[51, 151, 301]);
+        assert!(sniff_utf16(&bytes).is_none());
+        let d = ok(&bytes);
+        assert_eq!(d.name, "GBK");
+        assert_eq!(d.text, text);
+        assert!(d.replaced);
+    }
+
+    #[test]
+    fn stray_nuls_in_gbk_without_line_ends_are_not_utf16() {
+        // No tab/CR/LF and NULs only at odd offsets: only the plausibility
+        // test keeps it from being taken for UTF-16LE.
+        let text: String = SIMPLIFIED_PROSE.chars().filter(|&c| c != '\n').collect();
+        let bytes = with_nuls_at(encode(GBK, &text), &[11, 61, 121]);
+        assert!(le_plausible_percent(&bytes) < 80, "test premise");
+        assert!(sniff_utf16(&bytes).is_none());
+        let d = ok(&bytes);
+        assert_eq!(d.name, "GBK");
+        assert_eq!(d.text, text);
+        assert!(d.replaced);
+    }
+
+    #[test]
+    fn short_text_with_a_few_nuls_is_not_binary() {
+        // 3 NULs in 22 bytes is 13%, but under the count floor.
+        let line = "项目名称：\t科创中心\n";
+        let bytes = with_nuls_at(encode(GBK, line), &[0, 5, 10]);
+        let d = ok(&bytes);
+        assert_eq!(d.name, "GBK");
+        assert_eq!(d.text, line);
+        assert!(d.replaced);
+    }
+
+    #[test]
+    fn nuls_in_utf8_are_removed() {
+        let mut bytes = SAMPLE.as_bytes().to_vec();
+        bytes.insert(0, 0);
+        bytes.push(0);
+        let d = ok(&bytes);
+        assert_eq!(d.name, "UTF-8");
+        assert!(d.replaced);
+        assert_eq!(d.text, SAMPLE);
+    }
+
+    #[test]
+    fn utf8_with_one_invalid_byte() {
+        let cut = SAMPLE.find("上海").unwrap_or(0);
+        let mut bytes = SAMPLE.as_bytes().to_vec();
+        bytes.insert(cut, 0xFF);
+        let d = ok(&bytes);
+        assert_eq!(d.name, "UTF-8");
+        assert!(d.replaced);
+        let expected = format!("{}\u{FFFD}{}", &SAMPLE[..cut], &SAMPLE[cut..]);
+        assert_eq!(d.text, expected);
+    }
+
+    #[test]
+    fn utf8_cut_mid_character() {
+        let bytes = &SAMPLE.as_bytes()[..SAMPLE.len() - 2]; // inside the final "人"
+        assert!(std::str::from_utf8(bytes).is_err());
+        let d = ok(bytes);
+        assert_eq!(d.name, "UTF-8");
+        assert!(d.replaced);
+        assert!(d.text.ends_with('\u{FFFD}'));
+    }
+
+    #[test]
+    fn utf8_damaged_beyond_the_sniff_window() {
+        // The window is valid UTF-8; chardetng would answer windows-1252
+        // here (a live UTF-8 candidate with UTF-8 denied).
+        let mut bytes = SAMPLE.repeat(SNIFF_LIMIT / SAMPLE.len() + 10).into_bytes();
+        bytes.extend_from_slice(b"\xC0\n");
+        let d = ok(&bytes);
+        assert_eq!(d.name, "UTF-8");
+        assert!(d.replaced);
+        assert!(d.text.starts_with(SAMPLE));
+    }
+
+    #[test]
+    fn large_gbk_beyond_the_sniff_window() {
+        let text = SAMPLE.repeat(2 * SNIFF_LIMIT / SAMPLE.len());
+        assert_round_trip(&encode(GBK, &text), &text, "GBK", false);
+    }
+
+    #[test]
+    fn long_ascii_prefix_before_gbk() {
+        // The sniff window starts at the first non-ASCII byte.
+        let text = format!("{}{SAMPLE}", "2020-01-01\t41,098,620\r\n".repeat(10_000));
+        assert!(text.len() > 3 * SNIFF_LIMIT);
+        assert_round_trip(&encode(GBK, &text), &text, "GBK", false);
+    }
+
+    #[test]
+    fn utf8_never_misread_as_utf16() {
+        let text = format!("{SAMPLE}{SIMPLIFIED_PROSE}");
+        assert_round_trip(text.as_bytes(), &text, "UTF-8", false);
+    }
+
+    #[test]
+    fn long_korean_text_is_not_forced_to_chinese() {
+        let text = "예산 집행률은 95% 이상을 목표로 하며, 사업 성과 지표는 매년 점검한다.\n공공 정보 시스템 유지 보수 사업의 주요 내용은 서버 교체, 데이터베이스 성능 개선, 네트워크 보안 강화 및 사용자 교육이다.\n";
+        let bytes = encode(EUC_KR, text);
+        let d = ok(&bytes);
+        assert_eq!(d.name, "EUC-KR");
+        assert_eq!(d.text, text);
+    }
+
+    #[test]
+    fn western_legacy_text_is_not_forced_to_chinese() {
+        let text = "Le budget de l'année prévoit une réduction des dépenses, déjà annoncée; coût élevé, à réévaluer.\nÉtat prévisionnel des crédits: très précis.\n";
+        let bytes = encode(encoding_rs::WINDOWS_1252, text);
+        let d = ok(&bytes);
+        assert_eq!(d.name, "windows-1252");
+        assert_eq!(d.text, text);
+    }
 }

@@ -94,7 +94,7 @@ fn has_label(row: &Row<'_>) -> bool {
     row.non_empty().enumerate().any(|(k, (_, c))| {
         labels::is_known_label_cell(c)
             || (k == 0 && labels::is_label_cell(c))
-            || labels::split_inline(c, k == 0).is_some_and(|(l, _)| l.field().is_some())
+            || labels::split_inline(c, k == 0).is_some_and(|(l, _)| k == 0 || l.field().is_some())
     })
 }
 

@@ -133,7 +133,18 @@ impl Table {
             (t.to_string(), target::parse_target(t))
         };
         if level3.is_empty() && target.is_empty() {
-            return; // level names only (or an unknown column, warned above)
+            // Level names without an indicator: the names carry down to the
+            // next row, but a reviewer should see the odd row.
+            for (name, c) in [("一级目标", h.level1), ("二级目标", h.level2)] {
+                let text = cell(c);
+                if !text.is_empty() {
+                    warnings.push(Warning::new(
+                        "unplaced_text",
+                        format!("row {}: {name} {text:?} on a row without an indicator", row.number),
+                    ));
+                }
+            }
+            return;
         }
         let index = out.len();
         if level3.is_empty() {
@@ -210,7 +221,7 @@ mod tests {
         assert_eq!((h.level1, h.level2, h.level3, h.value), (Some(0), Some(1), 2, 3));
         assert!(!h.is_split());
         let h = header(&row(1, &["一级指标", "二级指标", "三级指标名称", "计算符号", "年度指标值", "计量单位"])).unwrap();
-        assert_eq!((h.operator, h.value, h.unit), (Some(3), Some(4), Some(5)));
+        assert_eq!((h.operator, h.value, h.unit), (Some(3), 4, Some(5)));
         assert!(h.is_split());
         assert!(header(&row(1, &["项目名称：", "指标名称", "指标值"])).is_none());
         assert!(header(&row(1, &["三级目标", "指标目标值"])).is_none());

@@ -181,7 +181,7 @@ pub fn split_inline(cell: &str, first_in_row: bool) -> Option<(Label, &str)> {
 static TITLE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"绩效目标(?:申报|申请)?表(?:[（(].*[)）])?$").expect("valid regex"));
 static YEAR_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[（(]\s*(\d{4})\s*年度?\s*[)）]$").expect("valid regex")
+    Regex::new(r"^(?:[（(]\s*(\d{4})\s*年度?\s*[)）]|(\d{4})\s*年度)$").expect("valid regex")
 });
 static YEAR_IN_TITLE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(\d{4})\s*年度").expect("valid regex"));
@@ -205,11 +205,10 @@ pub fn year_in_title(cell: &str) -> Option<i32> {
         .and_then(|c| c[1].parse().ok())
 }
 
-/// `(2020年度)` / `（2021年度）` on a line of its own.
+/// `(2020年度)` / `（2021年度）` / `2021年度` on a line of its own.
 pub fn year_line(cell: &str) -> Option<i32> {
-    YEAR_LINE
-        .captures(cell.trim())
-        .and_then(|c| c[1].parse().ok())
+    let c = YEAR_LINE.captures(cell.trim())?;
+    c.get(1).or(c.get(2))?.as_str().parse().ok()
 }
 
 /// A section heading on a row of its own: `本项目上年度市级财政资金使用情况`,
@@ -333,7 +332,9 @@ mod tests {
         assert_eq!(year_line("(2020年度)"), Some(2020));
         assert_eq!(year_line("（2021年度）"), Some(2021));
         assert_eq!(year_line("（2021年）"), Some(2021));
-        assert_eq!(year_line("2021年度"), None);
+        assert_eq!(year_line("2021年度"), Some(2021));
+        assert_eq!(year_line("2021年"), None);
+        assert_eq!(year_line("(2021年度)项目"), None);
         assert_eq!(heading("2020年绩效目标"), Some(Some(2020)));
         assert_eq!(heading("2021年度绩效目标"), Some(Some(2021)));
         assert_eq!(heading("本项目上年度市级财政资金使用情况"), Some(None));

@@ -1,0 +1,356 @@
+//! Integration tests: the real binary on the fixtures under `tests/`.
+//!
+//! Goldens: every `tests/fixtures/{seed,text}/NAME.txt` has a reviewed
+//! `NAME.expected.jsonl` beside it. To regenerate after an intended change,
+//! run `scripts/bless.sh` (= `JIXIAO_BLESS=1 cargo test --test integration golden`)
+//! and review the diff by eye before committing.
+
+mod util;
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use util::{extract, fixtures, jixiao, lines, rel, root};
+
+const FIXTURE_DIRS: [&str; 2] = ["seed", "text"];
+
+#[test]
+fn golden_outputs() {
+    let bless = std::env::var_os("JIXIAO_BLESS").is_some();
+    let mut failures = Vec::new();
+    for sub in FIXTURE_DIRS {
+        for fx in fixtures(sub) {
+            let run = extract(&[rel(&fx), "-j", "2", "-q"]);
+            let got = run.records();
+            let golden = root().join(fx.with_extension("expected.jsonl"));
+            if bless {
+                std::fs::write(&golden, &got).expect("write golden");
+                continue;
+            }
+            let want = std::fs::read_to_string(&golden).unwrap_or_default();
+            if got != want {
+                let diff = first_difference(&want, &got);
+                failures.push(format!("{}: {diff}", fx.display()));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "output differs from the golden file (run scripts/bless.sh and review):\n{}",
+        failures.join("\n")
+    );
+}
+
+fn first_difference(want: &str, got: &str) -> String {
+    for (i, (w, g)) in want.lines().zip(got.lines()).enumerate() {
+        if w != g {
+            let at = w.bytes().zip(g.bytes()).take_while(|(a, b)| a == b).count();
+            let lo = at.saturating_sub(60);
+            let snip = |s: &str| {
+                let s = s.get(lo..).or_else(|| s.get(lo.saturating_sub(3)..)).unwrap_or(s);
+                s.chars().take(120).collect::<String>()
+            };
+            return format!("line {}:\n  want …{}\n  got  …{}", i + 1, snip(w), snip(g));
+        }
+    }
+    format!("{} lines wanted, {} got", want.lines().count(), got.lines().count())
+}
+
+/// Strips what legitimately differs between encodings of one document.
+fn content(mut v: Value) -> Value {
+    let o = v.as_object_mut().expect("object");
+    o.remove("source");
+    o.remove("record_id");
+    v
+}
+
+#[test]
+fn every_encoding_of_the_seed_gives_the_same_records() {
+    let reference = lines(&extract(&["tests/fixtures/seed/seed.utf8.txt"]).expect_code(0).records());
+    assert_eq!(reference.len(), 3);
+    for (file, encoding) in [
+        ("seed.utf8-bom.txt", "UTF-8"),
+        ("seed.gbk-crlf.txt", "GBK"),
+        ("seed.utf16le-bom.txt", "UTF-16LE"),
+        ("seed.utf16le.txt", "UTF-16LE"),
+        ("seed.utf16be-bom.txt", "UTF-16BE"),
+        ("seed.cr.txt", "UTF-8"),
+    ] {
+        let path = format!("tests/fixtures/seed/{file}");
+        let run = extract(&[&path]);
+        run.expect_code(0);
+        let got = lines(&run.records());
+        assert_eq!(got.len(), 3, "{file}");
+        for (g, r) in got.iter().zip(&reference) {
+            assert_eq!(g["source"]["encoding"], encoding, "{file}");
+            assert_eq!(g["source"]["first_row"], r["source"]["first_row"], "{file}");
+            assert_eq!(g["source"]["last_row"], r["source"]["last_row"], "{file}");
+            assert_eq!(content(g.clone()), content(r.clone()), "{file}");
+        }
+    }
+}
+
+#[test]
+fn the_seed_reads_as_three_projects() {
+    let run = extract(&["tests/fixtures/seed/seed.utf8.txt"]);
+    let r = lines(&run.expect_code(0).records());
+    let names: Vec<_> = r.iter().map(|r| r["project_name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["科创中心建设工作经费", "科创中心展厅运营经费", "未来公园展厅运营经费"]);
+    let spans: Vec<_> = r
+        .iter()
+        .map(|r| (r["source"]["first_row"].as_u64().unwrap(), r["source"]["last_row"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(spans, [(3, 37), (39, 75), (77, 111)]);
+    let counts: Vec<_> = r.iter().map(|r| r["indicators"].as_array().unwrap().len()).collect();
+    assert_eq!(counts, [15, 17, 15]);
+    for (i, r) in r.iter().enumerate() {
+        assert_eq!(r["source"]["index"], i);
+        assert_eq!(r["year"], 2020);
+        assert_eq!(r["title"], "财政项目支出绩效目标表");
+        assert_eq!(r["department"], "上海推进科技创新中心建设办公室");
+        assert_eq!(r["planned_start"], "2020-01-01");
+        assert_eq!(r["planned_end"], "2020-12-31");
+        assert_eq!(r["government_procurement"], false);
+        assert_eq!(r["performance_type"], "事业/专业类");
+        assert_eq!(r["warnings"], serde_json::json!([]), "{}", r["warnings"]);
+        let sha = r["source"]["sha256"].as_str().unwrap();
+        assert_eq!(r["record_id"], format!("{}-{i}", &sha[..16]));
+    }
+    assert_eq!(r[0]["budget"]["total"], 41098620);
+    assert_eq!(r[0]["budget"]["prior_year_budget"], 60524400);
+    assert_eq!(r[2]["budget"]["prior_year_budget"], Value::Null);
+    let overview = r[1]["overview"].as_str().unwrap();
+    assert!(overview.starts_with("本项目是围绕科创中心展厅运行保障开展，包括房屋租赁、物业管理和后勤保障三个项目。\n1、展厅业务用房租赁。"));
+    assert!(!overview.contains('<'));
+    let visitors = &r[1]["indicators"][9];
+    assert_eq!(visitors["level3"], "参观人数");
+    assert_eq!(
+        (&visitors["op"], &visitors["value"], &visitors["unit"], &visitors["kind"]),
+        (&Value::from("ge"), &Value::from(2000), &Value::from("人"), &Value::from("quantitative"))
+    );
+    let name_only = &r[2]["indicators"][12];
+    assert_eq!(name_only["level3"], "提升园区科创成果知名度20%");
+    assert_eq!(name_only["value"], 10);
+}
+
+/// Every non-empty cell of every fixture ends up in a field, in `extra`,
+/// in an indicator, or in a warning; labels and structure (titles, year
+/// lines, headings, table headers) are accounted for by what they label.
+#[test]
+fn nothing_is_lost() {
+    use jixiao::clean::clean_text;
+    use jixiao::fields::{parse_amount, parse_date};
+    use jixiao::labels::{self, MoneyUnit};
+    let mut missing = Vec::new();
+    for sub in FIXTURE_DIRS {
+        for fx in fixtures(sub) {
+            let run = extract(&[rel(&fx)]);
+            let out = run.records();
+            let bytes = std::fs::read(root().join(&fx)).unwrap();
+            let text = jixiao::decode::decode(&bytes).unwrap().text.into_owned();
+            for (n, line) in text.split(['\n', '\r']).enumerate() {
+                for cell in line.split('\t') {
+                    let cell = clean_text(cell.trim()).into_owned();
+                    if cell.is_empty()
+                        || labels::is_label_cell(&cell)
+                        || labels::year_line(&cell).is_some()
+                        || labels::heading(&cell).is_some()
+                        || labels::column_for_header(&cell).is_some()
+                    {
+                        continue;
+                    }
+                    let (label, value) = labels::split_inline(&cell, true)
+                        .map(|(l, v)| (Some(l), v.to_string()))
+                        .unwrap_or((None, cell.clone()));
+                    let found = value.split('\n').all(|para| {
+                        let esc = serde_json::to_string(para).unwrap();
+                        out.contains(esc.trim_matches('"'))
+                    }) || parse_date(&value).is_some_and(|d| out.contains(&d))
+                        || matches!(value.as_str(), "是" | "否")
+                        // the split shape's 定性 operator is `kind: qualitative`
+                        || value == "定性"
+                        || parse_amount(&value, MoneyUnit::Yuan).is_ok_and(|a| {
+                            let whole = a.amount.fen / 100;
+                            out.contains(&whole.to_string()) || out.contains(&(whole * 10_000).to_string())
+                        })
+                        || label.is_some_and(|l| l.unit.is_some());
+                    if !found {
+                        missing.push(format!("{}:{}: {cell}", fx.display(), n + 1));
+                    }
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "cells found nowhere in the output:\n{}", missing.join("\n"));
+}
+
+#[test]
+fn output_bytes_do_not_depend_on_jobs_or_argument_order() {
+    let mut inputs: Vec<String> = Vec::new();
+    for sub in FIXTURE_DIRS {
+        inputs.extend(fixtures(sub).iter().map(|p| rel(p).to_string()));
+    }
+    inputs.push("corpus".into());
+    let args = |v: &[String], j: &str| {
+        let mut a: Vec<String> = v.to_vec();
+        a.extend(["-j".into(), j.into()]);
+        a
+    };
+    let refs = |v: &[String]| v.to_vec();
+    let one = extract(&refs(&args(&inputs, "1")).iter().map(String::as_str).collect::<Vec<_>>());
+    let mut reversed = inputs.clone();
+    reversed.reverse();
+    let two = extract(&args(&reversed, "2").iter().map(String::as_str).collect::<Vec<_>>());
+    one.expect_code(0);
+    two.expect_code(0);
+    assert!(one.records().lines().count() > 10);
+    assert_eq!(one.records(), two.records());
+    assert_eq!(one.errors(), two.errors());
+    // sorted by path, then index
+    let keys: Vec<(String, u64)> = lines(&one.records())
+        .iter()
+        .map(|r| (r["source"]["path"].as_str().unwrap().to_string(), r["source"]["index"].as_u64().unwrap()))
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+}
+
+#[test]
+fn bad_inputs_are_error_lines_and_the_run_goes_on() {
+    let run = extract(&["tests/fixtures/bad", "tests/fixtures/seed/seed.utf8.txt", "tests/fixtures/missing.txt"]);
+    run.expect_code(1);
+    assert_eq!(lines(&run.records()).len(), 3);
+    let errors = lines(&run.errors());
+    let got: Vec<(&str, &str, &str)> = errors
+        .iter()
+        .map(|e| (e["path"].as_str().unwrap(), e["stage"].as_str().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("tests/fixtures/bad/binary.txt", "decode", "binary"),
+            ("tests/fixtures/bad/empty.txt", "read", "empty"),
+            ("tests/fixtures/bad/prose.txt", "split", "no_projects"),
+            ("tests/fixtures/missing.txt", "read", "not_found"),
+        ]
+    );
+    for e in &errors {
+        let keys: BTreeSet<&str> = e.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, BTreeSet::from(["path", "member", "stage", "code", "message"]));
+        assert_eq!(e["member"], Value::Null);
+        assert!(!e["message"].as_str().unwrap().is_empty());
+    }
+    let stderr = run.stderr();
+    assert!(stderr.contains("errors: binary=1 empty=1 no_projects=1 not_found=1"), "{stderr}");
+}
+
+const RECORD_KEYS: &[&str] = &[
+    "schema_version", "record_id", "source", "year", "title", "department", "project_name",
+    "project_category", "planned_start", "planned_end", "government_procurement",
+    "performance_type", "overview", "basis", "necessity", "safeguards", "implementation_plan",
+    "goals", "budget", "indicators", "extra", "warnings",
+];
+const SOURCE_KEYS: &[&str] = &[
+    "path", "member", "sha256", "format", "encoding", "sheet", "index", "first_row", "last_row",
+];
+const BUDGET_KEYS: &[&str] = &["total", "current_year", "prior_year_budget", "prior_year_executed"];
+const INDICATOR_KEYS: &[&str] = &["level1", "level2", "level3", "target", "op", "value", "value_max", "unit", "kind"];
+
+fn keys(v: &Value) -> Vec<&str> {
+    v.as_object().expect("object").keys().map(String::as_str).collect()
+}
+
+/// Every key of the contract on every line, in contract order, with the
+/// contract's types; a schema change breaks this test loudly.
+#[test]
+fn every_line_has_exactly_the_contract_keys() {
+    let mut inputs: Vec<String> = vec!["corpus".into()];
+    for sub in FIXTURE_DIRS {
+        inputs.push(format!("tests/fixtures/{sub}"));
+    }
+    let args: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    let run = extract(&args);
+    for r in lines(&run.expect_code(0).records()) {
+        assert_eq!(keys(&r), RECORD_KEYS);
+        assert_eq!(keys(&r["source"]), SOURCE_KEYS);
+        assert_eq!(keys(&r["budget"]), BUDGET_KEYS);
+        assert_eq!(r["schema_version"], 1);
+        for k in BUDGET_KEYS {
+            let v = &r["budget"][k];
+            assert!(v.is_null() || v.is_number(), "{k}: {v}");
+            if let Some(f) = v.as_f64() {
+                assert!((f * 100.0).round() == f * 100.0 || v.is_i64(), "{k}: {v} has more than two decimals");
+            }
+        }
+        for i in r["indicators"].as_array().unwrap() {
+            assert_eq!(keys(i), INDICATOR_KEYS);
+            let op = i["op"].as_str();
+            assert!(op.is_none() || ["eq", "ge", "le", "gt", "lt", "range"].contains(&op.unwrap()));
+            assert_eq!(i["kind"] == "quantitative", i["value"].is_number());
+            assert_eq!(i["op"] == "range", i["value_max"].is_number());
+        }
+        for w in r["warnings"].as_array().unwrap() {
+            assert_eq!(keys(w), ["code", "message"]);
+        }
+        assert!(r["extra"].as_object().unwrap().values().all(|v| v.is_string() || v.is_null()));
+    }
+}
+
+#[test]
+fn emit_indicators_writes_one_flat_line_per_indicator() {
+    let run = extract(&["tests/fixtures/seed/seed.utf8.txt", "--emit", "indicators"]);
+    let rows = lines(&run.expect_code(0).records());
+    assert_eq!(rows.len(), 15 + 17 + 15);
+    let mut want = vec!["schema_version", "record_id", "indicator_index", "year", "department", "project_name"];
+    want.extend(INDICATOR_KEYS);
+    for r in &rows {
+        assert_eq!(keys(r), want);
+    }
+    assert_eq!(rows[15]["indicator_index"], 0);
+    assert_eq!(rows[15]["project_name"], "科创中心展厅运营经费");
+    assert!(rows[15]["record_id"].as_str().unwrap().ends_with("-1"));
+    assert!(run.stderr().contains("47 indicators"), "{}", run.stderr());
+}
+
+#[test]
+fn records_to_stdout_and_summary_to_stderr() {
+    let run = extract(&["tests/fixtures/seed/seed.utf8.txt", "-o", "-"]);
+    run.expect_code(0);
+    assert_eq!(lines(&run.stdout()).len(), 3);
+    let stderr = run.stderr();
+    assert!(
+        stderr.contains("jixiao: 1 documents, 3 records, 47 indicators; errors: none; warnings: none"),
+        "{stderr}"
+    );
+    assert_eq!(run.errors(), "");
+}
+
+#[test]
+fn unwritable_output_is_exit_2_before_any_work() {
+    let run = extract(&["tests/fixtures/seed/seed.utf8.txt", "-o", "/proc/jixiao/records.jsonl"]);
+    run.expect_code(2);
+    let stderr = run.stderr();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("jixiao: cannot write /proc/jixiao/records.jsonl"), "{stderr}");
+    assert!(!run.dir.path().join("errors.jsonl").exists());
+}
+
+#[test]
+fn usage_errors_are_exit_2() {
+    jixiao(&["extract", "--jobs", "0"]).expect_code(2);
+    jixiao(&["extract", "--emit", "rows"]).expect_code(2);
+    jixiao(&["frobnicate"]).expect_code(2);
+}
+
+#[test]
+fn other_file_types_are_skipped_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(root().join("tests/fixtures/seed/seed.utf8.txt"), dir.path().join("a.txt")).unwrap();
+    std::fs::write(dir.path().join("b.pdf"), b"%PDF").unwrap();
+    std::fs::write(dir.path().join(".hidden.txt"), b"x").unwrap();
+    let run = extract(&[dir.path().to_str().unwrap()]);
+    run.expect_code(0);
+    assert_eq!(lines(&run.records()).len(), 3);
+    assert!(run.stderr().contains("skipped: .pdf=1"), "{}", run.stderr());
+}

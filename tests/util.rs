@@ -1,0 +1,122 @@
+//! Helpers for the integration tests: run the real binary in a fresh temp
+//! dir and, when an expectation fails, show the command, the directory,
+//! stdout and stderr.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A finished `jixiao` run with its output files read back.
+pub struct Run {
+    pub cmd: String,
+    pub dir: tempfile::TempDir,
+    pub output: Output,
+}
+
+impl Run {
+    pub fn code(&self) -> i32 {
+        self.output.status.code().unwrap_or(-1)
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+
+    pub fn file(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(name))
+            .unwrap_or_else(|e| self.fail(&format!("cannot read {name}: {e}")))
+    }
+
+    pub fn records(&self) -> String {
+        self.file("records.jsonl")
+    }
+
+    pub fn errors(&self) -> String {
+        self.file("errors.jsonl")
+    }
+
+    pub fn fail(&self, what: &str) -> ! {
+        panic!(
+            "{what}\n--- command: {}\n--- dir: {}\n--- exit: {:?}\n--- stdout:\n{}\n--- stderr:\n{}",
+            self.cmd,
+            self.dir.path().display(),
+            self.output.status.code(),
+            self.stdout(),
+            self.stderr()
+        )
+    }
+
+    pub fn expect_code(&self, code: i32) -> &Run {
+        if self.code() != code {
+            self.fail(&format!("expected exit code {code}"));
+        }
+        self
+    }
+}
+
+/// Runs `jixiao extract ARGS -o DIR/records.jsonl --errors DIR/errors.jsonl`
+/// from the crate root (so `source.path` is the repository-relative path).
+pub fn extract(args: &[&str]) -> Run {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("records.jsonl");
+    let err = dir.path().join("errors.jsonl");
+    let mut full: Vec<String> = vec!["extract".into()];
+    full.extend(args.iter().map(|s| s.to_string()));
+    if !args.contains(&"-o") {
+        full.extend(["-o".into(), out.display().to_string()]);
+    }
+    full.extend(["--errors".into(), err.display().to_string()]);
+    run_in(dir, &full)
+}
+
+/// Runs the binary with exactly `args`, from the crate root.
+pub fn jixiao(args: &[&str]) -> Run {
+    let dir = tempfile::tempdir().expect("temp dir");
+    run_in(dir, &args.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+}
+
+fn run_in(dir: tempfile::TempDir, args: &[String]) -> Run {
+    let bin = env!("CARGO_BIN_EXE_jixiao");
+    let output = Command::new(bin)
+        .args(args)
+        .current_dir(root())
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("run jixiao");
+    Run {
+        cmd: format!("{bin} {}", args.join(" ")),
+        dir,
+        output,
+    }
+}
+
+/// Every `*.txt` fixture under `tests/fixtures/<sub>`, sorted, relative to
+/// the crate root.
+pub fn fixtures(sub: &str) -> Vec<PathBuf> {
+    let dir = root().join("tests/fixtures").join(sub);
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .map(|p| p.strip_prefix(root()).expect("under root").to_path_buf())
+        .collect();
+    v.sort();
+    v
+}
+
+pub fn lines(s: &str) -> Vec<serde_json::Value> {
+    s.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {e}: {l}")))
+        .collect()
+}
+
+pub fn rel(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
