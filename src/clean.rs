@@ -11,6 +11,9 @@
 //! not open a character reference, hands the result to html5ever (through
 //! `scraper`), and walks the tree iteratively to collect text. Most cells hold no
 //! `<` and no `&` at all; those never reach the parser and come back borrowed.
+//! html5ever's tree builder is quadratic in nesting depth, so pathologically
+//! deep (or tag-heavy) cells are first flattened to text and `<br>` by the same
+//! pre-pass, which yields the same text in linear time.
 
 use std::borrow::Cow;
 
@@ -35,6 +38,10 @@ use scraper::{Html, Node};
 /// - each paragraph is trimmed of Unicode whitespace (incl. U+00A0, U+3000), empty
 ///   paragraphs are dropped, U+0000 never appears in the output.
 ///
+/// Known limitations: `<` plus a known tag name plus a space is markup even in
+/// prose (`a<b and c>d` gives `ad`); a `&name;` that is no entity but starts
+/// with a legacy one is decoded the HTML way (`&notit;` gives `¬it;`).
+///
 /// Idempotent except when the output itself contains text that reads as markup
 /// or as a character reference, which can only come from decoded references
 /// such as `&lt;p&gt;` or `&amp;nbsp;` (or from raw-text elements like `<xmp>`):
@@ -43,15 +50,18 @@ pub fn clean_text(s: &str) -> Cow<'_, str> {
     if memchr::memchr2(b'<', b'&', s.as_bytes()).is_none() {
         return plain(s);
     }
-    let mut prep = prepare(s, false);
+    let mut prep = prepare(s, Mode::Keep);
     if !prep.markup && !prep.entity {
         // Only look-alikes (`<5%`, `R&D`): the text is already what it says.
         return plain(s);
     }
-    if prep.table_part && !prep.table {
+    if prep.max_depth > MAX_DEPTH || prep.tags > MAX_TAGS {
+        // Pathological nesting: html5ever's tree builder is quadratic in depth.
+        prep = prepare(s, Mode::Flatten);
+    } else if prep.table_part && !prep.table {
         // html5ever ignores `<tr>`/`<td>` outside a `<table>` in body context;
         // rename them to `<div>` so their boundaries still end paragraphs.
-        prep = prepare(s, true);
+        prep = prepare(s, Mode::RewriteOrphans);
     }
     let html = Html::parse_fragment(&prep.text);
     Cow::Owned(collect(&html, prep.tags == 0))
@@ -286,10 +296,7 @@ fn is_dropped(name: &str) -> bool {
 
 /// Elements in which line breaks are significant.
 fn is_preformatted(name: &str) -> bool {
-    matches!(
-        name,
-        "pre" | "listing" | "textarea" | "xmp" | "plaintext"
-    )
+    matches!(name, "pre" | "listing" | "textarea" | "xmp" | "plaintext")
 }
 
 /// Raw-text / RCDATA elements: their content is not markup, so the escaping
@@ -345,6 +352,29 @@ fn is_clean_paragraph(s: &str) -> bool {
 // Escaping pre-pass
 // ---------------------------------------------------------------------------
 
+/// Estimated element nesting above which html5ever's tree builder turns
+/// quadratic (scope checks walk the stack of open elements): such cells are
+/// flattened instead (see [`Mode::Flatten`]).
+const MAX_DEPTH: usize = 256;
+
+/// Tag count above which cells are flattened, whatever their estimated depth
+/// (bounds html5ever's worst case on adversarial tag soup).
+const MAX_TAGS: usize = 8192;
+
+/// How the pre-pass treats real markup.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Copy markup as is.
+    Keep,
+    /// As `Keep`, but table parts (`tr`, `td`, …) become `div`.
+    RewriteOrphans,
+    /// Remove all markup: block tags become `<br>`, comments and the content
+    /// of dropped elements vanish, raw text is escaped, line breaks inside
+    /// preformatted elements become `<br>`. html5ever then only sees text and
+    /// `<br>` (linear time), and yields the same text as the tree walk would.
+    Flatten,
+}
+
 /// Input rewritten for html5ever, plus what the scan found.
 struct Prepared {
     text: String,
@@ -358,23 +388,27 @@ struct Prepared {
     table: bool,
     /// A table-part tag (`tr`, `td`, …).
     table_part: bool,
+    /// Upper estimate of the element nesting depth html5ever will build.
+    max_depth: usize,
 }
 
 /// What a `<` starts.
 enum Lt {
     /// Not markup: escape it.
     Text,
-    /// Comment, doctype, `<![if …]>`, `<?xml …>`: copy this many bytes verbatim.
+    /// Comment, doctype, `<![if …]>`, `<?xml …>`: this many bytes.
     Verbatim(usize),
-    /// A tag; `name` is the byte range of its name relative to the `<`.
+    /// A tag; `name` is the byte range of its name relative to the `<`,
+    /// `slot` its index in the open-element counters.
     Tag {
         closing: bool,
         name: (usize, usize),
+        slot: usize,
     },
 }
 
-/// Escape look-alike `<` and `&`, keep real markup as is.
-fn prepare(s: &str, rewrite_orphans: bool) -> Prepared {
+/// Escape look-alike `<` and `&`; keep (or, in `Flatten` mode, strip) real markup.
+fn prepare(s: &str, mode: Mode) -> Prepared {
     let b = s.as_bytes();
     let mut p = Prepared {
         text: String::with_capacity(s.len() + s.len() / 8 + 8),
@@ -383,13 +417,20 @@ fn prepare(s: &str, rewrite_orphans: bool) -> Prepared {
         entity: false,
         table: false,
         table_part: false,
+        max_depth: 0,
     };
-    // `done`: bytes before it are copied. All cut points sit on ASCII bytes
+    let flatten = mode == Mode::Flatten;
+    // Open elements per tag name (last slot: Office `prefix:name` tags).
+    let mut open = [0u32; KNOWN_TAGS.len() + 1];
+    let mut depth = 0usize;
+    // Flatten mode: depth of open `pre`/`listing`.
+    let mut pre = 0usize;
+    // `done`: bytes before it are handled. All cut points sit on ASCII bytes
     // (or the ends), so every slice below is on a char boundary.
     let mut done = 0;
     while let Some(off) = memchr::memchr2(b'<', b'&', &b[done..]) {
         let at = done + off;
-        push_slice(&mut p.text, s, done, at);
+        push_chunk(&mut p.text, s, done, at, flatten && pre > 0);
         let rest = &b[at..];
         if rest[0] == b'&' {
             if is_reference(rest) {
@@ -408,41 +449,148 @@ fn prepare(s: &str, rewrite_orphans: bool) -> Prepared {
             }
             Lt::Verbatim(len) => {
                 p.markup = true;
-                push_slice(&mut p.text, s, at, at + len);
+                if !flatten {
+                    push_slice(&mut p.text, s, at, at + len);
+                }
                 done = at + len;
             }
-            Lt::Tag { closing, name } => {
+            Lt::Tag {
+                closing,
+                name,
+                slot,
+            } => {
                 p.markup = true;
                 p.tags += 1;
                 let mut buf = [0u8; NAME_BUF];
                 let lname = lowercase(&rest[name.0..name.1], &mut buf);
+                if closing {
+                    if open[slot] > 0 {
+                        open[slot] -= 1;
+                        depth = depth.saturating_sub(1);
+                    }
+                } else if !is_void(lname) {
+                    open[slot] = open[slot].saturating_add(1);
+                    depth += 1;
+                    p.max_depth = p.max_depth.max(depth);
+                }
                 if !closing && lname == "table" {
                     p.table = true;
                 }
                 let table_part = is_table_part(lname);
                 p.table_part |= table_part;
                 let end = at + tag_len(rest, name.1);
-                if rewrite_orphans && table_part {
-                    p.text.push_str(if closing { "</div" } else { "<div" });
-                    push_slice(&mut p.text, s, at + name.1, end);
-                } else {
-                    push_slice(&mut p.text, s, at, end);
+                match mode {
+                    Mode::Flatten => {
+                        if is_block(lname) {
+                            p.text.push_str("<br>");
+                        }
+                        if matches!(lname, "pre" | "listing") {
+                            pre = if closing {
+                                pre.saturating_sub(1)
+                            } else {
+                                pre + 1
+                            };
+                        }
+                    }
+                    Mode::RewriteOrphans if table_part => {
+                        p.text.push_str(if closing { "</div" } else { "<div" });
+                        push_slice(&mut p.text, s, at + name.1, end);
+                    }
+                    _ => push_slice(&mut p.text, s, at, end),
                 }
                 done = end;
-                if !closing && is_raw(lname) {
-                    let raw_end = if lname == "plaintext" {
+                let raw = is_raw(lname);
+                if !closing && (raw || (flatten && lname == "template")) {
+                    let content_end = if lname == "plaintext" {
                         b.len()
                     } else {
                         find_end_tag(b, done, lname.as_bytes())
                     };
-                    push_slice(&mut p.text, s, done, raw_end);
-                    done = raw_end;
+                    if !flatten {
+                        push_slice(&mut p.text, s, done, content_end);
+                    } else if !is_dropped(lname) {
+                        // xmp, plaintext (raw text), textarea (references decoded).
+                        push_raw(&mut p.text, s, done, content_end, lname == "textarea");
+                    }
+                    done = content_end;
                 }
             }
         }
     }
-    push_slice(&mut p.text, s, done, b.len());
+    push_chunk(&mut p.text, s, done, b.len(), flatten && pre > 0);
     p
+}
+
+/// Elements without content or end tag.
+fn is_void(name: &str) -> bool {
+    matches!(
+        name,
+        "area"
+            | "base"
+            | "basefont"
+            | "bgsound"
+            | "br"
+            | "col"
+            | "embed"
+            | "frame"
+            | "hr"
+            | "image"
+            | "img"
+            | "input"
+            | "keygen"
+            | "link"
+            | "meta"
+            | "param"
+            | "source"
+            | "track"
+            | "wbr"
+    )
+}
+
+/// Append text between markup; in flattened preformatted text, line breaks
+/// become `<br>` (`\r\n` counts as one).
+fn push_chunk(out: &mut String, s: &str, from: usize, to: usize, pre: bool) {
+    let chunk = s.get(from..to).unwrap_or_default();
+    if pre {
+        push_breaks(out, chunk);
+    } else {
+        out.push_str(chunk);
+    }
+}
+
+fn push_breaks(out: &mut String, chunk: &str) {
+    let mut prev_cr = false;
+    for c in chunk.chars() {
+        match c {
+            '\n' if prev_cr => {}
+            '\n' | '\r' => out.push_str("<br>"),
+            c => out.push(c),
+        }
+        prev_cr = c == '\r';
+    }
+}
+
+/// Flatten mode: content of a raw-text element as escaped text, line breaks
+/// as `<br>`; `decode_refs` keeps character references (RCDATA).
+fn push_raw(out: &mut String, s: &str, from: usize, to: usize, decode_refs: bool) {
+    let raw = s.get(from..to).unwrap_or_default();
+    let mut start = 0;
+    for (i, c) in raw.char_indices() {
+        match c {
+            '<' => {
+                push_breaks(out, &raw[start..i]);
+                out.push_str("&lt;");
+                start = i + 1;
+            }
+            '&' if !(decode_refs && is_reference(&raw.as_bytes()[i..])) => {
+                push_breaks(out, &raw[start..i]);
+                out.push_str("&amp;");
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    push_breaks(out, &raw[start..]);
 }
 
 /// Append `s[from..to]`; the bounds are ASCII positions by construction.
@@ -495,13 +643,13 @@ fn classify(rest: &[u8]) -> Lt {
         Some(&c) if is_html_space(c) || c == b'>' || c == b'/' => {}
         _ => return Lt::Text,
     }
-    if is_known_name(&rest[start..end]) {
-        Lt::Tag {
+    match known_slot(&rest[start..end]) {
+        Some(slot) => Lt::Tag {
             closing,
             name: (start, end),
-        }
-    } else {
-        Lt::Text
+            slot,
+        },
+        None => Lt::Text,
     }
 }
 
@@ -530,16 +678,22 @@ fn name_end(b: &[u8], start: usize) -> usize {
     end
 }
 
-fn is_known_name(name: &[u8]) -> bool {
+/// Index of a known tag name in `KNOWN_TAGS` (`KNOWN_TAGS.len()` for Office
+/// `prefix:name` tags), `None` when the name is not markup.
+fn known_slot(name: &[u8]) -> Option<usize> {
     if let Some(colon) = name.iter().position(|&c| c == b':') {
         let prefix = &name[..colon];
         return OFFICE_PREFIXES
             .iter()
-            .any(|p| p.as_bytes().eq_ignore_ascii_case(prefix));
+            .any(|p| p.as_bytes().eq_ignore_ascii_case(prefix))
+            .then_some(KNOWN_TAGS.len());
     }
     let mut buf = [0u8; NAME_BUF];
     let lname = lowercase(name, &mut buf);
-    !lname.is_empty() && KNOWN_TAGS.binary_search(&lname).is_ok()
+    if lname.is_empty() {
+        return None;
+    }
+    KNOWN_TAGS.binary_search(&lname).ok()
 }
 
 /// Length of the comment starting at `rest` (`<!--`), up to and including
@@ -575,12 +729,10 @@ fn tag_len(rest: &[u8], from: usize) -> usize {
                 while j < rest.len() && is_html_space(rest[j]) {
                     j += 1;
                 }
-                if let Some(&q) = rest.get(j) {
-                    if q == b'"' || q == b'\'' {
-                        match memchr::memchr(q, &rest[j + 1..]) {
-                            Some(k) => j += k + 2,
-                            None => return rest.len(),
-                        }
+                if let Some(&q @ (b'"' | b'\'')) = rest.get(j) {
+                    match memchr::memchr(q, &rest[j + 1..]) {
+                        Some(k) => j += k + 2,
+                        None => return rest.len(),
                     }
                 }
             }
@@ -655,11 +807,14 @@ fn collect(html: &Html, newline_breaks: bool) -> String {
     let mut w = Writer::new(newline_breaks);
     let mut node = html.tree.root();
     'walk: loop {
-        if w.enter(node.value()) {
-            if let Some(child) = node.first_child() {
-                node = child;
-                continue;
-            }
+        let first_child = if w.enter(node.value()) {
+            node.first_child()
+        } else {
+            None
+        };
+        if let Some(child) = first_child {
+            node = child;
+            continue;
         }
         loop {
             w.leave(node.value());
@@ -803,7 +958,10 @@ mod tests {
     #[test]
     fn empty_paragraphs_dropped_and_trimmed() {
         assert_eq!(c("<p>a</p><p></p><p> b </p>"), "a\nb");
-        assert_eq!(c("<p>\u{3000}甲\u{3000}</p><p>&nbsp;</p><p>\u{a0}乙</p>"), "甲\n乙");
+        assert_eq!(
+            c("<p>\u{3000}甲\u{3000}</p><p>&nbsp;</p><p>\u{a0}乙</p>"),
+            "甲\n乙"
+        );
     }
 
     #[test]
@@ -819,7 +977,10 @@ mod tests {
         assert_eq!(c("<ul><li>一</li><li>二</li></ul>"), "一\n二");
         assert_eq!(c("<h1>标题</h1>正文"), "标题\n正文");
         assert_eq!(c("前<hr>后"), "前\n后");
-        assert_eq!(c("<blockquote>引</blockquote><section>节</section>"), "引\n节");
+        assert_eq!(
+            c("<blockquote>引</blockquote><section>节</section>"),
+            "引\n节"
+        );
         assert_eq!(
             c("<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>"),
             "a\nb\nc"
@@ -857,7 +1018,10 @@ mod tests {
             assert!(matches!(clean_text(s), Cow::Borrowed(_)), "{s:?}");
         }
         // …also next to real markup and entities.
-        assert_eq!(c("<p>R&D&nbsp;A&B公司 && &notice</p>"), "R&D A&B公司 && &notice");
+        assert_eq!(
+            c("<p>R&D&nbsp;A&B公司 && &notice</p>"),
+            "R&D A&B公司 && &notice"
+        );
     }
 
     #[test]
@@ -884,7 +1048,10 @@ mod tests {
         }
         // Next to real markup the look-alikes survive too.
         assert_eq!(c("<p>A<B级</p><p>5<x<10</p>"), "A<B级\n5<x<10");
-        assert_eq!(c("对投资额<500万元的项目<br>x<y"), "对投资额<500万元的项目\nx<y");
+        assert_eq!(
+            c("对投资额<500万元的项目<br>x<y"),
+            "对投资额<500万元的项目\nx<y"
+        );
         assert_eq!(c("<span>x<yz</span>"), "x<yz");
     }
 
@@ -892,10 +1059,15 @@ mod tests {
     fn inline_tags_keep_one_line() {
         assert_eq!(c("<span>甲</span><b>乙</b>"), "甲乙");
         assert_eq!(
-            c("<font color=red>一</font><strong>二</strong><i>三</i><em>四</em><u>五</u><a href=\"x\">六</a>m<sup>2</sup>H<sub>2</sub>O<o:p></o:p>"),
+            c(
+                "<font color=red>一</font><strong>二</strong><i>三</i><em>四</em><u>五</u><a href=\"x\">六</a>m<sup>2</sup>H<sub>2</sub>O<o:p></o:p>"
+            ),
             "一二三四五六m2H2O"
         );
-        assert_eq!(c("<st1:chsdate year=\"2023\">2023年</st1:chsdate>预算"), "2023年预算");
+        assert_eq!(
+            c("<st1:chsdate year=\"2023\">2023年</st1:chsdate>预算"),
+            "2023年预算"
+        );
         assert_eq!(c("<span>甲</span>  <span>乙</span>"), "甲  乙");
     }
 
@@ -915,7 +1087,10 @@ mod tests {
     #[test]
     fn comments_dropped() {
         assert_eq!(c("前<!-- 注释 <p>x</p> -->后"), "前后");
-        assert_eq!(c("<!--[if gte mso 9]><xml>Normal 0</xml><![endif]--><p>正文</p>"), "正文");
+        assert_eq!(
+            c("<!--[if gte mso 9]><xml>Normal 0</xml><![endif]--><p>正文</p>"),
+            "正文"
+        );
         assert_eq!(c("<![if !supportLists]>1.<![endif]>项目"), "1.项目");
         assert_eq!(c("<?xml:namespace prefix = o /><p>x</p>"), "x");
         assert_eq!(c("<!DOCTYPE html><p>x</p>"), "x");
@@ -924,7 +1099,10 @@ mod tests {
     #[test]
     fn plain_text_newlines_split_and_trimmed() {
         assert_eq!(c("第一行\n第二行"), "第一行\n第二行");
-        assert_eq!(c("  第一行 \r\n\r\n 第二行\r第三行\n\n"), "第一行\n第二行\n第三行");
+        assert_eq!(
+            c("  第一行 \r\n\r\n 第二行\r第三行\n\n"),
+            "第一行\n第二行\n第三行"
+        );
         assert_eq!(c("\u{3000}\u{3000}缩进"), "缩进");
         assert_eq!(c("   "), "");
         assert_eq!(c(""), "");
@@ -948,7 +1126,10 @@ mod tests {
     #[test]
     fn borrowed_fast_path() {
         assert!(matches!(clean_text("科创中心"), Cow::Borrowed(_)));
-        assert!(matches!(clean_text("对投资额<500万元的项目"), Cow::Borrowed(_)));
+        assert!(matches!(
+            clean_text("对投资额<500万元的项目"),
+            Cow::Borrowed(_)
+        ));
         assert!(matches!(clean_text("<=5%"), Cow::Borrowed(_)));
         assert!(matches!(clean_text(""), Cow::Borrowed(_)));
         assert!(matches!(clean_text(" 科创中心"), Cow::Owned(_)));
@@ -963,6 +1144,51 @@ mod tests {
         let open_only = format!("{}深", "<div>".repeat(n));
         assert_eq!(c(&open_only), "深");
     }
+
+    #[test]
+    fn deep_formatting_and_tag_soup() {
+        let n = 60_000;
+        let s = format!("{}深{}", "<b>".repeat(n), "</b>".repeat(n));
+        assert_eq!(c(&s), "深");
+        // Mismatched end tags must not hide the depth from the estimate.
+        let s = format!("{}深", "<div></b>".repeat(n));
+        assert_eq!(c(&s), "深");
+        let s = format!("{}深", "<p>x</p>".repeat(n));
+        assert_eq!(c(&s).lines().count(), n + 1);
+    }
+
+    /// Parse a prepared cell and collect its text (tests only).
+    fn via(s: &str, mode: Mode) -> String {
+        let prep = prepare(s, mode);
+        collect(&Html::parse_fragment(&prep.text), prep.tags == 0)
+    }
+
+    #[test]
+    fn flatten_matches_tree_walk() {
+        let mut compared = 0;
+        for &s in SAMPLES.iter().chain(FLATTEN_EXTRA) {
+            if !prepare(s, Mode::Keep).markup {
+                continue;
+            }
+            assert_eq!(via(s, Mode::Flatten), c(s), "input {s:?}");
+            compared += 1;
+        }
+        assert!(compared >= 30, "only {compared} compared");
+    }
+
+    const FLATTEN_EXTRA: &[&str] = &[
+        "<p>a<span>b<br>c</span>d</p><ul><li>e<li>f</ul>",
+        "<pre>\nx\r\ny\n</pre>z",
+        "<textarea>a<b\n&amp;c</textarea>",
+        "<xmp>a&amp;<b\nc</xmp>d",
+        "<template><p>隐藏</p></template>显示",
+        "<title>标题</title><style>x{}</style><iframe>f</iframe>正文",
+        "<plaintext>a<p>b\nc",
+        "<div>一<!-- c -->二<![if !x]>三<![endif]></div>",
+        "<TABLE><TR><TD>甲</TD><TD>乙</TD></TR></TABLE>",
+        "<h2>标题</h2><p>段&nbsp;落</p><hr/><p>尾</p>",
+        "<p title=\"a<b>c\">x</p>y",
+    ];
 
     #[test]
     fn deep_span_nesting() {
@@ -1025,11 +1251,13 @@ mod tests {
         "<o:p>&nbsp;</o:p><st1:chsdate>2023年</st1:chsdate>",
         "tab\tinside plain",
         "<p>x</p",
+        "<p title=\"<p>\">x&amp;y</p>",
+        "<textarea>a<b</textarea>",
     ];
 
     /// Does the text contain something a second pass treats as markup or a reference?
     fn reads_as_markup(s: &str) -> bool {
-        let p = prepare(s, false);
+        let p = prepare(s, Mode::Keep);
         p.markup || p.entity
     }
 
