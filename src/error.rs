@@ -18,7 +18,9 @@ pub enum DocError {
     TooLarge { size: u64, limit: u64 },
     #[error("{0}")]
     Decode(#[from] DecodeError),
-    #[error("no performance target table found (no title such as 财政项目支出绩效目标表, no 项目名称, no indicator table)")]
+    #[error(
+        "no performance target table found (no title such as 财政项目支出绩效目标表, no 项目名称, no indicator table)"
+    )]
     NoProjects,
     #[error("internal error while reading this document (panic): {0}")]
     Panic(String),

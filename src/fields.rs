@@ -177,26 +177,30 @@ pub fn extract(rows: &[Row<'_>], block: &Block) -> Project {
     for (field, raw, unit, label) in raw_budget.cells {
         let unit = unit.or(money_unit).unwrap_or(MoneyUnit::Yuan);
         match parse_amount(raw, unit) {
-            Ok(a) => {
+            Some(a) => {
                 let slot = budget_slot(&mut p.budget, field);
                 *slot = Some(a.amount);
                 if a.rounded {
                     p.warnings.push(Warning::new(
                         "amount_rounded",
-                        format!("{label}: {raw} has more than two decimals in yuan; rounded to the fen"),
+                        format!(
+                            "{label}: {raw} has more than two decimals in yuan; rounded to the fen"
+                        ),
                     ));
                 }
             }
-            Err(()) => p.warnings.push(Warning::new(
+            None => p.warnings.push(Warning::new(
                 "unparsed_value",
                 format!("{label}: {raw:?} is not an amount"),
             )),
         }
     }
 
-    p.year = year_line
-        .or(heading_year)
-        .or_else(|| p.planned_start.as_deref().and_then(|d| d.get(..4)?.parse().ok()));
+    p.year = year_line.or(heading_year).or_else(|| {
+        p.planned_start
+            .as_deref()
+            .and_then(|d| d.get(..4)?.parse().ok())
+    });
     check(&mut p);
     p
 }
@@ -238,7 +242,10 @@ fn assign<'r>(
         // keep the second under its own label so nothing is lost.
         p.warnings.push(Warning::new(
             "duplicate_field",
-            format!("row {row}: {} is given again; the first value is kept, this one is in extra", label.text),
+            format!(
+                "row {row}: {} is given again; the first value is kept, this one is in extra",
+                label.text
+            ),
         ));
         push_extra(&mut p.extra, label.text, Some(value));
         return;
@@ -274,9 +281,12 @@ fn assign<'r>(
         | Field::BudgetCurrentYear
         | Field::BudgetPriorYearBudget
         | Field::BudgetPriorYearExecuted => {
-            raw_budget
-                .cells
-                .push((field, value, label.unit, format!("row {row}: {}", label.text)));
+            raw_budget.cells.push((
+                field,
+                value,
+                label.unit,
+                format!("row {row}: {}", label.text),
+            ));
         }
         Field::MoneyUnit => {}
     }
@@ -338,29 +348,30 @@ fn check(p: &mut Project) {
         }
     }
     let b = p.budget;
-    if let (Some(cur), Some(total)) = (b.current_year, b.total) {
-        if cur > total {
-            p.warnings.push(Warning::new(
-                "budget_inconsistent",
-                format!(
-                    "项目当年预算 {} is more than 项目总预算 {}",
-                    cur.yuan(),
-                    total.yuan()
-                ),
-            ));
-        }
+    if let (Some(cur), Some(total)) = (b.current_year, b.total)
+        && cur > total
+    {
+        p.warnings.push(Warning::new(
+            "budget_inconsistent",
+            format!(
+                "项目当年预算 {} is more than 项目总预算 {}",
+                cur.yuan(),
+                total.yuan()
+            ),
+        ));
     }
-    if let (Some(exec), Some(budget)) = (b.prior_year_executed, b.prior_year_budget) {
-        if exec.fen as f64 > budget.fen as f64 * 1.1 {
-            p.warnings.push(Warning::new(
-                "budget_inconsistent",
-                format!(
-                    "同名项目上年预算执行数 {} exceeds 同名项目上年预算额 {} by more than 10%",
-                    exec.yuan(),
-                    budget.yuan()
-                ),
-            ));
-        }
+    // executed > budget × 1.1, in integers: 10·executed > 11·budget
+    if let (Some(exec), Some(budget)) = (b.prior_year_executed, b.prior_year_budget)
+        && i128::from(exec.fen) * 10 > i128::from(budget.fen) * 11
+    {
+        p.warnings.push(Warning::new(
+            "budget_inconsistent",
+            format!(
+                "同名项目上年预算执行数 {} exceeds 同名项目上年预算额 {} by more than 10%",
+                exec.yuan(),
+                budget.yuan()
+            ),
+        ));
     }
 }
 
@@ -407,7 +418,7 @@ pub fn parse_date(s: &str) -> Option<String> {
 fn days_in_month(y: u32, m: u32) -> u32 {
     match m {
         4 | 6 | 9 | 11 => 30,
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) => 29,
         2 => 28,
         _ => 31,
     }
@@ -432,7 +443,7 @@ pub struct ParsedAmount {
 /// An amount in `unit` → yuan, exactly (decimal arithmetic, no floats):
 /// thousands separators removed, a trailing `元`/`万元` in the cell wins
 /// over the label's unit, rounded half away from zero to the fen.
-pub fn parse_amount(s: &str, unit: MoneyUnit) -> Result<ParsedAmount, ()> {
+pub fn parse_amount(s: &str, unit: MoneyUnit) -> Option<ParsedAmount> {
     let s = ascii_digits(s.trim());
     let (s, unit) = if let Some(t) = s.strip_suffix("万元") {
         (t, MoneyUnit::TenThousandYuan)
@@ -441,7 +452,10 @@ pub fn parse_amount(s: &str, unit: MoneyUnit) -> Result<ParsedAmount, ()> {
     } else {
         (s.as_str(), unit)
     };
-    let s: String = s.chars().filter(|c| !matches!(c, ',' | ' ' | '\u{a0}')).collect();
+    let s: String = s
+        .chars()
+        .filter(|c| !matches!(c, ',' | ' ' | '\u{a0}'))
+        .collect();
     let (neg, digits) = match s.strip_prefix('-') {
         Some(d) => (true, d),
         None => (false, s.as_str()),
@@ -449,25 +463,25 @@ pub fn parse_amount(s: &str, unit: MoneyUnit) -> Result<ParsedAmount, ()> {
     let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
     let all_digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
     if int.is_empty() || !all_digits(int) || !all_digits(frac) || int.len() + frac.len() > 30 {
-        return Err(());
+        return None;
     }
     let scale = match unit {
         MoneyUnit::Yuan => 2i32,
         MoneyUnit::TenThousandYuan => 6,
     };
-    let mantissa: i128 = format!("{int}{frac}").parse().map_err(|_| ())?;
+    let mantissa: i128 = format!("{int}{frac}").parse().ok()?;
     // value in fen = mantissa * 10^(scale - frac.len())
     let exp = scale - frac.len() as i32;
     let (fen, rounded) = if exp >= 0 {
-        (mantissa.checked_mul(10i128.pow(exp as u32)).ok_or(())?, false)
+        (mantissa.checked_mul(10i128.pow(exp as u32))?, false)
     } else {
-        let div = 10i128.checked_pow((-exp) as u32).ok_or(())?;
+        let div = 10i128.checked_pow((-exp) as u32)?;
         let q = mantissa / div;
         let r = mantissa % div;
         (if r * 2 >= div { q + 1 } else { q }, r != 0)
     };
-    let fen = i64::try_from(if neg { -fen } else { fen }).map_err(|_| ())?;
-    Ok(ParsedAmount {
+    let fen = i64::try_from(if neg { -fen } else { fen }).ok()?;
+    Some(ParsedAmount {
         amount: Amount { fen },
         rounded,
     })
@@ -518,7 +532,11 @@ mod tests {
 
     #[test]
     fn amounts_in_yuan_and_wan() {
-        let y = |s, u| parse_amount(s, u).map(|a| (a.amount.fen, a.rounded));
+        let y = |s, u| {
+            parse_amount(s, u)
+                .map(|a| (a.amount.fen, a.rounded))
+                .ok_or(())
+        };
         use MoneyUnit::*;
         assert_eq!(y("41,098,620", Yuan), Ok((4_109_862_000, false)));
         assert_eq!(y("4109.862", TenThousandYuan), Ok((4_109_862_000, false)));
@@ -538,24 +556,59 @@ mod tests {
 
     #[test]
     fn label_value_pairs() {
-        let r = row(6, &["项目名称：", "科创中心建设工作经费", "项目类别：", "经常性专项业务费"]);
+        let r = row(
+            6,
+            &[
+                "项目名称：",
+                "科创中心建设工作经费",
+                "项目类别：",
+                "经常性专项业务费",
+            ],
+        );
         let it = items(&r);
         assert_eq!(it.len(), 2);
-        assert!(matches!(&it[0], Item::Pair { label, value: Some("科创中心建设工作经费") } if label.key == "项目名称"));
-        assert!(matches!(&it[1], Item::Pair { label, value: Some("经常性专项业务费") } if label.key == "项目类别"));
+        assert!(
+            matches!(&it[0], Item::Pair { label, value: Some("科创中心建设工作经费") } if label.key == "项目名称")
+        );
+        assert!(
+            matches!(&it[1], Item::Pair { label, value: Some("经常性专项业务费") } if label.key == "项目类别")
+        );
 
         let r = row(5, &["申报单位名称：上海推进科技创新中心建设办公室"]);
-        assert!(matches!(&items(&r)[0], Item::Pair { value: Some("上海推进科技创新中心建设办公室"), .. }));
+        assert!(matches!(
+            &items(&r)[0],
+            Item::Pair {
+                value: Some("上海推进科技创新中心建设办公室"),
+                ..
+            }
+        ));
 
         // empty value before the next label
-        let r = row(92, &["同名项目上年预算额（元）：", "", "同名项目上年预算执行数（元）：", ""]);
+        let r = row(
+            92,
+            &[
+                "同名项目上年预算额（元）：",
+                "",
+                "同名项目上年预算执行数（元）：",
+                "",
+            ],
+        );
         let it = items(&r);
         assert_eq!(it.len(), 2);
-        assert!(it.iter().all(|i| matches!(i, Item::Pair { value: None, .. })));
+        assert!(
+            it.iter()
+                .all(|i| matches!(i, Item::Pair { value: None, .. }))
+        );
 
         // a label merged across two cells
         let r = row(1, &["联系人：", "", "张三"]);
-        assert!(matches!(&items(&r)[..], [Item::Pair { value: Some("张三"), .. }]));
+        assert!(matches!(
+            &items(&r)[..],
+            [Item::Pair {
+                value: Some("张三"),
+                ..
+            }]
+        ));
 
         // loose text
         let r = row(1, &["本项目说明", "", "x"]);

@@ -33,8 +33,15 @@ impl Header {
     }
 
     fn is_known(&self, col: usize) -> bool {
-        [self.level1, self.level2, Some(self.level3), Some(self.value), self.operator, self.unit]
-            .contains(&Some(col))
+        [
+            self.level1,
+            self.level2,
+            Some(self.level3),
+            Some(self.value),
+            self.operator,
+            self.unit,
+        ]
+        .contains(&Some(col))
     }
 }
 
@@ -140,7 +147,10 @@ impl Table {
                 if !text.is_empty() {
                     warnings.push(Warning::new(
                         "unplaced_text",
-                        format!("row {}: {name} {text:?} on a row without an indicator", row.number),
+                        format!(
+                            "row {}: {name} {text:?} on a row without an indicator",
+                            row.number
+                        ),
                     ));
                 }
             }
@@ -150,7 +160,10 @@ impl Table {
         if level3.is_empty() {
             warnings.push(Warning::new(
                 "missing_field",
-                format!("row {}: indicator {index} has a target ({target}) but no name (三级指标)", row.number),
+                format!(
+                    "row {}: indicator {index} has a target ({target}) but no name (三级指标)",
+                    row.number
+                ),
             ));
         }
         if parsed.unparsed {
@@ -166,18 +179,33 @@ impl Table {
             v.clone().unwrap_or_else(|| {
                 warnings.push(Warning::new(
                     "missing_field",
-                    format!("row {}: indicator {index} has no {name} and none above it", row.number),
+                    format!(
+                        "row {}: indicator {index} has no {name} and none above it",
+                        row.number
+                    ),
                 ));
                 String::new()
             })
         };
         let level1 = level(&self.level1, "一级目标 (level1)", warnings);
         let level2 = level(&self.level2, "二级目标 (level2)", warnings);
-        out.push(indicator(level1, level2, level3.to_string(), target, parsed));
+        out.push(indicator(
+            level1,
+            level2,
+            level3.to_string(),
+            target,
+            parsed,
+        ));
     }
 }
 
-fn indicator(level1: String, level2: String, level3: String, target: String, t: Target) -> Indicator {
+fn indicator(
+    level1: String,
+    level2: String,
+    level3: String,
+    target: String,
+    t: Target,
+) -> Indicator {
     let kind = if t.is_quantitative() {
         Kind::Quantitative
     } else {
@@ -218,9 +246,23 @@ mod tests {
     #[test]
     fn headers_by_meaning() {
         let h = header(&row(1, &["一级目标", "二级目标", "三级目标", "指标目标值"])).unwrap();
-        assert_eq!((h.level1, h.level2, h.level3, h.value), (Some(0), Some(1), 2, 3));
+        assert_eq!(
+            (h.level1, h.level2, h.level3, h.value),
+            (Some(0), Some(1), 2, 3)
+        );
         assert!(!h.is_split());
-        let h = header(&row(1, &["一级指标", "二级指标", "三级指标名称", "计算符号", "年度指标值", "计量单位"])).unwrap();
+        let h = header(&row(
+            1,
+            &[
+                "一级指标",
+                "二级指标",
+                "三级指标名称",
+                "计算符号",
+                "年度指标值",
+                "计量单位",
+            ],
+        ))
+        .unwrap();
         assert_eq!((h.operator, h.value, h.unit), (Some(3), 4, Some(5)));
         assert!(h.is_split());
         assert!(header(&row(1, &["项目名称：", "指标名称", "指标值"])).is_none());
@@ -238,8 +280,14 @@ mod tests {
         ]);
         assert!(w.is_empty(), "{w:?}");
         assert_eq!(ind.len(), 4);
-        assert_eq!((ind[1].level1.as_str(), ind[1].level2.as_str()), ("投入与管理", "投入管理"));
-        assert_eq!((ind[1].op, ind[1].value, ind[1].unit.as_deref()), (Some(Op::Eq), Some(Num(100.0)), Some("%")));
+        assert_eq!(
+            (ind[1].level1.as_str(), ind[1].level2.as_str()),
+            ("投入与管理", "投入管理")
+        );
+        assert_eq!(
+            (ind[1].op, ind[1].value, ind[1].unit.as_deref()),
+            (Some(Op::Eq), Some(Num(100.0)), Some("%"))
+        );
         assert_eq!(ind[0].kind, Kind::Qualitative);
         assert_eq!(ind[2].value, Some(Num(2000.0)));
         assert_eq!(ind[3].level3, "提升园区科创成果知名度20%");
@@ -250,13 +298,26 @@ mod tests {
     #[test]
     fn split_shape() {
         let (ind, w) = read(&[
-            row(1, &["一级指标", "二级指标", "三级指标", "计算符号", "指标值", "计量单位"]),
+            row(
+                1,
+                &[
+                    "一级指标",
+                    "二级指标",
+                    "三级指标",
+                    "计算符号",
+                    "指标值",
+                    "计量单位",
+                ],
+            ),
             row(2, &["产出指标", "数量指标", "培训次数", "≥", "2", "次"]),
             row(3, &["", "质量指标", "验收合格", "定性", "达成", ""]),
         ]);
         assert!(w.is_empty(), "{w:?}");
         assert_eq!(ind[0].target, "≥2次");
-        assert_eq!((ind[0].op, ind[0].unit.as_deref()), (Some(Op::Ge), Some("次")));
+        assert_eq!(
+            (ind[0].op, ind[0].unit.as_deref()),
+            (Some(Op::Ge), Some("次"))
+        );
         assert_eq!(ind[1].target, "达成");
         assert_eq!((ind[1].op, ind[1].kind), (None, Kind::Qualitative));
         assert_eq!(ind[1].level1, "产出指标");
@@ -265,12 +326,28 @@ mod tests {
     #[test]
     fn unknown_columns_and_unreadable_targets_are_warned() {
         let (ind, w) = read(&[
-            row(1, &["一级目标", "二级目标", "三级目标", "指标目标值", "备注"]),
-            row(2, &["", "数量", "完成次数", "按计划完成2次以上工作并提高30%", "见附件"]),
+            row(
+                1,
+                &["一级目标", "二级目标", "三级目标", "指标目标值", "备注"],
+            ),
+            row(
+                2,
+                &[
+                    "",
+                    "数量",
+                    "完成次数",
+                    "按计划完成2次以上工作并提高30%",
+                    "见附件",
+                ],
+            ),
         ]);
         assert_eq!(ind.len(), 1);
         let codes: Vec<_> = w.iter().map(|w| w.code).collect();
-        assert_eq!(codes, ["unplaced_text", "unparsed_target", "missing_field"], "{w:?}");
+        assert_eq!(
+            codes,
+            ["unplaced_text", "unparsed_target", "missing_field"],
+            "{w:?}"
+        );
         assert!(w[0].message.contains("备注") && w[0].message.contains("见附件"));
     }
 }

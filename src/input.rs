@@ -116,7 +116,10 @@ impl Inputs {
         }
         let problem = match err.io_error().map(|e| e.kind()) {
             Some(std::io::ErrorKind::NotFound) => DocError::NotFound,
-            _ => DocError::Io(err.into_io_error().unwrap_or_else(|| std::io::Error::other("walk error"))),
+            _ => DocError::Io(
+                err.into_io_error()
+                    .unwrap_or_else(|| std::io::Error::other("walk error")),
+            ),
         };
         self.documents.push(Input {
             display: path.to_string_lossy().into_owned(),
@@ -140,14 +143,28 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         std::fs::create_dir_all(d.join("b/.hidden")).unwrap();
-        for f in ["b/2.txt", "a.tsv", "b/.hidden/x.txt", ".secret.txt", "c.pdf", "noext", "b/1.TXT"] {
+        for f in [
+            "b/2.txt",
+            "a.tsv",
+            "b/.hidden/x.txt",
+            ".secret.txt",
+            "c.pdf",
+            "noext",
+            "b/1.TXT",
+        ] {
             std::fs::write(d.join(f), "x").unwrap();
         }
         let got = collect(&[d.to_path_buf(), d.join("missing")]);
         let names: Vec<_> = got
             .documents
             .iter()
-            .map(|i| i.path.strip_prefix(d).unwrap().to_string_lossy().into_owned())
+            .map(|i| {
+                i.path
+                    .strip_prefix(d)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
             .collect();
         assert_eq!(names, ["a.tsv", "b/1.TXT", "b/2.txt", "missing", "noext"]);
         assert!(matches!(got.documents[3].problem, Some(DocError::NotFound)));

@@ -100,11 +100,15 @@ fn strip_colon(s: &str) -> &str {
 fn field_for_key(key: &str) -> Option<Field> {
     use Field::*;
     Some(match key {
-        "申报单位名称" | "申报单位" | "单位名称" | "部门名称" | "申报部门" => Department,
+        "申报单位名称" | "申报单位" | "单位名称" | "部门名称" | "申报部门" => {
+            Department
+        }
         "项目名称" => ProjectName,
         "项目类别" | "项目类型" => ProjectCategory,
         "计划开始日期" | "计划开始时间" | "项目开始日期" => PlannedStart,
-        "计划完成日期" | "计划结束日期" | "计划完成时间" | "项目完成日期" => PlannedEnd,
+        "计划完成日期" | "计划结束日期" | "计划完成时间" | "项目完成日期" => {
+            PlannedEnd
+        }
         "是否含有政府购买服务" | "是否含政府购买服务" | "是否包含政府购买服务" => {
             GovernmentProcurement
         }
@@ -112,13 +116,19 @@ fn field_for_key(key: &str) -> Option<Field> {
         "项目概况" => Overview,
         "立项依据" | "项目立项依据" => Basis,
         "项目设立的必要性" | "项目设立必要性" => Necessity,
-        "保证项目实施的制度、措施" | "保证项目实施的制度和措施" => Safeguards,
+        "保证项目实施的制度、措施" | "保证项目实施的制度和措施" => {
+            Safeguards
+        }
         "项目实施计划" => ImplementationPlan,
-        "总目标及阶段性目标" | "年度绩效目标" | "绩效目标" | "项目绩效目标" => Goals,
+        "总目标及阶段性目标" | "年度绩效目标" | "绩效目标" | "项目绩效目标" => {
+            Goals
+        }
         "项目总预算" => BudgetTotal,
         "项目当年预算" => BudgetCurrentYear,
         "同名项目上年预算额" | "同名项目上年预算数" => BudgetPriorYearBudget,
-        "同名项目上年预算执行数" | "同名项目上年执行数" => BudgetPriorYearExecuted,
+        "同名项目上年预算执行数" | "同名项目上年执行数" => {
+            BudgetPriorYearExecuted
+        }
         "金额单位" | "单位" => MoneyUnit,
         _ => return None,
     })
@@ -178,8 +188,9 @@ pub fn split_inline(cell: &str, first_in_row: bool) -> Option<(Label, &str)> {
     }
 }
 
-static TITLE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"绩效目标(?:申报|申请)?表(?:[（(].*[)）])?$").expect("valid regex"));
+static TITLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"绩效目标(?:申报|申请)?表(?:[（(].*[)）])?$").expect("valid regex")
+});
 static YEAR_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:[（(]\s*(\d{4})\s*年度?\s*[)）]|(\d{4})\s*年度)$").expect("valid regex")
 });
@@ -200,9 +211,7 @@ pub fn is_title(cell: &str) -> bool {
 
 /// The year of a title row (`2021年度项目支出绩效目标表`), if it names one.
 pub fn year_in_title(cell: &str) -> Option<i32> {
-    YEAR_IN_TITLE
-        .captures(cell)
-        .and_then(|c| c[1].parse().ok())
+    YEAR_IN_TITLE.captures(cell).and_then(|c| c[1].parse().ok())
 }
 
 /// `(2020年度)` / `（2021年度）` / `2021年度` on a line of its own.
@@ -237,8 +246,12 @@ pub enum Column {
 pub fn column_for_header(cell: &str) -> Option<Column> {
     let s = squeeze(strip_colon(cell));
     Some(match s.as_str() {
-        "一级目标" | "一级指标" | "一级绩效指标" | "一级绩效目标" => Column::Level1,
-        "二级目标" | "二级指标" | "二级绩效指标" | "二级绩效目标" => Column::Level2,
+        "一级目标" | "一级指标" | "一级绩效指标" | "一级绩效目标" => {
+            Column::Level1
+        }
+        "二级目标" | "二级指标" | "二级绩效指标" | "二级绩效目标" => {
+            Column::Level2
+        }
         "三级目标" | "三级指标" | "三级指标名称" | "指标名称" | "三级绩效指标" | "三级绩效目标" => {
             Column::Level3
         }
@@ -281,7 +294,10 @@ mod tests {
         assert_eq!(l.key, "项目总预算");
         assert_eq!(l.unit, Some(MoneyUnit::TenThousandYuan));
         assert_eq!(l.text, "项目总预算（万元）");
-        assert_eq!(Label::parse("项目当年预算(元):").unit, Some(MoneyUnit::Yuan));
+        assert_eq!(
+            Label::parse("项目当年预算(元):").unit,
+            Some(MoneyUnit::Yuan)
+        );
         assert_eq!(Label::parse("项目当年预算：").unit, None);
     }
 

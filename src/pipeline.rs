@@ -71,7 +71,11 @@ impl Summary {
             counts(&self.warnings),
         );
         if !self.skipped.is_empty() {
-            let skipped: Vec<_> = self.skipped.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let skipped: Vec<_> = self
+                .skipped
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
             let _ = write!(s, "; skipped: {}", skipped.join(" "));
         }
         let _ = write!(
@@ -267,7 +271,8 @@ fn serialise(mut records: Vec<Record>, emit: Emit) -> Result<Lines, DocError> {
             }
         }
         out.indicators += r.project.indicators.len();
-        out.warnings.extend(r.project.warnings.iter().map(|w| w.code));
+        out.warnings
+            .extend(r.project.warnings.iter().map(|w| w.code));
     }
     Ok(out)
 }

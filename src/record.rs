@@ -163,10 +163,7 @@ impl Serialize for Amount {
     }
 }
 
-fn ordered_map<S: Serializer>(
-    pairs: &[(String, Option<String>)],
-    s: S,
-) -> Result<S::Ok, S::Error> {
+fn ordered_map<S: Serializer>(pairs: &[(String, Option<String>)], s: S) -> Result<S::Ok, S::Error> {
     s.collect_map(pairs.iter().map(|(k, v)| (k, v)))
 }
 
@@ -266,15 +263,34 @@ mod tests {
     fn every_key_is_written_in_contract_order() {
         let line = String::from_utf8(to_json_line(&mut record()).unwrap()).unwrap();
         let keys = [
-            "schema_version", "record_id", "source", "year", "title", "department",
-            "project_name", "project_category", "planned_start", "planned_end",
-            "government_procurement", "performance_type", "overview", "basis", "necessity",
-            "safeguards", "implementation_plan", "goals", "budget", "indicators", "extra",
+            "schema_version",
+            "record_id",
+            "source",
+            "year",
+            "title",
+            "department",
+            "project_name",
+            "project_category",
+            "planned_start",
+            "planned_end",
+            "government_procurement",
+            "performance_type",
+            "overview",
+            "basis",
+            "necessity",
+            "safeguards",
+            "implementation_plan",
+            "goals",
+            "budget",
+            "indicators",
+            "extra",
             "warnings",
         ];
         let mut last = 0;
         for k in keys {
-            let pos = line.find(&format!("\"{k}\":")).unwrap_or_else(|| panic!("{k} missing"));
+            let pos = line
+                .find(&format!("\"{k}\":"))
+                .unwrap_or_else(|| panic!("{k} missing"));
             assert!(pos >= last, "{k} out of order");
             last = pos;
         }
@@ -304,9 +320,15 @@ mod tests {
     #[test]
     fn extra_keeps_source_order_and_nulls() {
         let mut r = record();
-        r.project.extra = vec![("联系人".into(), Some("张三".into())), ("备注".into(), None)];
+        r.project.extra = vec![
+            ("联系人".into(), Some("张三".into())),
+            ("备注".into(), None),
+        ];
         let line = String::from_utf8(to_json_line(&mut r).unwrap()).unwrap();
-        assert!(line.contains(r#""extra":{"联系人":"张三","备注":null}"#), "{line}");
+        assert!(
+            line.contains(r#""extra":{"联系人":"张三","备注":null}"#),
+            "{line}"
+        );
     }
 
     #[test]

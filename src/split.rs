@@ -61,7 +61,8 @@ pub fn split(rows: &[Row<'_>]) -> Vec<Block> {
         .iter()
         .enumerate()
         .map(|(k, &anchor)| Block {
-            rows: if k == 0 { 0 } else { anchor }..anchors.get(k + 1).copied().unwrap_or(rows.len()),
+            rows: if k == 0 { 0 } else { anchor }
+                ..anchors.get(k + 1).copied().unwrap_or(rows.len()),
             anchor,
         })
         .take(n)

@@ -53,7 +53,10 @@ impl Sink {
     /// (before any work) when the target cannot be written.
     pub fn create(target: &Target) -> io::Result<Sink> {
         match target {
-            Target::Stdout => Ok(Sink::Stdout(BufWriter::with_capacity(1 << 16, io::stdout()))),
+            Target::Stdout => Ok(Sink::Stdout(BufWriter::with_capacity(
+                1 << 16,
+                io::stdout(),
+            ))),
             Target::File(path) => {
                 if path.is_dir() {
                     return Err(io::Error::new(
@@ -144,7 +147,10 @@ mod tests {
         sink.write_all(b"{}\n").unwrap();
         assert!(!dir.path().join("sub/records.jsonl").exists());
         sink.finish().unwrap();
-        assert_eq!(fs::read(dir.path().join("sub/records.jsonl")).unwrap(), b"{}\n");
+        assert_eq!(
+            fs::read(dir.path().join("sub/records.jsonl")).unwrap(),
+            b"{}\n"
+        );
         assert_eq!(fs::read_dir(dir.path().join("sub")).unwrap().count(), 1);
     }
 
@@ -175,6 +181,11 @@ mod tests {
         assert_eq!(v["member"], serde_json::Value::Null);
         assert_eq!(v["stage"], "split");
         assert_eq!(v["code"], "no_projects");
-        assert!(v["message"].as_str().unwrap().contains("no performance target table"));
+        assert!(
+            v["message"]
+                .as_str()
+                .unwrap()
+                .contains("no performance target table")
+        );
     }
 }

@@ -47,13 +47,20 @@ fn first_difference(want: &str, got: &str) -> String {
             let at = w.bytes().zip(g.bytes()).take_while(|(a, b)| a == b).count();
             let lo = at.saturating_sub(60);
             let snip = |s: &str| {
-                let s = s.get(lo..).or_else(|| s.get(lo.saturating_sub(3)..)).unwrap_or(s);
+                let s = s
+                    .get(lo..)
+                    .or_else(|| s.get(lo.saturating_sub(3)..))
+                    .unwrap_or(s);
                 s.chars().take(120).collect::<String>()
             };
             return format!("line {}:\n  want …{}\n  got  …{}", i + 1, snip(w), snip(g));
         }
     }
-    format!("{} lines wanted, {} got", want.lines().count(), got.lines().count())
+    format!(
+        "{} lines wanted, {} got",
+        want.lines().count(),
+        got.lines().count()
+    )
 }
 
 /// Strips what legitimately differs between encodings of one document.
@@ -66,7 +73,11 @@ fn content(mut v: Value) -> Value {
 
 #[test]
 fn every_encoding_of_the_seed_gives_the_same_records() {
-    let reference = lines(&extract(&["tests/fixtures/seed/seed.utf8.txt"]).expect_code(0).records());
+    let reference = lines(
+        &extract(&["tests/fixtures/seed/seed.utf8.txt"])
+            .expect_code(0)
+            .records(),
+    );
     assert_eq!(reference.len(), 3);
     for (file, encoding) in [
         ("seed.utf8-bom.txt", "UTF-8"),
@@ -94,14 +105,32 @@ fn every_encoding_of_the_seed_gives_the_same_records() {
 fn the_seed_reads_as_three_projects() {
     let run = extract(&["tests/fixtures/seed/seed.utf8.txt"]);
     let r = lines(&run.expect_code(0).records());
-    let names: Vec<_> = r.iter().map(|r| r["project_name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["科创中心建设工作经费", "科创中心展厅运营经费", "未来公园展厅运营经费"]);
+    let names: Vec<_> = r
+        .iter()
+        .map(|r| r["project_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "科创中心建设工作经费",
+            "科创中心展厅运营经费",
+            "未来公园展厅运营经费"
+        ]
+    );
     let spans: Vec<_> = r
         .iter()
-        .map(|r| (r["source"]["first_row"].as_u64().unwrap(), r["source"]["last_row"].as_u64().unwrap()))
+        .map(|r| {
+            (
+                r["source"]["first_row"].as_u64().unwrap(),
+                r["source"]["last_row"].as_u64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(spans, [(3, 37), (39, 75), (77, 111)]);
-    let counts: Vec<_> = r.iter().map(|r| r["indicators"].as_array().unwrap().len()).collect();
+    let counts: Vec<_> = r
+        .iter()
+        .map(|r| r["indicators"].as_array().unwrap().len())
+        .collect();
     assert_eq!(counts, [15, 17, 15]);
     for (i, r) in r.iter().enumerate() {
         assert_eq!(r["source"]["index"], i);
@@ -125,8 +154,18 @@ fn the_seed_reads_as_three_projects() {
     let visitors = &r[1]["indicators"][9];
     assert_eq!(visitors["level3"], "参观人数");
     assert_eq!(
-        (&visitors["op"], &visitors["value"], &visitors["unit"], &visitors["kind"]),
-        (&Value::from("ge"), &Value::from(2000), &Value::from("人"), &Value::from("quantitative"))
+        (
+            &visitors["op"],
+            &visitors["value"],
+            &visitors["unit"],
+            &visitors["kind"]
+        ),
+        (
+            &Value::from("ge"),
+            &Value::from(2000),
+            &Value::from("人"),
+            &Value::from("quantitative")
+        )
     );
     let name_only = &r[2]["indicators"][12];
     assert_eq!(name_only["level3"], "提升园区科创成果知名度20%");
@@ -169,7 +208,7 @@ fn nothing_is_lost() {
                         || matches!(value.as_str(), "是" | "否")
                         // the split shape's 定性 operator is `kind: qualitative`
                         || value == "定性"
-                        || parse_amount(&value, MoneyUnit::Yuan).is_ok_and(|a| {
+                        || parse_amount(&value, MoneyUnit::Yuan).is_some_and(|a| {
                             let whole = a.amount.fen / 100;
                             out.contains(&whole.to_string()) || out.contains(&(whole * 10_000).to_string())
                         })
@@ -181,7 +220,11 @@ fn nothing_is_lost() {
             }
         }
     }
-    assert!(missing.is_empty(), "cells found nowhere in the output:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "cells found nowhere in the output:\n{}",
+        missing.join("\n")
+    );
 }
 
 #[test]
@@ -197,10 +240,20 @@ fn output_bytes_do_not_depend_on_jobs_or_argument_order() {
         a
     };
     let refs = |v: &[String]| v.to_vec();
-    let one = extract(&refs(&args(&inputs, "1")).iter().map(String::as_str).collect::<Vec<_>>());
+    let one = extract(
+        &refs(&args(&inputs, "1"))
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
     let mut reversed = inputs.clone();
     reversed.reverse();
-    let two = extract(&args(&reversed, "2").iter().map(String::as_str).collect::<Vec<_>>());
+    let two = extract(
+        &args(&reversed, "2")
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
     one.expect_code(0);
     two.expect_code(0);
     assert!(one.records().lines().count() > 10);
@@ -209,7 +262,12 @@ fn output_bytes_do_not_depend_on_jobs_or_argument_order() {
     // sorted by path, then index
     let keys: Vec<(String, u64)> = lines(&one.records())
         .iter()
-        .map(|r| (r["source"]["path"].as_str().unwrap().to_string(), r["source"]["index"].as_u64().unwrap()))
+        .map(|r| {
+            (
+                r["source"]["path"].as_str().unwrap().to_string(),
+                r["source"]["index"].as_u64().unwrap(),
+            )
+        })
         .collect();
     let mut sorted = keys.clone();
     sorted.sort();
@@ -218,13 +276,23 @@ fn output_bytes_do_not_depend_on_jobs_or_argument_order() {
 
 #[test]
 fn bad_inputs_are_error_lines_and_the_run_goes_on() {
-    let run = extract(&["tests/fixtures/bad", "tests/fixtures/seed/seed.utf8.txt", "tests/fixtures/missing.txt"]);
+    let run = extract(&[
+        "tests/fixtures/bad",
+        "tests/fixtures/seed/seed.utf8.txt",
+        "tests/fixtures/missing.txt",
+    ]);
     run.expect_code(1);
     assert_eq!(lines(&run.records()).len(), 3);
     let errors = lines(&run.errors());
     let got: Vec<(&str, &str, &str)> = errors
         .iter()
-        .map(|e| (e["path"].as_str().unwrap(), e["stage"].as_str().unwrap(), e["code"].as_str().unwrap()))
+        .map(|e| {
+            (
+                e["path"].as_str().unwrap(),
+                e["stage"].as_str().unwrap(),
+                e["code"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         got,
@@ -237,28 +305,79 @@ fn bad_inputs_are_error_lines_and_the_run_goes_on() {
     );
     for e in &errors {
         let keys: BTreeSet<&str> = e.as_object().unwrap().keys().map(String::as_str).collect();
-        assert_eq!(keys, BTreeSet::from(["path", "member", "stage", "code", "message"]));
+        assert_eq!(
+            keys,
+            BTreeSet::from(["path", "member", "stage", "code", "message"])
+        );
         assert_eq!(e["member"], Value::Null);
         assert!(!e["message"].as_str().unwrap().is_empty());
     }
     let stderr = run.stderr();
-    assert!(stderr.contains("errors: binary=1 empty=1 no_projects=1 not_found=1"), "{stderr}");
+    assert!(
+        stderr.contains("errors: binary=1 empty=1 no_projects=1 not_found=1"),
+        "{stderr}"
+    );
 }
 
 const RECORD_KEYS: &[&str] = &[
-    "schema_version", "record_id", "source", "year", "title", "department", "project_name",
-    "project_category", "planned_start", "planned_end", "government_procurement",
-    "performance_type", "overview", "basis", "necessity", "safeguards", "implementation_plan",
-    "goals", "budget", "indicators", "extra", "warnings",
+    "schema_version",
+    "record_id",
+    "source",
+    "year",
+    "title",
+    "department",
+    "project_name",
+    "project_category",
+    "planned_start",
+    "planned_end",
+    "government_procurement",
+    "performance_type",
+    "overview",
+    "basis",
+    "necessity",
+    "safeguards",
+    "implementation_plan",
+    "goals",
+    "budget",
+    "indicators",
+    "extra",
+    "warnings",
 ];
 const SOURCE_KEYS: &[&str] = &[
-    "path", "member", "sha256", "format", "encoding", "sheet", "index", "first_row", "last_row",
+    "path",
+    "member",
+    "sha256",
+    "format",
+    "encoding",
+    "sheet",
+    "index",
+    "first_row",
+    "last_row",
 ];
-const BUDGET_KEYS: &[&str] = &["total", "current_year", "prior_year_budget", "prior_year_executed"];
-const INDICATOR_KEYS: &[&str] = &["level1", "level2", "level3", "target", "op", "value", "value_max", "unit", "kind"];
+const BUDGET_KEYS: &[&str] = &[
+    "total",
+    "current_year",
+    "prior_year_budget",
+    "prior_year_executed",
+];
+const INDICATOR_KEYS: &[&str] = &[
+    "level1",
+    "level2",
+    "level3",
+    "target",
+    "op",
+    "value",
+    "value_max",
+    "unit",
+    "kind",
+];
 
 fn keys(v: &Value) -> Vec<&str> {
-    v.as_object().expect("object").keys().map(String::as_str).collect()
+    v.as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect()
 }
 
 /// Every key of the contract on every line, in contract order, with the
@@ -280,7 +399,10 @@ fn every_line_has_exactly_the_contract_keys() {
             let v = &r["budget"][k];
             assert!(v.is_null() || v.is_number(), "{k}: {v}");
             if let Some(f) = v.as_f64() {
-                assert!((f * 100.0).round() == f * 100.0 || v.is_i64(), "{k}: {v} has more than two decimals");
+                assert!(
+                    (f * 100.0).round() == f * 100.0 || v.is_i64(),
+                    "{k}: {v} has more than two decimals"
+                );
             }
         }
         for i in r["indicators"].as_array().unwrap() {
@@ -293,7 +415,13 @@ fn every_line_has_exactly_the_contract_keys() {
         for w in r["warnings"].as_array().unwrap() {
             assert_eq!(keys(w), ["code", "message"]);
         }
-        assert!(r["extra"].as_object().unwrap().values().all(|v| v.is_string() || v.is_null()));
+        assert!(
+            r["extra"]
+                .as_object()
+                .unwrap()
+                .values()
+                .all(|v| v.is_string() || v.is_null())
+        );
     }
 }
 
@@ -302,7 +430,14 @@ fn emit_indicators_writes_one_flat_line_per_indicator() {
     let run = extract(&["tests/fixtures/seed/seed.utf8.txt", "--emit", "indicators"]);
     let rows = lines(&run.expect_code(0).records());
     assert_eq!(rows.len(), 15 + 17 + 15);
-    let mut want = vec!["schema_version", "record_id", "indicator_index", "year", "department", "project_name"];
+    let mut want = vec![
+        "schema_version",
+        "record_id",
+        "indicator_index",
+        "year",
+        "department",
+        "project_name",
+    ];
     want.extend(INDICATOR_KEYS);
     for r in &rows {
         assert_eq!(keys(r), want);
@@ -320,7 +455,9 @@ fn records_to_stdout_and_summary_to_stderr() {
     assert_eq!(lines(&run.stdout()).len(), 3);
     let stderr = run.stderr();
     assert!(
-        stderr.contains("jixiao: 1 documents, 3 records, 47 indicators; errors: none; warnings: none"),
+        stderr.contains(
+            "jixiao: 1 documents, 3 records, 47 indicators; errors: none; warnings: none"
+        ),
         "{stderr}"
     );
     assert_eq!(run.errors(), "");
@@ -328,11 +465,18 @@ fn records_to_stdout_and_summary_to_stderr() {
 
 #[test]
 fn unwritable_output_is_exit_2_before_any_work() {
-    let run = extract(&["tests/fixtures/seed/seed.utf8.txt", "-o", "/proc/jixiao/records.jsonl"]);
+    let run = extract(&[
+        "tests/fixtures/seed/seed.utf8.txt",
+        "-o",
+        "/proc/jixiao/records.jsonl",
+    ]);
     run.expect_code(2);
     let stderr = run.stderr();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("jixiao: cannot write /proc/jixiao/records.jsonl"), "{stderr}");
+    assert!(
+        stderr.starts_with("jixiao: cannot write /proc/jixiao/records.jsonl"),
+        "{stderr}"
+    );
     assert!(!run.dir.path().join("errors.jsonl").exists());
 }
 
@@ -346,7 +490,11 @@ fn usage_errors_are_exit_2() {
 #[test]
 fn other_file_types_are_skipped_and_counted() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(root().join("tests/fixtures/seed/seed.utf8.txt"), dir.path().join("a.txt")).unwrap();
+    std::fs::copy(
+        root().join("tests/fixtures/seed/seed.utf8.txt"),
+        dir.path().join("a.txt"),
+    )
+    .unwrap();
     std::fs::write(dir.path().join("b.pdf"), b"%PDF").unwrap();
     std::fs::write(dir.path().join(".hidden.txt"), b"x").unwrap();
     let run = extract(&[dir.path().to_str().unwrap()]);

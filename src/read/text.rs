@@ -64,7 +64,10 @@ mod tests {
 
     #[test]
     fn all_line_ends_are_lines() {
-        assert_eq!(lines("a\nb\r\nc\rd").collect::<Vec<_>>(), ["a", "b", "c", "d"]);
+        assert_eq!(
+            lines("a\nb\r\nc\rd").collect::<Vec<_>>(),
+            ["a", "b", "c", "d"]
+        );
         assert_eq!(lines("a\n").collect::<Vec<_>>(), ["a"]);
         assert_eq!(lines("a\n\nb").collect::<Vec<_>>(), ["a", "", "b"]);
         assert_eq!(lines("\r\n\r\nx").collect::<Vec<_>>(), ["", "", "x"]);
@@ -78,8 +81,19 @@ mod tests {
             cells(&read_rows(text)),
             vec![
                 (3, vec!["标题".to_string()]),
-                (4, vec!["项目名称：".into(), "科创".into(), "项目类别：".into(), "经常性".into()]),
-                (6, vec!["".into(), "".into(), "预算执行率".into(), "=100%".into()]),
+                (
+                    4,
+                    vec![
+                        "项目名称：".into(),
+                        "科创".into(),
+                        "项目类别：".into(),
+                        "经常性".into()
+                    ]
+                ),
+                (
+                    6,
+                    vec!["".into(), "".into(), "预算执行率".into(), "=100%".into()]
+                ),
             ]
         );
     }
