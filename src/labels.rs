@@ -8,6 +8,7 @@
 //! table all need the same answers, so they live here, in one place, as
 //! pure functions of a cell's text.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -45,7 +46,7 @@ pub enum MoneyUnit {
 
 impl MoneyUnit {
     pub fn from_text(s: &str) -> Option<MoneyUnit> {
-        match squeeze(s).as_str() {
+        match squeeze(s).as_ref() {
             "元" | "人民币元" => Some(MoneyUnit::Yuan),
             "万元" | "人民币万元" => Some(MoneyUnit::TenThousandYuan),
             _ => None,
@@ -67,7 +68,7 @@ pub struct Label {
 impl Label {
     pub fn parse(raw: &str) -> Label {
         let text = strip_colon(raw).trim().to_string();
-        let mut key = squeeze(&text);
+        let mut key = squeeze(&text).into_owned();
         let mut unit = None;
         if let Some(caps) = UNIT_SUFFIX.captures(&key) {
             unit = MoneyUnit::from_text(&caps[1]);
@@ -85,9 +86,14 @@ impl Label {
 static UNIT_SUFFIX: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[（(]((?:人民币)?万?元)[)）]$").expect("valid regex"));
 
-/// Removes every kind of whitespace (ASCII, U+00A0, U+3000 full-width space).
-pub fn squeeze(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
+/// Removes every kind of whitespace (ASCII, U+00A0, U+3000 full-width
+/// space); borrows when there is none (most cells).
+pub fn squeeze(s: &str) -> Cow<'_, str> {
+    if s.chars().any(char::is_whitespace) {
+        Cow::Owned(s.chars().filter(|c| !c.is_whitespace()).collect())
+    } else {
+        Cow::Borrowed(s)
+    }
 }
 
 fn strip_colon(s: &str) -> &str {
@@ -205,6 +211,9 @@ static HEADING: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A table title such as `财政项目支出绩效目标表`, `项目支出绩效目标申报表`.
 pub fn is_title(cell: &str) -> bool {
+    if !cell.contains('表') {
+        return false;
+    }
     let s = squeeze(cell);
     s.chars().count() <= 60 && TITLE.is_match(&s)
 }
@@ -223,6 +232,9 @@ pub fn year_line(cell: &str) -> Option<i32> {
 /// A section heading on a row of its own: `本项目上年度市级财政资金使用情况`,
 /// `2020年绩效目标`. Returns the year the heading names (if any).
 pub fn heading(cell: &str) -> Option<Option<i32>> {
+    if cell.len() > 120 {
+        return None;
+    }
     let s = squeeze(cell);
     HEADING
         .captures(&s)
@@ -244,8 +256,11 @@ pub enum Column {
 
 /// Matches an indicator-table header cell by meaning.
 pub fn column_for_header(cell: &str) -> Option<Column> {
+    if cell.len() > 60 {
+        return None;
+    }
     let s = squeeze(strip_colon(cell));
-    Some(match s.as_str() {
+    Some(match s.as_ref() {
         "一级目标" | "一级指标" | "一级绩效指标" | "一级绩效目标" => {
             Column::Level1
         }
