@@ -80,7 +80,7 @@ impl Summary {
         }
         let _ = write!(
             s,
-            "; {mb:.1} MB in {secs:.2} s ({:.1} MB/s)",
+            "; {mb:.2} MB in {secs:.2} s ({:.1} MB/s)",
             if secs > 0.0 { mb / secs } else { 0.0 }
         );
         s
@@ -150,7 +150,7 @@ fn progress_bar(cfg: &Config, len: u64) -> ProgressBar {
     }
     let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template(
-        "{bar:40} {pos}/{len} documents  {binary_bytes_per_sec}  {elapsed_precise} eta {eta}",
+        "{wide_bar} {pos}/{len} documents  {msg}  {elapsed} (eta {eta})",
     ) {
         pb.set_style(style);
     }
@@ -164,12 +164,12 @@ fn write_all(
     progress: &ProgressBar,
 ) -> io::Result<Summary> {
     let mut s = Summary::default();
+    let start = Instant::now();
     for batch in rx {
         for done in batch {
             s.documents += 1;
             s.bytes += done.bytes;
             progress.inc(1);
-            progress.inc_length(0);
             match done.result {
                 Ok(lines) => {
                     records.write_all(&lines.bytes)?;
@@ -184,6 +184,11 @@ fn write_all(
                     *s.errors.entry(err.code()).or_default() += 1;
                 }
             }
+        }
+        if !progress.is_hidden() {
+            let mb = s.bytes as f64 / 1e6;
+            let secs = start.elapsed().as_secs_f64().max(1e-3);
+            progress.set_message(format!("{mb:.1} MB, {:.1} MB/s", mb / secs));
         }
     }
     records.finish()?;

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Regenerates the golden files (tests/fixtures/*/NAME.expected.jsonl) from
+# the current code. Review the diff by eye before committing it:
+#     scripts/bless.sh && git diff tests/fixtures
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JIXIAO_BLESS=1 cargo test --locked --test integration golden_outputs
+git --no-pager diff --stat -- tests/fixtures || true
