@@ -7,6 +7,7 @@
 //! accounts for every non-empty cell: it fills a field, goes to `extra`,
 //! becomes an indicator, or is named in an `unplaced_text` warning.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
@@ -16,7 +17,7 @@ use crate::indicator::{self, Table};
 use crate::labels::{self, Field, Label, MoneyUnit};
 use crate::read::Row;
 use crate::record::{Amount, Budget, Project, Warning};
-use crate::split::Block;
+use crate::split::{self, Block};
 
 /// One item of a row: a label with its value, or a loose cell.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +46,10 @@ pub fn items<'r>(row: &'r Row<'_>) -> Vec<Item<'r>> {
             i += 1;
             continue;
         }
-        let first_in_row = std::mem::replace(&mut first, false);
+        // An unknown `label：value` is trusted at the start of a row or
+        // right after another pair (`填报人：张三⇥联系电话：021-1234`).
+        let after_pair = matches!(out.last(), Some(Item::Pair { .. }));
+        let first_in_row = std::mem::replace(&mut first, false) || after_pair;
         if labels::is_label_cell(cell) {
             let label = Label::parse(cell);
             let j = (i + 1..n).find(|&j| !row.cell(j).is_empty());
@@ -89,19 +93,27 @@ pub fn row_fields(row: &Row<'_>) -> impl Iterator<Item = Field> {
     })
 }
 
-/// Does the row hold a label that ends an indicator table?
-fn has_label(row: &Row<'_>) -> bool {
-    row.non_empty().enumerate().any(|(k, (_, c))| {
-        labels::is_known_label_cell(c)
-            || (k == 0 && labels::is_label_cell(c))
-            || labels::split_inline(c, k == 0).is_some_and(|(l, _)| k == 0 || l.field().is_some())
-    })
+/// Does the row end an indicator table? A contract label anywhere in it,
+/// or in its first column a label or a trailer (填报人, 备注, 填报说明).
+/// Only the first *column* counts: in an indicator row whose level cells
+/// are blank the first non-empty cell is the name, and a name may well
+/// contain a colon (`其中：线上培训人次`).
+fn ends_table(row: &Row<'_>) -> bool {
+    let first = row.cell(0);
+    (!first.is_empty()
+        && (labels::is_label_cell(first)
+            || labels::split_inline(first, true).is_some()
+            || labels::is_trailer(first)))
+        || row.non_empty().any(|(_, c)| {
+            labels::is_known_label_cell(c)
+                || labels::split_inline(c, false).is_some_and(|(l, _)| l.field().is_some())
+        })
 }
 
 /// Raw budget cells, resolved once the table's money unit is known.
 #[derive(Default)]
-struct RawBudget<'r> {
-    cells: Vec<(Field, &'r str, Option<MoneyUnit>, String)>,
+struct RawBudget {
+    cells: Vec<(Field, String, Option<MoneyUnit>, String)>,
 }
 
 /// Extracts one project from its block of rows.
@@ -114,27 +126,64 @@ pub fn extract(rows: &[Row<'_>], block: &Block) -> Project {
     let mut raw_budget = RawBudget::default();
     let mut table: Option<Table> = None;
 
+    let titled = rows
+        .get(block.anchor)
+        .is_some_and(|r| split::title_cell(r).is_some());
     for (pos, row) in rows[block.rows.clone()].iter().enumerate() {
         let pos = block.rows.start + pos;
-        if pos < block.anchor {
-            unplaced_row(&mut p.warnings, row, "before the table title");
-            continue;
-        }
-        let sole = row.sole_cell();
-        if let Some(title) = sole.filter(|c| labels::is_title(c)) {
+        // Structural cells first: the title (the first cell of its row)
+        // and year lines, wherever they are in the row.
+        let mut consumed: Vec<usize> = Vec::new();
+        if pos >= block.anchor
+            && let Some((col, title)) = split::title_cell(row)
+        {
             if p.title.is_none() {
                 p.title = Some(title.to_string());
                 year_line = year_line.or(labels::year_in_title(title));
-            } else {
-                unplaced_row(&mut p.warnings, row, "a second title inside one project");
+                consumed.push(col);
             }
             table = None;
+        }
+        for (col, cell) in row.non_empty() {
+            if let Some(y) = labels::year_line(cell) {
+                year_line = year_line.or(Some(y));
+                consumed.push(col);
+            }
+        }
+        let rest;
+        let row = if consumed.is_empty() {
+            row
+        } else {
+            rest = without(row, &consumed);
+            &rest
+        };
+        if row.non_empty().next().is_none() {
             continue;
         }
-        if let Some(y) = sole.and_then(labels::year_line) {
-            year_line = year_line.or(Some(y));
+        if pos < block.anchor {
+            // Preamble: a money unit applies; anything else is reported.
+            let why = if titled {
+                "before the table title"
+            } else {
+                "before the project's first field"
+            };
+            for item in items(row) {
+                match item {
+                    Item::Pair { label, value }
+                        if label.field() == Some(Field::MoneyUnit)
+                            && value.and_then(MoneyUnit::from_text).is_some() =>
+                    {
+                        money_unit = value.and_then(MoneyUnit::from_text);
+                    }
+                    _ => {}
+                }
+            }
+            if !is_money_unit_row(row) {
+                unplaced_row(&mut p.warnings, row, why);
+            }
             continue;
         }
+        let sole = row.sole_cell();
         if let Some(header) = indicator::header(row) {
             table = Some(Table::new(header));
             continue;
@@ -145,7 +194,7 @@ pub fn extract(rows: &[Row<'_>], block: &Block) -> Project {
             continue;
         }
         if let Some(t) = table.as_mut() {
-            if !has_label(row) {
+            if !ends_table(row) {
                 t.push(row, &mut p.indicators, &mut p.warnings);
                 continue;
             }
@@ -176,7 +225,7 @@ pub fn extract(rows: &[Row<'_>], block: &Block) -> Project {
 
     for (field, raw, unit, label) in raw_budget.cells {
         let unit = unit.or(money_unit).unwrap_or(MoneyUnit::Yuan);
-        match parse_amount(raw, unit) {
+        match parse_amount(&raw, unit) {
             Some(a) => {
                 let slot = budget_slot(&mut p.budget, field);
                 *slot = Some(a.amount);
@@ -205,6 +254,33 @@ pub fn extract(rows: &[Row<'_>], block: &Block) -> Project {
     p
 }
 
+/// A copy of `row` with the cells at `cols` blanked (they were consumed).
+fn without<'a>(row: &Row<'a>, cols: &[usize]) -> Row<'a> {
+    Row {
+        number: row.number,
+        cells: row
+            .cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if cols.contains(&i) {
+                    Cow::Borrowed("")
+                } else {
+                    c.clone()
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Only `单位：万元`-style pairs (consumed as the money unit).
+fn is_money_unit_row(row: &Row<'_>) -> bool {
+    items(row).iter().all(|i| {
+        matches!(i, Item::Pair { label, value }
+            if label.field() == Some(Field::MoneyUnit) && value.and_then(MoneyUnit::from_text).is_some())
+    })
+}
+
 fn unplaced_row(warnings: &mut Vec<Warning>, row: &Row<'_>, why: &str) {
     for (col, text) in row.non_empty() {
         warnings.push(Warning::new(
@@ -214,13 +290,13 @@ fn unplaced_row(warnings: &mut Vec<Warning>, row: &Row<'_>, why: &str) {
     }
 }
 
-fn assign<'r>(
+fn assign(
     p: &mut Project,
     seen: &mut HashSet<Field>,
-    raw_budget: &mut RawBudget<'r>,
+    raw_budget: &mut RawBudget,
     money_unit: &mut Option<MoneyUnit>,
     label: Label,
-    value: Option<&'r str>,
+    value: Option<&str>,
     row: u32,
 ) {
     let Some(field) = label.field() else {
@@ -283,7 +359,7 @@ fn assign<'r>(
         | Field::BudgetPriorYearExecuted => {
             raw_budget.cells.push((
                 field,
-                value,
+                value.to_string(),
                 label.unit,
                 format!("row {row}: {}", label.text),
             ));

@@ -134,7 +134,22 @@ impl Table {
         }
         let level3 = cell(Some(h.level3));
         let (target, parsed) = if h.is_split() {
-            target::parse_split(cell(h.operator), cell(Some(h.value)), cell(h.unit))
+            let parts = [
+                ("计算符号", cell(h.operator)),
+                ("指标值", cell(Some(h.value))),
+                ("计量单位", cell(h.unit)),
+            ];
+            let (target, parsed) = target::parse_split(parts[0].1, parts[1].1, parts[2].1);
+            // 定性 keeps only the value cell: a unit beside it would be lost.
+            for (name, text) in parts {
+                if !text.is_empty() && text != "定性" && !target.contains(text) {
+                    warnings.push(Warning::new(
+                        "unplaced_text",
+                        format!("row {}: {name} {text:?} is not part of the qualitative target {target:?}", row.number),
+                    ));
+                }
+            }
+            (target, parsed)
         } else {
             let t = cell(Some(h.value));
             (t.to_string(), target::parse_target(t))
@@ -321,6 +336,27 @@ mod tests {
         assert_eq!(ind[1].target, "达成");
         assert_eq!((ind[1].op, ind[1].kind), (None, Kind::Qualitative));
         assert_eq!(ind[1].level1, "产出指标");
+    }
+
+    #[test]
+    fn a_unit_beside_a_qualitative_target_is_warned() {
+        let (ind, w) = read(&[
+            row(
+                1,
+                &[
+                    "一级指标",
+                    "二级指标",
+                    "三级指标",
+                    "计算符号",
+                    "指标值",
+                    "计量单位",
+                ],
+            ),
+            row(2, &["产出指标", "质量指标", "验收", "定性", "达标", "%"]),
+        ]);
+        assert_eq!(ind[0].target, "达标");
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].message.contains("计量单位 \"%\""), "{w:?}");
     }
 
     #[test]

@@ -66,12 +66,24 @@ pub struct Label {
 }
 
 impl Label {
+    /// Parses a label cell. The key drops decorations forms add around a
+    /// label: a leading `*` (required field), a trailing `（盖章）`-style
+    /// note, and the unit, with or without brackets (`项目总预算（万元）`,
+    /// `项目总预算（单位：万元）`, `项目总预算万元`).
     pub fn parse(raw: &str) -> Label {
         let text = strip_colon(raw).trim().to_string();
-        let mut key = squeeze(&text).into_owned();
+        let squeezed = squeeze(&text);
+        let mut key = squeezed.trim_start_matches(['*', '＊']);
+        if let Some(m) = DECORATION.find(key) {
+            key = &key[..m.start()];
+        }
+        let mut key = key.to_string();
         let mut unit = None;
         if let Some(caps) = UNIT_SUFFIX.captures(&key) {
-            unit = MoneyUnit::from_text(&caps[1]);
+            unit = caps
+                .get(1)
+                .or(caps.get(2))
+                .and_then(|m| MoneyUnit::from_text(m.as_str()));
             let start = caps.get(0).map_or(key.len(), |m| m.start());
             key.truncate(start);
         }
@@ -83,8 +95,13 @@ impl Label {
     }
 }
 
-static UNIT_SUFFIX: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[（(]((?:人民币)?万?元)[)）]$").expect("valid regex"));
+static UNIT_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:[（(](?:金额)?(?:单位[：:])?((?:人民币)?万?元)[)）]|((?:人民币)?万?元))$")
+        .expect("valid regex")
+});
+static DECORATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[（(](?:盖章|公章|签章|签字|必填|选填)[)）]$").expect("valid regex")
+});
 
 /// Removes every kind of whitespace (ASCII, U+00A0, U+3000 full-width
 /// space); borrows when there is none (most cells).
@@ -141,21 +158,70 @@ fn field_for_key(key: &str) -> Option<Field> {
 }
 
 /// Is this cell a label: text ending in `：` or `:` that reads like a label
-/// (short, no sentence punctuation)? Known labels always are.
+/// (short, no sentence punctuation)? Known labels always are, with or
+/// without their colon (spreadsheet exports often drop it).
 pub fn is_label_cell(cell: &str) -> bool {
     let t = cell.trim_end();
     if !(t.ends_with('：') || t.ends_with(':')) {
-        return false;
+        return is_known_label_cell(t) || is_trailer_label(t);
     }
     let label = Label::parse(t);
     label.field().is_some() || looks_like_label(&label.text)
 }
 
-/// Is this a *known* label (one that names a contract field)?
+/// Is this a *known* label (one that names a contract field)? Without a
+/// colon only the unambiguous ones count: `单位` alone is a column header
+/// and `绩效目标` a heading as often as they are labels.
 pub fn is_known_label_cell(cell: &str) -> bool {
     let t = cell.trim_end();
-    (t.ends_with('：') || t.ends_with(':')) && Label::parse(t).field().is_some()
+    if t.chars().count() > 40 {
+        return false;
+    }
+    let label = Label::parse(t);
+    let colon = t.ends_with('：') || t.ends_with(':');
+    label.field().is_some() && (colon || !matches!(label.key.as_str(), "单位" | "绩效目标"))
 }
+
+/// Rows that close a table: signatures, contacts and notes under it
+/// (`填报人：`, `联系电话`, `备注：…`, `填报说明`). They are never indicators.
+pub fn is_trailer(cell: &str) -> bool {
+    let s = squeeze(cell);
+    let s = s.trim_start_matches(['*', '＊']);
+    TRAILERS.iter().any(|t| {
+        s.strip_prefix(t).is_some_and(|rest| {
+            rest.is_empty()
+                || rest.starts_with(['：', ':', '（', '('])
+                || rest.chars().next().is_some_and(|c| c.is_ascii_digit())
+        })
+    })
+}
+
+/// A trailer word on its own (`填报人`, `联系电话`): a label without colon.
+fn is_trailer_label(cell: &str) -> bool {
+    let key = Label::parse(cell).key;
+    TRAILERS.contains(&key.as_str())
+}
+
+const TRAILERS: &[&str] = &[
+    "填报人",
+    "填表人",
+    "制表人",
+    "审核人",
+    "联系人",
+    "联系电话",
+    "填报日期",
+    "填表日期",
+    "制表日期",
+    "审核日期",
+    "单位负责人",
+    "财务负责人",
+    "项目负责人",
+    "备注",
+    "说明",
+    "注",
+    "填报说明",
+    "填表说明",
+];
 
 /// Short, with at least one letter or CJK character, without the
 /// punctuation of a sentence.
@@ -175,12 +241,7 @@ pub fn looks_like_label(text: &str) -> bool {
 /// are split anywhere; an unknown label only when `first_in_row` (a value
 /// cell may well contain a colon).
 pub fn split_inline(cell: &str, first_in_row: bool) -> Option<(Label, &str)> {
-    let (pos, colon_len) = match (cell.find('：'), cell.find(':')) {
-        (Some(a), Some(b)) if b < a => (b, 1),
-        (Some(a), _) => (a, '：'.len_utf8()),
-        (None, Some(b)) => (b, 1),
-        (None, None) => return None,
-    };
+    let (pos, colon_len) = first_colon_outside_brackets(cell)?;
     let head = &cell[..pos];
     let rest = cell[pos + colon_len..].trim();
     if rest.is_empty() {
@@ -192,6 +253,20 @@ pub fn split_inline(cell: &str, first_in_row: bool) -> Option<(Label, &str)> {
     } else {
         None
     }
+}
+
+/// The first `：`/`:` not inside brackets (`项目总预算（单位：万元）：100`).
+fn first_colon_outside_brackets(s: &str) -> Option<(usize, usize)> {
+    let mut depth = 0i32;
+    for (i, c) in s.char_indices() {
+        match c {
+            '（' | '(' => depth += 1,
+            '）' | ')' => depth -= 1,
+            '：' | ':' if depth <= 0 => return Some((i, c.len_utf8())),
+            _ => {}
+        }
+    }
+    None
 }
 
 static TITLE: LazyLock<Regex> = LazyLock::new(|| {
@@ -256,11 +331,16 @@ pub enum Column {
 
 /// Matches an indicator-table header cell by meaning.
 pub fn column_for_header(cell: &str) -> Option<Column> {
-    if cell.len() > 60 {
+    if cell.len() > 90 {
         return None;
     }
+    // `指标值（2021年）`, `指标目标值(定量或定性)`: the bracket only qualifies.
     let s = squeeze(strip_colon(cell));
-    Some(match s.as_ref() {
+    let s = match s.find(['（', '(']) {
+        Some(i) if i > 0 && s.ends_with(['）', ')']) => &s[..i],
+        _ => s.as_ref(),
+    };
+    Some(match s {
         "一级目标" | "一级指标" | "一级绩效指标" | "一级绩效目标" => {
             Column::Level1
         }
@@ -304,6 +384,61 @@ mod tests {
     }
 
     #[test]
+    fn decorated_labels() {
+        assert_eq!(
+            Label::parse("申报单位（盖章）：").field(),
+            Some(Field::Department)
+        );
+        assert_eq!(
+            Label::parse("*项目名称：").field(),
+            Some(Field::ProjectName)
+        );
+        let l = Label::parse("项目总预算（单位：万元）：");
+        assert_eq!(
+            (l.field(), l.unit),
+            (Some(Field::BudgetTotal), Some(MoneyUnit::TenThousandYuan))
+        );
+        let l = Label::parse("项目总预算万元：");
+        assert_eq!(
+            (l.field(), l.unit),
+            (Some(Field::BudgetTotal), Some(MoneyUnit::TenThousandYuan))
+        );
+        let (l, v) = split_inline("项目总预算（单位：万元）：100", false).unwrap();
+        assert_eq!((l.field(), v), (Some(Field::BudgetTotal), "100"));
+    }
+
+    #[test]
+    fn colonless_known_labels() {
+        assert!(is_label_cell("项目名称"));
+        assert!(is_known_label_cell("申报单位"));
+        assert!(is_known_label_cell("项目总预算（元）"));
+        assert!(!is_known_label_cell("单位"));
+        assert!(!is_known_label_cell("绩效目标"));
+        assert!(is_known_label_cell("绩效目标："));
+        assert!(is_label_cell("联系人"));
+        assert!(!is_label_cell("联系群众"));
+    }
+
+    #[test]
+    fn trailers() {
+        for t in [
+            "填报人",
+            "填报人：张三",
+            "联系电话",
+            "备注：本表",
+            "注1：",
+            "填报说明",
+            "审核人(签字)",
+        ] {
+            assert!(is_trailer(t), "{t}");
+        }
+        for t in ["注册企业数量", "说明书印制", "预算执行率", "联系群众次数"]
+        {
+            assert!(!is_trailer(t), "{t}");
+        }
+    }
+
+    #[test]
     fn label_units_are_split_off() {
         let l = Label::parse("项目总预算（万元）：");
         assert_eq!(l.key, "项目总预算");
@@ -320,7 +455,7 @@ mod tests {
     fn label_cells_need_a_colon_and_a_short_name() {
         assert!(is_label_cell("项目名称："));
         assert!(is_label_cell("联系电话:"));
-        assert!(!is_label_cell("项目名称"));
+        assert!(is_label_cell("项目名称"));
         assert!(!is_label_cell("主要包括以下内容，分三个阶段："));
         assert!(!is_label_cell("2020："));
         assert!(is_known_label_cell("项目类别："));
@@ -384,5 +519,10 @@ mod tests {
         assert_eq!(column_for_header("运算符号"), Some(Column::Operator));
         assert_eq!(column_for_header("计量单位"), Some(Column::Unit));
         assert_eq!(column_for_header("备注"), None);
+        assert_eq!(column_for_header("指标值（2021年）"), Some(Column::Value));
+        assert_eq!(
+            column_for_header("指标目标值(定量或定性)"),
+            Some(Column::Value)
+        );
     }
 }

@@ -11,6 +11,22 @@
 //! [`target`] normalises; [`record`] is the serde model of the output
 //! contract and [`write`] writes whole files atomically. [`document`]
 //! composes the pure stages for one document.
+//!
+//! ```
+//! use jixiao::document::{Origin, extract};
+//! use jixiao::input::Format;
+//! use jixiao::target::Op;
+//!
+//! let tsv = "财政项目支出绩效目标表\n(2020年度)\n项目名称：\t示例项目\n\
+//!            一级目标\t二级目标\t三级目标\t指标目标值\n产出目标\t数量\t参观人数\t>=2000人\n";
+//! let origin = Origin { path: "a.txt", member: None, format: Format::Text };
+//! let records = extract(origin, tsv.as_bytes()).expect("one project");
+//! let project = &records[0].project;
+//! assert_eq!(project.project_name.as_deref(), Some("示例项目"));
+//! assert_eq!(project.year, Some(2020));
+//! assert_eq!(project.indicators[0].op, Some(Op::Ge));
+//! assert_eq!(records[0].source.first_row, 1);
+//! ```
 
 pub mod clean;
 pub mod cli;

@@ -7,30 +7,44 @@
 //! first field.
 
 use std::ops::Range;
+use std::sync::LazyLock;
 
-use crate::fields;
+use regex::Regex;
+
+use crate::fields::{self, Item};
 use crate::indicator;
-use crate::labels::{self, Field};
+use crate::labels::{self, Field, MoneyUnit};
 use crate::read::Row;
 
 /// One project's rows: `rows` indexes the document's row list; `anchor` is
 /// the index of the title (or first field) row, `rows.start <= anchor`.
+/// Rows before the anchor are the project's preamble (a year line, a
+/// `单位：万元` line, `附件2`), or for the first project whatever precedes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Block {
     pub rows: Range<usize>,
     pub anchor: usize,
 }
 
+/// The title cell of a row: its first non-empty cell, when that is a title.
+pub fn title_cell<'r>(row: &'r Row<'_>) -> Option<(usize, &'r str)> {
+    row.non_empty().next().filter(|(_, c)| labels::is_title(c))
+}
+
 /// Splits rows into projects. An empty result means the document holds no
 /// project (prose, a stray spreadsheet, ...).
+///
+/// A project starts at a title; before any title, or in documents without
+/// titles, at the first 申报单位名称/项目名称, and again at one that comes
+/// after an indicator table or repeats a field the project already has.
+/// (Inside a titled project a repeated label is just a duplicate field.)
 pub fn split(rows: &[Row<'_>]) -> Vec<Block> {
     let mut anchors: Vec<usize> = Vec::new();
-    let mut has_table = false;
-    let mut has_name = false;
+    let (mut has_table, mut has_name, mut has_dept, mut titled) = (false, false, false, false);
     for (i, row) in rows.iter().enumerate() {
-        if row.sole_cell().is_some_and(labels::is_title) {
+        if title_cell(row).is_some() {
             anchors.push(i);
-            (has_table, has_name) = (false, false);
+            (has_table, has_name, has_dept, titled) = (false, false, false, true);
             continue;
         }
         if indicator::header(row).is_some() {
@@ -40,33 +54,77 @@ pub fn split(rows: &[Row<'_>]) -> Vec<Block> {
             has_table = true;
             continue;
         }
-        let mut names_project = false;
-        let mut names_department = false;
-        for f in fields::row_fields(row) {
-            names_project |= f == Field::ProjectName;
-            names_department |= f == Field::Department;
+        let (mut names_project, mut names_department) = (false, false);
+        for item in fields::items(row) {
+            if let Item::Pair { label, value } = item {
+                match label.field() {
+                    Some(Field::ProjectName) => names_project = true,
+                    // `申报单位：（盖章）` under a table is a signature line
+                    Some(Field::Department) => names_department |= !value.is_some_and(is_seal),
+                    _ => {}
+                }
+            }
         }
         if !(names_project || names_department) {
             continue;
         }
-        let repeated = has_table || (names_project && has_name);
+        let repeated = has_table
+            || (!titled && ((names_project && has_name) || (names_department && has_dept)));
         if anchors.is_empty() || repeated {
             anchors.push(i);
-            (has_table, has_name) = (false, false);
+            (has_table, has_name, has_dept, titled) = (false, false, false, false);
         }
         has_name |= names_project;
+        has_dept |= names_department;
     }
-    let n = anchors.len();
+    // Each project after the first starts at its preamble rows, so a year
+    // or unit line just above a title belongs to the project below it.
+    let starts: Vec<usize> = anchors
+        .iter()
+        .enumerate()
+        .map(|(k, &anchor)| {
+            if k == 0 {
+                return 0;
+            }
+            let floor = anchors[k - 1] + 1;
+            let mut start = anchor;
+            while start > floor && is_preamble(&rows[start - 1]) {
+                start -= 1;
+            }
+            start
+        })
+        .collect();
     anchors
         .iter()
         .enumerate()
         .map(|(k, &anchor)| Block {
-            rows: if k == 0 { 0 } else { anchor }
-                ..anchors.get(k + 1).copied().unwrap_or(rows.len()),
+            rows: starts[k]..starts.get(k + 1).copied().unwrap_or(rows.len()),
             anchor,
         })
-        .take(n)
         .collect()
+}
+
+static ATTACHMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^附件\s*[0-9０-９一二三四五六七八九十]*\s*[：:]?$").expect("valid regex")
+});
+
+/// A row that introduces the table below it: a year line, a money-unit
+/// line, an attachment number.
+fn is_preamble(row: &Row<'_>) -> bool {
+    fields::items(row).iter().all(|item| match item {
+        Item::Pair { label, value } => {
+            label.field() == Some(Field::MoneyUnit)
+                && value.and_then(MoneyUnit::from_text).is_some()
+        }
+        Item::Loose { text, .. } => labels::year_line(text).is_some() || ATTACHMENT.is_match(text),
+    })
+}
+
+/// `（盖章）`, `签字`: a placeholder for a seal or signature, not a value.
+fn is_seal(value: &str) -> bool {
+    ["盖章", "公章", "签章", "签字", "签名"]
+        .iter()
+        .any(|w| value.contains(w))
 }
 
 #[cfg(test)]
@@ -95,6 +153,36 @@ mod tests {
     fn repeated_labels_start_projects_without_titles() {
         let t = "申报单位名称：甲\n项目名称：\tA\n一级目标\t二级目标\t三级目标\t指标目标值\n产出\t数量\tx\t1\n申报单位名称：甲\n项目名称：\tB\n项目名称：\tC\n";
         assert_eq!(spans(t), [(1, 4), (5, 6), (7, 7)]);
+    }
+
+    #[test]
+    fn a_repeated_name_inside_a_titled_project_does_not_split_it() {
+        let t = "项目支出绩效目标表\n项目名称：\tA\n项目总预算：\t100\n项目名称：\tA\n";
+        assert_eq!(spans(t), [(1, 4)]);
+    }
+
+    #[test]
+    fn a_repeated_department_splits_untitled_projects() {
+        let t = "申报单位名称：\t甲\n项目名称：\tA\n申报单位名称：\t乙\n项目名称：\tB\n";
+        assert_eq!(spans(t), [(1, 2), (3, 4)]);
+    }
+
+    #[test]
+    fn preamble_rows_belong_to_the_project_below() {
+        let t = "项目支出绩效目标表\n项目名称：\tA\n项目总预算：\t100\n附件2\n单位：万元\n项目支出绩效目标表\n项目名称：\tB\n";
+        let rows = read_rows(t);
+        let blocks = split(&rows);
+        assert_eq!(spans(t), [(1, 3), (6, 7)]);
+        assert_eq!(rows[blocks[1].rows.start].number, 4);
+        let t = "(2020年度)\n项目名称：\tA\n一级目标\t二级目标\t三级目标\t指标目标值\n产出\t数量\tx\t1\n(2021年度)\n项目名称：\tB\n";
+        let rows = read_rows(t);
+        assert_eq!(rows[split(&rows)[1].rows.start].number, 5);
+    }
+
+    #[test]
+    fn a_seal_line_under_the_table_is_not_a_project() {
+        let t = "项目支出绩效目标表\n项目名称：\tA\n一级目标\t二级目标\t三级目标\t指标目标值\n产出\t数量\tx\t1\n申报单位：\t（盖章）\n";
+        assert_eq!(spans(t), [(1, 5)]);
     }
 
     #[test]

@@ -187,9 +187,10 @@ fn nothing_is_lost() {
             let out = run.records();
             let bytes = std::fs::read(root().join(&fx)).unwrap();
             let text = jixiao::decode::decode(&bytes).unwrap().text.into_owned();
-            for (n, line) in text.split(['\n', '\r']).enumerate() {
-                for cell in line.split('\t') {
-                    let cell = clean_text(cell.trim()).into_owned();
+            for row in jixiao::read::text::read_rows(&text) {
+                let n = row.number;
+                for cell in &row.cells {
+                    let cell = clean_text(cell).into_owned();
                     if cell.is_empty()
                         || labels::is_label_cell(&cell)
                         || labels::year_line(&cell).is_some()
@@ -212,9 +213,15 @@ fn nothing_is_lost() {
                             let whole = a.amount.fen / 100;
                             out.contains(&whole.to_string()) || out.contains(&(whole * 10_000).to_string())
                         })
-                        || label.is_some_and(|l| l.unit.is_some());
+                        // a unit label's value is the amounts' unit
+                        || label.as_ref().is_some_and(|l| l.unit.is_some())
+                        // `单位：万元` sets the unit of the project's amounts
+                        || label.is_some_and(|l| {
+                            l.field() == Some(labels::Field::MoneyUnit)
+                                && MoneyUnit::from_text(&value).is_some()
+                        });
                     if !found {
-                        missing.push(format!("{}:{}: {cell}", fx.display(), n + 1));
+                        missing.push(format!("{}:{}: {cell}", fx.display(), n));
                     }
                 }
             }
