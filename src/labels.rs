@@ -174,12 +174,20 @@ pub fn is_label_cell(cell: &str) -> bool {
 /// and `绩效目标` a heading as often as they are labels.
 pub fn is_known_label_cell(cell: &str) -> bool {
     let t = cell.trim_end();
-    if t.chars().count() > 40 {
+    if t.len() > 120 {
         return false;
     }
-    let label = Label::parse(t);
     let colon = t.ends_with('：') || t.ends_with(':');
-    label.field().is_some() && (colon || !matches!(label.key.as_str(), "单位" | "绩效目标"))
+    let bare = strip_colon(t);
+    // Most cells are plain words: look them up without building a Label.
+    let plain = !bare.contains(['（', '(', '*', '＊', '元']) && !bare.contains(char::is_whitespace);
+    let (field, key) = if plain {
+        (field_for_key(bare), Cow::Borrowed(bare))
+    } else {
+        let label = Label::parse(t);
+        (label.field(), Cow::Owned(label.key))
+    };
+    field.is_some() && (colon || !matches!(key.as_ref(), "单位" | "绩效目标"))
 }
 
 /// Rows that close a table: signatures, contacts and notes under it
