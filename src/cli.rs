@@ -51,6 +51,22 @@ pub struct ExtractArgs {
     /// Skip (as an error line) files larger than this many bytes.
     #[arg(long, default_value_t = 512 * 1024 * 1024)]
     pub max_file_size: u64,
+
+    /// Refuse (as an error line) zip members larger than this many bytes.
+    #[arg(long, default_value_t = 256 * 1024 * 1024)]
+    pub max_member_size: u64,
+
+    /// Refuse zip members that expand more than this many times.
+    #[arg(long, default_value_t = 200)]
+    pub max_zip_ratio: u64,
+
+    /// Refuse sheets whose used range has more cells than this.
+    #[arg(long, default_value_t = 5_000_000)]
+    pub max_cells: u64,
+
+    /// Refuse HTML pages nested deeper than this.
+    #[arg(long, default_value_t = 512)]
+    pub max_html_depth: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -3,7 +3,11 @@
 
 use std::path::PathBuf;
 
+use crate::archive::ZipLimits;
 use crate::cli::{Emit, ExtractArgs};
+use crate::document::Limits;
+use crate::read::html::HtmlLimits;
+use crate::read::sheet::SheetLimits;
 use crate::write::Target;
 
 #[derive(Debug, Clone)]
@@ -16,6 +20,8 @@ pub struct Config {
     pub progress: bool,
     pub summary: bool,
     pub max_file_size: u64,
+    pub zip: ZipLimits,
+    pub limits: Limits,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +58,18 @@ impl Config {
             progress: stderr_is_terminal && !args.quiet,
             summary: !args.quiet,
             max_file_size: args.max_file_size,
+            zip: ZipLimits {
+                max_member_size: args.max_member_size,
+                max_ratio: args.max_zip_ratio,
+            },
+            limits: Limits {
+                sheet: SheetLimits {
+                    max_cells: args.max_cells,
+                },
+                html: HtmlLimits {
+                    max_depth: args.max_html_depth,
+                },
+            },
         })
     }
 }

@@ -13,6 +13,8 @@ use crate::decode::decode;
 use crate::error::DocError;
 use crate::fields;
 use crate::input::Format;
+use crate::read::html::{self, HtmlLimits};
+use crate::read::sheet::{self, SheetFormat, SheetLimits};
 use crate::read::{Row, text};
 use crate::record::{Record, SCHEMA_VERSION, Source, Warning};
 use crate::split::split;
@@ -23,6 +25,14 @@ pub struct Origin<'a> {
     pub path: &'a str,
     pub member: Option<&'a str>,
     pub format: Format,
+}
+
+/// Per-document caps on the readers that could be made to allocate or
+/// recurse without bound.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Limits {
+    pub sheet: SheetLimits,
+    pub html: HtmlLimits,
 }
 
 /// Lowercase hex sha256 of the raw bytes.
@@ -36,35 +46,84 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     s
 }
 
-/// Extracts every project of a document.
-pub fn extract(origin: Origin<'_>, bytes: &[u8]) -> Result<Vec<Record>, DocError> {
+/// One table of a document: a whole text file or HTML page, or one sheet.
+struct Table<'a> {
+    sheet: Option<String>,
+    rows: Vec<Row<'a>>,
+}
+
+/// Extracts every project of a document. `origin.format` is the format
+/// to read it as (already corrected by sniffing).
+pub fn extract(origin: Origin<'_>, bytes: &[u8], limits: &Limits) -> Result<Vec<Record>, DocError> {
     let sha256 = sha256_hex(bytes);
-    let decoded = decode(bytes)?;
-    let mut rows = text::read_rows(&decoded.text);
-    clean_rows(&mut rows);
-    let blocks = split(&rows);
-    if blocks.is_empty() {
-        return Err(DocError::NoProjects);
-    }
+    let decoded;
+    let (tables, encoding, replaced) = match origin.format {
+        Format::Text => {
+            decoded = decode(bytes)?;
+            let rows = text::read_rows(&decoded.text);
+            (
+                vec![Table { sheet: None, rows }],
+                Some(decoded.name),
+                decoded.replaced,
+            )
+        }
+        Format::Html => {
+            let page = html::read_html(bytes, &limits.html)?;
+            (
+                vec![Table {
+                    sheet: None,
+                    rows: page.rows,
+                }],
+                Some(page.encoding),
+                page.replaced,
+            )
+        }
+        Format::Xlsx | Format::Xls | Format::Xlsb | Format::Ods => {
+            let format = match origin.format {
+                Format::Xlsx => SheetFormat::Xlsx,
+                Format::Xls => SheetFormat::Xls,
+                Format::Xlsb => SheetFormat::Xlsb,
+                _ => SheetFormat::Ods,
+            };
+            let sheets = sheet::read_workbook(bytes, format, &limits.sheet)?;
+            let tables = sheets
+                .into_iter()
+                .map(|s| Table {
+                    sheet: Some(s.name),
+                    rows: s.rows,
+                })
+                .collect();
+            (tables, None, false)
+        }
+        Format::Zip => {
+            return Err(DocError::Unsupported(
+                "a zip archive where a document was expected (archives are opened one level deep)"
+                    .into(),
+            ));
+        }
+    };
     let id_prefix = &sha256[..16];
-    let records = blocks
-        .iter()
-        .enumerate()
-        .map(|(index, block)| {
-            let mut project = fields::extract(&rows, block);
-            if decoded.replaced {
+    let mut records = Vec::new();
+    for mut table in tables {
+        clean_rows(&mut table.rows);
+        // A sheet without a table is skipped; a workbook without any is
+        // an error (below).
+        for block in split(&table.rows) {
+            let index = records.len();
+            let mut project = fields::extract(&table.rows, &block);
+            if replaced {
                 project.warnings.insert(
                     0,
                     Warning::new(
                         "decode_replaced",
                         format!(
                             "the document is not valid {}: malformed bytes or NUL characters were replaced or removed",
-                            decoded.name
+                            encoding.unwrap_or("text")
                         ),
                     ),
                 );
             }
-            Record {
+            records.push(Record {
                 schema_version: SCHEMA_VERSION,
                 record_id: format!("{id_prefix}-{index}"),
                 source: Source {
@@ -72,16 +131,19 @@ pub fn extract(origin: Origin<'_>, bytes: &[u8]) -> Result<Vec<Record>, DocError
                     member: origin.member.map(str::to_string),
                     sha256: sha256.clone(),
                     format: origin.format.name(),
-                    encoding: Some(decoded.name),
-                    sheet: None,
+                    encoding,
+                    sheet: table.sheet.clone(),
                     index,
-                    first_row: rows[block.anchor].number,
-                    last_row: rows[block.rows.end - 1].number,
+                    first_row: table.rows[block.anchor].number,
+                    last_row: table.rows[block.rows.end - 1].number,
                 },
                 project,
-            }
-        })
-        .collect();
+            });
+        }
+    }
+    if records.is_empty() {
+        return Err(DocError::NoProjects);
+    }
     Ok(records)
 }
 

@@ -6,6 +6,8 @@
 //! are `anyhow` errors at the top, in `main.rs`.
 
 use crate::decode::DecodeError;
+use crate::read::html::HtmlError;
+use crate::read::sheet::SheetError;
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -16,8 +18,26 @@ pub enum DocError {
     Io(#[source] std::io::Error),
     #[error("file is {size} bytes, over the limit of {limit} bytes (--max-file-size)")]
     TooLarge { size: u64, limit: u64 },
+    #[error(
+        "zip member is {size} bytes uncompressed, over the limit of {limit} bytes (--max-member-size)"
+    )]
+    MemberTooLarge { size: u64, limit: u64 },
     #[error("{0}")]
     Decode(#[from] DecodeError),
+    #[error("{0}")]
+    Sheet(#[from] SheetError),
+    #[error("{0}")]
+    Html(#[from] HtmlError),
+    #[error("cannot read the zip archive: {0}")]
+    Archive(String),
+    #[error(
+        "zip member expands {ratio}× (limit {limit}×): refused as a likely zip bomb (--max-zip-ratio)"
+    )]
+    Ratio { ratio: u64, limit: u64 },
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    #[error("the archive holds no document jixiao reads ({0} members of other types)")]
+    EmptyArchive(usize),
     #[error(
         "no performance target table found (no title such as 财政项目支出绩效目标表, no 项目名称, no indicator table)"
     )]
@@ -33,10 +53,19 @@ impl DocError {
     /// `normalise` or `write`.
     pub fn stage(&self) -> &'static str {
         match self {
-            DocError::NotFound | DocError::Io(_) | DocError::TooLarge { .. } => "read",
-            DocError::Decode(DecodeError::Empty) => "read",
-            DocError::Decode(_) => "decode",
-            DocError::NoProjects => "split",
+            DocError::NotFound
+            | DocError::Io(_)
+            | DocError::TooLarge { .. }
+            | DocError::MemberTooLarge { .. }
+            | DocError::Archive(_)
+            | DocError::Ratio { .. }
+            | DocError::Unsupported(_) => "read",
+            DocError::Decode(DecodeError::Empty)
+            | DocError::Html(HtmlError::Decode(DecodeError::Empty)) => "read",
+            DocError::Decode(_) | DocError::Html(HtmlError::Decode(_)) => "decode",
+            DocError::Sheet(_) => "read",
+            DocError::Html(_) => "parse",
+            DocError::NoProjects | DocError::EmptyArchive(_) => "split",
             DocError::Panic(_) => "parse",
             DocError::Serialize(_) => "write",
         }
@@ -47,9 +76,15 @@ impl DocError {
         match self {
             DocError::NotFound => "not_found",
             DocError::Io(_) => "io",
-            DocError::TooLarge { .. } => "too_large",
+            DocError::TooLarge { .. }
+            | DocError::MemberTooLarge { .. }
+            | DocError::Ratio { .. } => "too_large",
+            DocError::Archive(_) => "corrupt",
+            DocError::Unsupported(_) => "unsupported",
             DocError::Decode(e) => e.code(),
-            DocError::NoProjects => "no_projects",
+            DocError::Sheet(e) => e.code(),
+            DocError::Html(e) => e.code(),
+            DocError::NoProjects | DocError::EmptyArchive(_) => "no_projects",
             DocError::Panic(_) => "panic",
             DocError::Serialize(_) => "serialize",
         }

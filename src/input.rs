@@ -11,10 +11,16 @@ use std::path::{Path, PathBuf};
 
 use crate::error::DocError;
 
-/// The formats a document can be in.
+/// The formats a document can be in (and `Zip`, a container of documents).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Text,
+    Html,
+    Xlsx,
+    Xls,
+    Xlsb,
+    Ods,
+    Zip,
 }
 
 impl Format {
@@ -22,20 +28,86 @@ impl Format {
     pub fn name(self) -> &'static str {
         match self {
             Format::Text => "text",
+            Format::Html => "html",
+            Format::Xlsx => "xlsx",
+            Format::Xls => "xls",
+            Format::Xlsb => "xlsb",
+            Format::Ods => "ods",
+            Format::Zip => "zip",
         }
     }
 
     /// The format a file name promises, by extension. Files without an
-    /// extension are read as text.
+    /// extension are read as text (and sniffed, see [`Format::sniff`]).
     pub fn from_path(path: &Path) -> Option<Format> {
         match path.extension().and_then(|e| e.to_str()) {
             None => Some(Format::Text),
             Some(e) => match e.to_ascii_lowercase().as_str() {
                 "txt" | "tsv" | "tab" | "csv" | "text" => Some(Format::Text),
+                "html" | "htm" | "xhtml" => Some(Format::Html),
+                "xlsx" | "xlsm" => Some(Format::Xlsx),
+                "xls" => Some(Format::Xls),
+                "xlsb" => Some(Format::Xlsb),
+                "ods" => Some(Format::Ods),
+                "zip" => Some(Format::Zip),
                 _ => None,
             },
         }
     }
+
+    /// Corrects the extension's promise by the first bytes: a workbook or
+    /// an archive saved as `.txt` or without extension, an `.xls` that is
+    /// really an HTML table (a common "Excel export" of web systems), a
+    /// text export named `.xls`.
+    pub fn sniff(self, bytes: &[u8]) -> Format {
+        const OLE2: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+        if bytes.starts_with(b"PK\x03\x04") {
+            let head = &bytes[..bytes.len().min(64 * 1024)];
+            let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
+            return match self {
+                Format::Xlsx | Format::Xlsb | Format::Ods | Format::Zip => self,
+                _ if has(b"opendocument.spreadsheet") => Format::Ods,
+                _ if has(b"xl/workbook.bin") => Format::Xlsb,
+                _ if has(b"xl/") || has(b"[Content_Types].xml") => Format::Xlsx,
+                _ => Format::Zip,
+            };
+        }
+        if bytes.starts_with(OLE2) {
+            return Format::Xls;
+        }
+        match self {
+            Format::Text | Format::Xls | Format::Xlsx if looks_like_html(bytes) => Format::Html,
+            Format::Xls | Format::Xlsx | Format::Xlsb | Format::Ods | Format::Zip => Format::Text,
+            other => other,
+        }
+    }
+}
+
+/// `<html`, `<!doctype html`, `<table` or `<meta` near the start (after a
+/// BOM and whitespace), in ASCII or UTF-16.
+fn looks_like_html(bytes: &[u8]) -> bool {
+    let head: Vec<u8> = bytes
+        .iter()
+        .take(1024)
+        .filter(|&&b| b != 0)
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    let start = head.iter().position(|&b| b == b'<').unwrap_or(head.len());
+    let lead_ok = head[..start]
+        .iter()
+        .all(|&b| b.is_ascii_whitespace() || b >= 0x80);
+    let rest = &head[start..];
+    lead_ok
+        && [
+            &b"<html"[..],
+            b"<!doctype html",
+            b"<table",
+            b"<meta",
+            b"<head",
+            b"<!--",
+        ]
+        .iter()
+        .any(|p| rest.starts_with(p))
 }
 
 /// One document to process, or a path that could not be read at all.
@@ -169,6 +241,32 @@ mod tests {
         assert_eq!(names, ["a.tsv", "b/1.TXT", "b/2.txt", "missing", "noext"]);
         assert!(matches!(got.documents[3].problem, Some(DocError::NotFound)));
         assert_eq!(got.skipped.get(".pdf"), Some(&1));
+    }
+
+    #[test]
+    fn sniffing_corrects_the_extension() {
+        let xlsx = b"PK\x03\x04....[Content_Types].xml....xl/workbook.xml";
+        assert_eq!(Format::Text.sniff(xlsx), Format::Xlsx);
+        assert_eq!(Format::Text.sniff(b"PK\x03\x04....a/b.txt"), Format::Zip);
+        assert_eq!(Format::Zip.sniff(xlsx), Format::Zip);
+        assert_eq!(
+            Format::Text.sniff(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest"),
+            Format::Xls
+        );
+        assert_eq!(
+            Format::Xls.sniff(b"\xef\xbb\xbf <html><table>"),
+            Format::Html
+        );
+        assert_eq!(Format::Xls.sniff("项目名称：\tA".as_bytes()), Format::Text);
+        assert_eq!(Format::Text.sniff("项目名称：\tA".as_bytes()), Format::Text);
+        assert_eq!(Format::Text.sniff(b"<!DOCTYPE html><html>"), Format::Html);
+        assert_eq!(
+            Format::Text.sniff("投资额<500万元".as_bytes()),
+            Format::Text
+        );
+        assert_eq!(Format::from_path(Path::new("a/B.XLSX")), Some(Format::Xlsx));
+        assert_eq!(Format::from_path(Path::new("a/b.htm")), Some(Format::Html));
+        assert_eq!(Format::from_path(Path::new("a/b.pdf")), None);
     }
 
     #[cfg(unix)]

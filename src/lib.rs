@@ -28,6 +28,7 @@
 //! assert_eq!(records[0].source.first_row, 1);
 //! ```
 
+pub mod archive;
 pub mod clean;
 pub mod cli;
 pub mod config;

@@ -19,11 +19,12 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
+use crate::archive;
 use crate::cli::Emit;
 use crate::config::Config;
 use crate::document::{self, Origin};
 use crate::error::DocError;
-use crate::input::{self, Input};
+use crate::input::{self, Format, Input};
 use crate::record::{self, FlatIndicator, Record};
 use crate::write::{ErrorLine, Sink};
 
@@ -87,10 +88,33 @@ impl Summary {
     }
 }
 
-/// The outcome of one document, ready to be written.
+/// The outcome of one input (a file, or a zip archive and its members),
+/// ready to be written.
 struct Done {
     display: String,
     bytes: u64,
+    outcomes: Vec<Outcome>,
+}
+
+/// One unit of work: a file, or one member of an archive listed by the
+/// main thread (so the members of one big archive spread over all workers
+/// and stream out in order like files do).
+enum Work<'a> {
+    File(&'a Input),
+    Member {
+        input: &'a Input,
+        entry: archive::Entry,
+    },
+    /// An archive that could not be opened.
+    Failed {
+        input: &'a Input,
+        error: DocError,
+    },
+}
+
+/// One document's lines, or its error.
+struct Outcome {
+    member: Option<String>,
     result: Result<Lines, DocError>,
 }
 
@@ -122,15 +146,53 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
         .context("cannot start worker threads")?;
     let progress = progress_bar(cfg, inputs.documents.len() as u64);
 
+    let batch_size = BATCH_PER_JOB * cfg.jobs;
+    let mut archive_bytes = 0u64;
+    let mut archive_skipped: Vec<String> = Vec::new();
     let (tx, rx) = mpsc::sync_channel::<Vec<Done>>(2);
     let mut summary = std::thread::scope(|scope| {
         let writer = scope.spawn(|| write_all(rx, records_sink, errors_sink, &progress));
-        for batch in inputs.documents.chunks(BATCH_PER_JOB * cfg.jobs) {
+        let run_batch = |batch: Vec<Work<'_>>| -> bool {
             let done: Vec<Done> =
-                pool.install(|| batch.par_iter().map(|i| process(i, cfg)).collect());
-            if tx.send(done).is_err() {
-                break; // the writer failed; its error is reported below
+                pool.install(|| batch.into_par_iter().map(|w| process(w, cfg)).collect());
+            tx.send(done).is_ok() // false: the writer failed; its error is reported below
+        };
+        let mut batch: Vec<Work<'_>> = Vec::with_capacity(batch_size);
+        'inputs: for input in &inputs.documents {
+            let work = if input.problem.is_none() && input.format == Format::Zip {
+                match open_archive(input, cfg) {
+                    Ok((bytes, listing)) if listing.entries.is_empty() => {
+                        archive_bytes += bytes;
+                        vec![Work::Failed {
+                            input,
+                            error: DocError::EmptyArchive(listing.skipped.len()),
+                        }]
+                    }
+                    Ok((bytes, listing)) => {
+                        archive_bytes += bytes;
+                        archive_skipped.extend(listing.skipped);
+                        progress.inc_length(listing.entries.len() as u64);
+                        progress.inc(1);
+                        listing
+                            .entries
+                            .into_iter()
+                            .map(|entry| Work::Member { input, entry })
+                            .collect()
+                    }
+                    Err(error) => vec![Work::Failed { input, error }],
+                }
+            } else {
+                vec![Work::File(input)]
+            };
+            for w in work {
+                batch.push(w);
+                if batch.len() >= batch_size && !run_batch(std::mem::take(&mut batch)) {
+                    break 'inputs;
+                }
             }
+        }
+        if !batch.is_empty() {
+            run_batch(batch);
         }
         drop(tx);
         writer
@@ -138,8 +200,14 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
             .unwrap_or_else(|_| Err(io::Error::other("the writer thread panicked")))
     })
     .context("cannot write the output")?;
+    summary.bytes += archive_bytes;
+    for ext in archive_skipped {
+        *summary.skipped.entry(ext).or_default() += 1;
+    }
     progress.finish_and_clear();
-    summary.skipped = inputs.skipped;
+    for (ext, n) in inputs.skipped {
+        *summary.skipped.entry(ext).or_default() += n;
+    }
     summary.elapsed = start.elapsed();
     Ok(summary)
 }
@@ -167,21 +235,24 @@ fn write_all(
     let start = Instant::now();
     for batch in rx {
         for done in batch {
-            s.documents += 1;
             s.bytes += done.bytes;
             progress.inc(1);
-            match done.result {
-                Ok(lines) => {
-                    records.write_all(&lines.bytes)?;
-                    s.records += lines.records;
-                    s.indicators += lines.indicators;
-                    for w in lines.warnings {
-                        *s.warnings.entry(w).or_default() += 1;
+            for outcome in done.outcomes {
+                s.documents += 1;
+                match outcome.result {
+                    Ok(lines) => {
+                        records.write_all(&lines.bytes)?;
+                        s.records += lines.records;
+                        s.indicators += lines.indicators;
+                        for w in lines.warnings {
+                            *s.warnings.entry(w).or_default() += 1;
+                        }
                     }
-                }
-                Err(err) => {
-                    errors.write_all(&ErrorLine::new(&done.display, None, &err).to_line())?;
-                    *s.errors.entry(err.code()).or_default() += 1;
+                    Err(err) => {
+                        let line = ErrorLine::new(&done.display, outcome.member.as_deref(), &err);
+                        errors.write_all(&line.to_line())?;
+                        *s.errors.entry(err.code()).or_default() += 1;
+                    }
                 }
             }
         }
@@ -196,29 +267,114 @@ fn write_all(
     Ok(s)
 }
 
-/// Reads, extracts and serialises one document; never panics.
-fn process(input: &Input, cfg: &Config) -> Done {
-    let mut bytes = 0;
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        if let Some(problem) = &input.problem {
-            return Err(clone_problem(problem));
+/// Reads an archive named `.zip` and lists its members (main thread: only
+/// the central directory is parsed, and nested archives opened).
+fn open_archive(input: &Input, cfg: &Config) -> Result<(u64, archive::Listing), DocError> {
+    let data = read(input, cfg.max_file_size)?;
+    let len = data.len() as u64;
+    guarded(|| archive::list(data.into(), &cfg.zip)).map(|listing| (len, listing))
+}
+
+/// Reads, extracts and serialises one unit of work; never panics: a panic
+/// becomes that document's error.
+fn process(work: Work<'_>, cfg: &Config) -> Done {
+    let (input, member, result) = match work {
+        Work::Failed { input, error } => (input, None, Err(error)),
+        Work::Member { input, entry } => {
+            let name = entry.name.clone();
+            let format = entry.format;
+            let result = guarded(|| entry.read(&cfg.zip)).and_then(|bytes| {
+                let format = format.sniff(&bytes);
+                guarded(|| extract_lines(&input.display, Some(&name), format, &bytes, cfg))
+            });
+            (input, Some(name), result)
         }
-        let data = read(input, cfg.max_file_size)?;
-        bytes = data.len() as u64;
-        let origin = Origin {
-            path: &input.display,
-            member: None,
-            format: input.format,
-        };
-        let records = document::extract(origin, &data)?;
-        serialise(records, cfg.emit)
-    }))
-    .unwrap_or_else(|payload| Err(DocError::Panic(panic_message(payload.as_ref()))));
+        Work::File(input) => return process_file(input, cfg),
+    };
     Done {
         display: input.display.clone(),
-        bytes,
-        result,
+        bytes: 0,
+        outcomes: vec![Outcome { member, result }],
     }
+}
+
+fn process_file(input: &Input, cfg: &Config) -> Done {
+    let mut done = Done {
+        display: input.display.clone(),
+        bytes: 0,
+        outcomes: Vec::new(),
+    };
+    let single = |result| {
+        vec![Outcome {
+            member: None,
+            result,
+        }]
+    };
+    if let Some(problem) = &input.problem {
+        done.outcomes = single(Err(clone_problem(problem)));
+        return done;
+    }
+    let data = match read(input, cfg.max_file_size) {
+        Ok(d) => d,
+        Err(e) => {
+            done.outcomes = single(Err(e));
+            return done;
+        }
+    };
+    done.bytes = data.len() as u64;
+    let format = input.format.sniff(&data);
+    if format != Format::Zip {
+        done.outcomes = single(guarded(|| {
+            extract_lines(&input.display, None, format, &data, cfg)
+        }));
+        return done;
+    }
+    // An archive under another name: its members, read one after another.
+    done.outcomes = match guarded(|| archive::read_all(&data, &cfg.zip)) {
+        Err(e) => single(Err(e)),
+        Ok(members) => members
+            .into_iter()
+            .map(
+                |archive::MemberBytes {
+                     name,
+                     format,
+                     bytes,
+                 }| {
+                    let result = bytes.and_then(|bytes| {
+                        let format = format.sniff(&bytes);
+                        guarded(|| extract_lines(&input.display, Some(&name), format, &bytes, cfg))
+                    });
+                    Outcome {
+                        member: Some(name),
+                        result,
+                    }
+                },
+            )
+            .collect(),
+    };
+    done
+}
+
+/// Runs `f`, turning a panic into a `panic` error.
+fn guarded<T>(f: impl FnOnce() -> Result<T, DocError>) -> Result<T, DocError> {
+    catch_unwind(AssertUnwindSafe(f))
+        .unwrap_or_else(|payload| Err(DocError::Panic(panic_message(payload.as_ref()))))
+}
+
+fn extract_lines(
+    path: &str,
+    member: Option<&str>,
+    format: Format,
+    bytes: &[u8],
+    cfg: &Config,
+) -> Result<Lines, DocError> {
+    let origin = Origin {
+        path,
+        member,
+        format,
+    };
+    let records = document::extract(origin, bytes, &cfg.limits)?;
+    serialise(records, cfg.emit)
 }
 
 fn read(input: &Input, limit: u64) -> Result<Vec<u8>, DocError> {

@@ -1,18 +1,22 @@
 //! Integration tests: the real binary on the fixtures under `tests/`.
 //!
-//! Goldens: every `tests/fixtures/{seed,text}/NAME.txt` has a reviewed
-//! `NAME.expected.jsonl` beside it. To regenerate after an intended change,
+//! Goldens: every fixture `tests/fixtures/DIR/NAME.EXT` has a reviewed
+//! `NAME.EXT.expected.jsonl` beside it. To regenerate after an intended change,
 //! run `scripts/bless.sh` (= `JIXIAO_BLESS=1 cargo test --test integration golden`)
 //! and review the diff by eye before committing.
 
+mod hostile;
 mod util;
 
 use std::collections::BTreeSet;
 
 use serde_json::Value;
-use util::{extract, fixtures, jixiao, lines, rel, root};
+use util::{extract, fixtures, golden, jixiao, lines, rel, root};
 
-const FIXTURE_DIRS: [&str; 2] = ["seed", "text"];
+/// Fixture folders whose every file has a golden output.
+const FIXTURE_DIRS: [&str; 5] = ["seed", "text", "zip", "sheets", "html"];
+/// Fixture folders of text documents (the "nothing lost" test reads them).
+const TEXT_DIRS: [&str; 2] = ["seed", "text"];
 
 #[test]
 fn golden_outputs() {
@@ -22,7 +26,7 @@ fn golden_outputs() {
         for fx in fixtures(sub) {
             let run = extract(&[rel(&fx), "-j", "2", "-q"]);
             let got = run.records();
-            let golden = root().join(fx.with_extension("expected.jsonl"));
+            let golden = golden(&fx);
             if bless {
                 std::fs::write(&golden, &got).expect("write golden");
                 continue;
@@ -181,7 +185,7 @@ fn nothing_is_lost() {
     use jixiao::fields::{parse_amount, parse_date};
     use jixiao::labels::{self, MoneyUnit};
     let mut missing = Vec::new();
-    for sub in FIXTURE_DIRS {
+    for sub in TEXT_DIRS {
         for fx in fixtures(sub) {
             let run = extract(&[rel(&fx)]);
             let out = run.records();
@@ -266,12 +270,13 @@ fn output_bytes_do_not_depend_on_jobs_or_argument_order() {
     assert!(one.records().lines().count() > 10);
     assert_eq!(one.records(), two.records());
     assert_eq!(one.errors(), two.errors());
-    // sorted by path, then index
-    let keys: Vec<(String, u64)> = lines(&one.records())
+    // sorted by path, then member, then index
+    let keys: Vec<(String, String, u64)> = lines(&one.records())
         .iter()
         .map(|r| {
             (
                 r["source"]["path"].as_str().unwrap().to_string(),
+                r["source"]["member"].as_str().unwrap_or("").to_string(),
                 r["source"]["index"].as_u64().unwrap(),
             )
         })
@@ -508,4 +513,128 @@ fn other_file_types_are_skipped_and_counted() {
     run.expect_code(0);
     assert_eq!(lines(&run.records()).len(), 3);
     assert!(run.stderr().contains("skipped: .pdf=1"), "{}", run.stderr());
+}
+
+#[test]
+fn zip_members_give_the_same_records_as_the_files() {
+    let run = extract(&["tests/fixtures/zip/archive.zip", "-j", "2"]);
+    run.expect_code(0);
+    let got = lines(&run.records());
+    assert_eq!(got.len(), 6);
+    let utf8 = lines(&extract(&["tests/fixtures/seed/seed.utf8.txt"]).records());
+    let gbk = lines(&extract(&["tests/fixtures/seed/seed.gbk-crlf.txt"]).records());
+    // sorted by member name: 2020/教育局.zip/… before 2020/科创办/…
+    for (g, want) in got.iter().zip(gbk.iter().chain(utf8.iter())) {
+        assert_eq!(g["source"]["path"], "tests/fixtures/zip/archive.zip");
+        assert_eq!(g["record_id"], want["record_id"], "same bytes, same id");
+        assert_eq!(g["source"]["sha256"], want["source"]["sha256"]);
+        assert_eq!(content(g.clone()), content(want.clone()));
+    }
+    assert_eq!(got[0]["source"]["member"], "2020/教育局.zip/seed-gbk.txt");
+    // stored in GBK without the UTF-8 flag
+    assert_eq!(got[3]["source"]["member"], "2020/科创办/绩效目标表.txt");
+    assert!(run.stderr().contains("skipped: .pdf=1"), "{}", run.stderr());
+}
+
+#[test]
+fn an_archive_without_documents_is_an_error_line() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pdfs.zip");
+    let mut w = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    w.start_file("a.pdf", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    w.write_all(b"%PDF").unwrap();
+    w.finish().unwrap();
+    let run = extract(&[path.to_str().unwrap()]);
+    run.expect_code(1);
+    let errors = lines(&run.errors());
+    assert_eq!(errors.len(), 1);
+    assert_eq!(
+        (errors[0]["stage"].as_str(), errors[0]["code"].as_str()),
+        (Some("split"), Some("no_projects"))
+    );
+}
+
+#[test]
+fn every_format_of_the_seed_gives_the_same_records() {
+    let reference = lines(&extract(&["tests/fixtures/seed/seed.utf8.txt"]).records());
+    for (file, format, encoding, sheet) in [
+        (
+            "sheets/seed.xlsx",
+            "xlsx",
+            Value::Null,
+            Value::from("绩效目标表"),
+        ),
+        (
+            "sheets/seed.xls",
+            "xls",
+            Value::Null,
+            Value::from("绩效目标表"),
+        ),
+        (
+            "sheets/seed.ods",
+            "ods",
+            Value::Null,
+            Value::from("绩效目标表"),
+        ),
+        ("html/seed.html", "html", Value::from("UTF-8"), Value::Null),
+        (
+            "html/seed-gbk.html",
+            "html",
+            Value::from("GBK"),
+            Value::Null,
+        ),
+    ] {
+        let run = extract(&[&format!("tests/fixtures/{file}")]);
+        run.expect_code(0);
+        let got = lines(&run.records());
+        assert_eq!(got.len(), 3, "{file}");
+        for (g, r) in got.iter().zip(&reference) {
+            assert_eq!(g["source"]["format"], format, "{file}");
+            assert_eq!(g["source"]["encoding"], encoding, "{file}");
+            assert_eq!(g["source"]["sheet"], sheet, "{file}");
+            // the fixtures keep the seed's line numbers as row numbers
+            assert_eq!(g["source"]["first_row"], r["source"]["first_row"], "{file}");
+            assert_eq!(g["source"]["last_row"], r["source"]["last_row"], "{file}");
+            assert_eq!(content(g.clone()), content(r.clone()), "{file}");
+        }
+    }
+}
+
+#[test]
+fn every_sheet_and_every_table_is_read() {
+    let run = extract(&["tests/fixtures/sheets/two_sheets.xlsx"]);
+    let r = lines(&run.expect_code(0).records());
+    let got: Vec<_> = r
+        .iter()
+        .map(|r| {
+            (
+                r["source"]["sheet"].as_str().unwrap(),
+                r["source"]["index"].as_u64().unwrap(),
+                r["project_name"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("项目一", 0, "科创中心建设工作经费"),
+            ("项目二", 1, "科创中心展厅运营经费")
+        ]
+    );
+    let run = extract(&["tests/fixtures/html/two_tables.html"]);
+    let r = lines(&run.expect_code(0).records());
+    let spans: Vec<_> = r
+        .iter()
+        .map(|r| {
+            (
+                r["source"]["first_row"].as_u64().unwrap(),
+                r["source"]["last_row"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // table rows are counted across both tables of the page
+    assert_eq!(spans, [(2, 36), (37, 73)]);
+    assert_eq!(r[1]["indicators"].as_array().unwrap().len(), 17);
 }

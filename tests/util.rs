@@ -97,14 +97,17 @@ fn run_in(dir: tempfile::TempDir, args: &[String]) -> Run {
     }
 }
 
-/// Every `*.txt` fixture under `tests/fixtures/<sub>`, sorted, relative to
-/// the crate root.
+/// Every input fixture (any format jixiao reads) under
+/// `tests/fixtures/<sub>`, sorted, relative to the crate root.
 pub fn fixtures(sub: &str) -> Vec<PathBuf> {
     let dir = root().join("tests/fixtures").join(sub);
     let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.expect("dir entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            !name.ends_with(".jsonl") && jixiao::input::Format::from_path(p).is_some()
+        })
         .map(|p| p.strip_prefix(root()).expect("under root").to_path_buf())
         .collect();
     v.sort();
@@ -119,4 +122,11 @@ pub fn lines(s: &str) -> Vec<serde_json::Value> {
 
 pub fn rel(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
+}
+
+/// The golden file of a fixture: `NAME.EXT.expected.jsonl` beside it.
+pub fn golden(fixture: &Path) -> PathBuf {
+    let mut name = fixture.as_os_str().to_owned();
+    name.push(".expected.jsonl");
+    root().join(PathBuf::from(name))
 }

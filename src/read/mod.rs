@@ -7,6 +7,8 @@
 
 use std::borrow::Cow;
 
+pub mod html;
+pub mod sheet;
 pub mod text;
 
 /// One non-empty row of a document.

@@ -1,0 +1,335 @@
+//! Zip archives: one archive → its member documents, read in memory.
+//!
+//! Whole years arrive as `.zip` files with a folder per department. Members
+//! are never extracted to disk (a member named `../../x.txt` is just a
+//! name), folders and symlinks are skipped, members of unsupported types
+//! are counted, and nested archives are opened one level deep. Windows
+//! archivers write GBK member names without the UTF-8 flag, so a name that
+//! is not valid UTF-8 is decoded as GBK. Each member is read with a cap on
+//! its size and on its compression ratio, so a zip bomb costs one error
+//! line and never the run's memory.
+
+use std::io::{Cursor, Read};
+use std::sync::Arc;
+
+use encoding_rs::GBK;
+
+use crate::error::DocError;
+use crate::input::Format;
+
+/// Caps applied while reading members.
+#[derive(Debug, Clone, Copy)]
+pub struct ZipLimits {
+    /// Largest uncompressed member, in bytes.
+    pub max_member_size: u64,
+    /// Largest uncompressed/compressed ratio, checked once a member passes
+    /// one MiB (ordinary text compresses 3–20×, a bomb 1000×).
+    pub max_ratio: u64,
+}
+
+impl Default for ZipLimits {
+    fn default() -> ZipLimits {
+        ZipLimits {
+            max_member_size: 256 * 1024 * 1024,
+            max_ratio: 200,
+        }
+    }
+}
+
+/// An archive held in memory; clones share the bytes and the parsed
+/// central directory, so each member can be read on its own thread.
+type Zip = zip::ZipArchive<Cursor<Arc<[u8]>>>;
+
+/// One member to process: its path inside the archive, the format its
+/// name promises, and where to read it (or why it cannot be).
+#[derive(Debug)]
+pub struct Entry {
+    pub name: String,
+    pub format: Format,
+    source: Result<(Zip, usize), DocError>,
+}
+
+impl Entry {
+    /// Decompresses the member, with the size and ratio caps.
+    pub fn read(self, limits: &ZipLimits) -> Result<Vec<u8>, DocError> {
+        let (mut zip, index) = self.source?;
+        let mut file = zip
+            .by_index(index)
+            .map_err(|e| DocError::Archive(e.to_string()))?;
+        read_member(&mut file, limits)
+    }
+}
+
+/// The members of an archive, in member-name order, listed from its
+/// central directory (nothing is decompressed but nested archives).
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub entries: Vec<Entry>,
+    /// Members skipped for their type, by lowercased extension.
+    pub skipped: Vec<String>,
+}
+
+/// Lists the members of an archive and of archives inside it, one level
+/// deep (their members are named `inner.zip/doc.txt`).
+pub fn list(bytes: Arc<[u8]>, limits: &ZipLimits) -> Result<Listing, DocError> {
+    let mut listing = Listing::default();
+    list_level(bytes, "", 0, limits, &mut listing)?;
+    listing.entries.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(listing)
+}
+
+/// A member read whole.
+#[derive(Debug)]
+pub struct MemberBytes {
+    pub name: String,
+    pub format: Format,
+    pub bytes: Result<Vec<u8>, DocError>,
+}
+
+/// Lists and reads every member at once: for an archive found where a
+/// single document was expected (a `.txt` that is really a zip).
+pub fn read_all(bytes: &[u8], limits: &ZipLimits) -> Result<Vec<MemberBytes>, DocError> {
+    let listing = list(Arc::from(bytes), limits)?;
+    Ok(listing
+        .entries
+        .into_iter()
+        .map(|e| MemberBytes {
+            name: e.name.clone(),
+            format: e.format,
+            bytes: e.read(limits),
+        })
+        .collect())
+}
+
+fn list_level(
+    bytes: Arc<[u8]>,
+    prefix: &str,
+    depth: u32,
+    limits: &ZipLimits,
+    out: &mut Listing,
+) -> Result<(), DocError> {
+    let mut zip: Zip =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| DocError::Archive(e.to_string()))?;
+    for i in 0..zip.len() {
+        let fallback_name = zip
+            .name_for_index(i)
+            .and_then(|n| n.ok())
+            .map_or_else(|| format!("#{i}"), |n| n.to_string());
+        let (name, is_entry) = match zip.by_index_raw(i) {
+            Ok(f) => (
+                format!("{prefix}{}", member_name(f.name_raw())),
+                !(f.is_dir() || f.is_symlink()),
+            ),
+            Err(e) => {
+                out.entries.push(Entry {
+                    name: format!("{prefix}{fallback_name}"),
+                    format: Format::Text,
+                    source: Err(DocError::Archive(e.to_string())),
+                });
+                continue;
+            }
+        };
+        if !is_entry || is_hidden(&name) {
+            continue; // folders, symlinks, __MACOSX/._x.txt, .DS_Store
+        }
+        let Some(format) = Format::from_path(std::path::Path::new(&name)) else {
+            out.skipped.push(extension(&name));
+            continue;
+        };
+        let entry = Entry {
+            name,
+            format,
+            source: Ok((zip.clone(), i)),
+        };
+        if format != Format::Zip {
+            out.entries.push(entry);
+            continue;
+        }
+        let name = entry.name.clone();
+        let nested = if depth == 0 {
+            entry
+                .read(limits)
+                .and_then(|inner| list_level(Arc::from(inner), &format!("{name}/"), 1, limits, out))
+        } else {
+            Err(DocError::Unsupported(
+                "a zip inside a zip inside a zip: archives are opened one level deep".into(),
+            ))
+        };
+        if let Err(e) = nested {
+            out.entries.push(Entry {
+                name,
+                format,
+                source: Err(e),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Reads one member, refusing it as soon as it passes the size or ratio cap.
+fn read_member(
+    file: &mut zip::read::ZipFile<'_, Cursor<Arc<[u8]>>>,
+    limits: &ZipLimits,
+) -> Result<Vec<u8>, DocError> {
+    let declared = file.size();
+    if declared > limits.max_member_size {
+        return Err(DocError::MemberTooLarge {
+            size: declared,
+            limit: limits.max_member_size,
+        });
+    }
+    let compressed = file.compressed_size().max(1);
+    let mut data = Vec::with_capacity(usize::try_from(declared.min(1 << 24)).unwrap_or(0));
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| DocError::Archive(e.to_string()))?;
+        if n == 0 {
+            return Ok(data);
+        }
+        data.extend_from_slice(&buf[..n]);
+        let len = data.len() as u64;
+        if len > limits.max_member_size {
+            return Err(DocError::MemberTooLarge {
+                size: len,
+                limit: limits.max_member_size,
+            });
+        }
+        if len > 1 << 20 && len / compressed > limits.max_ratio {
+            return Err(DocError::Ratio {
+                ratio: len / compressed,
+                limit: limits.max_ratio,
+            });
+        }
+    }
+}
+
+/// Member names: UTF-8 when they are (the UTF-8 flag implies it), else GBK.
+pub fn member_name(raw: &[u8]) -> String {
+    match std::str::from_utf8(raw) {
+        Ok(s) => s.to_string(),
+        Err(_) => GBK.decode_without_bom_handling(raw).0.into_owned(),
+    }
+}
+
+fn extension(name: &str) -> String {
+    std::path::Path::new(name)
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy().to_lowercase()))
+        .unwrap_or_default()
+}
+
+fn is_hidden(name: &str) -> bool {
+    name.split('/')
+        .any(|part| (part.starts_with('.') && part != "." && part != "..") || part == "__MACOSX")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use zip::write::SimpleFileOptions;
+
+    fn read(l: Listing) -> Vec<(String, Result<Vec<u8>, DocError>)> {
+        let limits = ZipLimits::default();
+        l.entries
+            .into_iter()
+            .map(|e| (e.name.clone(), e.read(&limits)))
+            .collect()
+    }
+
+    fn zip_of(members: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = SimpleFileOptions::default().compression_method(method);
+        for (name, data) in members {
+            w.start_file(*name, opts).unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn members_are_read_sorted_and_typed() {
+        let z = zip_of(
+            &[
+                ("b/2.txt", b"two"),
+                ("a/1.tsv", b"one"),
+                ("a/readme.pdf", b"%PDF"),
+                ("__MACOSX/a/._1.tsv", b"x"),
+                ("../../evil.txt", b"evil"),
+            ],
+            zip::CompressionMethod::Deflated,
+        );
+        let l = list(Arc::from(z), &ZipLimits::default()).unwrap();
+        assert_eq!(l.skipped, [".pdf"]);
+        let c = read(l);
+        let names: Vec<_> = c.iter().map(|m| m.0.as_str()).collect();
+        assert_eq!(names, ["../../evil.txt", "a/1.tsv", "b/2.txt"]);
+        assert_eq!(c[1].1.as_deref().unwrap(), b"one");
+    }
+
+    #[test]
+    fn gbk_names_are_decoded() {
+        let (gbk, _, _) = GBK.encode("2020/科创办/绩效目标表.txt");
+        assert!(std::str::from_utf8(&gbk).is_err());
+        assert_eq!(member_name(&gbk), "2020/科创办/绩效目标表.txt");
+        assert_eq!(member_name("已是UTF-8.txt".as_bytes()), "已是UTF-8.txt");
+    }
+
+    #[test]
+    fn nested_zips_open_one_level_deep() {
+        let innermost = zip_of(&[("deep.txt", b"x")], zip::CompressionMethod::Stored);
+        let inner = zip_of(
+            &[("doc.txt", b"inner"), ("more.zip", &innermost)],
+            zip::CompressionMethod::Stored,
+        );
+        let outer = zip_of(
+            &[("dept/inner.zip", &inner), ("top.txt", b"top")],
+            zip::CompressionMethod::Deflated,
+        );
+        let c = read(list(Arc::from(outer), &ZipLimits::default()).unwrap());
+        let names: Vec<_> = c.iter().map(|m| m.0.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "dept/inner.zip/doc.txt",
+                "dept/inner.zip/more.zip",
+                "top.txt"
+            ]
+        );
+        assert_eq!(c[0].1.as_deref().unwrap(), b"inner");
+        assert!(matches!(c[1].1, Err(DocError::Unsupported(_))));
+    }
+
+    #[test]
+    fn a_bomb_member_is_refused_and_the_rest_is_read() {
+        let zeros = vec![0u8; 64 << 20]; // 64 MiB of zeros deflate to ~64 KiB
+        let z = zip_of(
+            &[("bomb.txt", &zeros), ("ok.txt", b"fine")],
+            zip::CompressionMethod::Deflated,
+        );
+        let limits = ZipLimits {
+            max_member_size: 16 << 20,
+            max_ratio: 200,
+        };
+        let c = read_all(&z, &limits).unwrap();
+        assert!(
+            matches!(c[0].bytes, Err(DocError::MemberTooLarge { .. })),
+            "{:?}",
+            c[0].bytes.as_ref().err()
+        );
+        assert_eq!(c[1].bytes.as_deref().unwrap(), b"fine");
+        // the ratio cap catches it below the size cap
+        let c = read_all(&z, &ZipLimits::default()).unwrap();
+        assert!(matches!(c[0].bytes, Err(DocError::Ratio { .. })));
+    }
+
+    #[test]
+    fn garbage_is_an_archive_error() {
+        assert!(matches!(
+            read_all(b"PK\x03\x04garbage", &ZipLimits::default()),
+            Err(DocError::Archive(_))
+        ));
+    }
+}
