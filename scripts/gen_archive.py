@@ -3,7 +3,15 @@
 
 Usage:
     python3 scripts/gen_archive.py N DIR [--seed-file PATH] [--mix utf8,gbk,utf16]
-                                         [--per-dept 50]
+                                         [--per-dept 50] [--format text|xlsx|html]
+                                         [--zip]
+
+--format xlsx / html: the documents are workbooks (from
+tests/fixtures/sheets/seed.xlsx) or web pages (from
+tests/fixtures/html/seed.html) instead of text exports, with the same
+per-document department and project names (amounts stay the seed's).
+--zip: each department folder is written as one DIR/dept-NNNN.zip archive
+instead (members dept-NNNN/doc-NNNNNN.EXT, deflated).
 
 Writes N documents derived from one seed export (a tab-separated
 "财政项目支出绩效目标表" text export) into DIR:
@@ -40,9 +48,11 @@ bench time and never committed.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import re
 import sys
+import zipfile
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -158,6 +168,51 @@ class Template:
         return b"".join(out)
 
 
+FIXTURE = {
+    "xlsx": "tests/fixtures/sheets/seed.xlsx",
+    "html": "tests/fixtures/html/seed.html",
+}
+
+
+class Markup:
+    """A workbook or web page of the seed, renamed per document.
+
+    The department and project names are replaced in the page itself or in
+    the workbook's worksheet XML (the fixtures store strings inline), and a
+    workbook is re-zipped with fixed timestamps, so output is reproducible.
+    """
+
+    def __init__(self, path: Path, tpl: "Template") -> None:
+        self.names = list(dict.fromkeys(tpl.project_names))
+        self.depts = list(dict.fromkeys(tpl.dept_names))
+        self.is_zip = path.suffix == ".xlsx"
+        if self.is_zip:
+            with zipfile.ZipFile(path) as zf:
+                self.parts = [(i.filename, zf.read(i.filename)) for i in zf.infolist()]
+        else:
+            self.page = path.read_text(encoding="utf-8")
+
+    def rename(self, text: str, n: int, dept: int) -> str:
+        for name in self.names:
+            text = text.replace(name, f"{name}（文档{n:06d}）")
+        for d in self.depts:
+            text = text.replace(f"：{d}", f"：第{dept:04d}号部门（{d}）")
+        return text
+
+    def render(self, n: int, dept: int) -> bytes:
+        if not self.is_zip:
+            return self.rename(self.page, n, dept).encode("utf-8")
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, data in self.parts:
+                if name.startswith("xl/worksheets/") or name == "xl/sharedStrings.xml":
+                    data = self.rename(data.decode("utf-8"), n, dept).encode("utf-8")
+                info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, data)
+        return buf.getvalue()
+
+
 def parse_mix(s: str) -> list[str]:
     mix: list[str] = []
     for name in s.split(","):
@@ -208,6 +263,17 @@ def main(argv: list[str] | None = None) -> int:
         help="encodings to cycle through by document index (default: utf8,gbk,utf16)",
     )
     ap.add_argument(
+        "--format",
+        choices=("text", "xlsx", "html"),
+        default="text",
+        help="document format (default: text)",
+    )
+    ap.add_argument(
+        "--zip",
+        action="store_true",
+        help="write one zip archive per department instead of a folder",
+    )
+    ap.add_argument(
         "--per-dept",
         type=positive,
         default=50,
@@ -228,20 +294,50 @@ def main(argv: list[str] | None = None) -> int:
     out_dir: Path = args.dir
     out_dir.mkdir(parents=True, exist_ok=True)
     mix = args.mix
+    ext = {"text": "txt", "xlsx": "xlsx", "html": "html"}[args.format]
+    markup = None
+    if args.format != "text":
+        markup = Markup(REPO_ROOT / FIXTURE[args.format], tpl)
     total = 0
+    archive = None
     current_dept = 0
     dept_dir = ""
+
+    def close_archive() -> None:
+        nonlocal total
+        if archive is not None:
+            zf, buf, path = archive
+            zf.close()
+            path.write_bytes(buf.getvalue())
+            total += len(buf.getvalue())
+
     for i in range(args.n):
         n = i + 1
         dept = i // args.per_dept + 1
         if dept != current_dept:
             current_dept = dept
-            dept_dir = os.path.join(out_dir, f"dept-{dept:04d}")
-            os.makedirs(dept_dir, exist_ok=True)
-        data = tpl.render(n, dept, mix[i % len(mix)])
-        with open(os.path.join(dept_dir, f"doc-{n:06d}.txt"), "wb") as f:
-            f.write(data)
-        total += len(data)
+            name = f"dept-{dept:04d}"
+            if args.zip:
+                close_archive()
+                buf = io.BytesIO()
+                archive = (zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED), buf, out_dir / f"{name}.zip")
+            else:
+                dept_dir = os.path.join(out_dir, name)
+                os.makedirs(dept_dir, exist_ok=True)
+        if markup is None:
+            data = tpl.render(n, dept, mix[i % len(mix)])
+        else:
+            data = markup.render(n, dept)
+        member = f"doc-{n:06d}.{ext}"
+        if archive is not None:
+            info = zipfile.ZipInfo(f"dept-{dept:04d}/{member}", date_time=(2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive[0].writestr(info, data)
+        else:
+            with open(os.path.join(dept_dir, member), "wb") as f:
+                f.write(data)
+            total += len(data)
+    close_archive()
     print(f"wrote {args.n} documents, {total / 1e6:.1f} MB, into {out_dir}")
     return 0
 
