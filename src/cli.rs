@@ -20,17 +20,42 @@ pub struct Cli {
 pub enum Command {
     /// Extract every project of every document under PATH into JSON Lines.
     Extract(ExtractArgs),
+    /// Print the JSON Schema (2020-12) of the output lines.
+    Schema {
+        /// The schema of `--emit projects` lines or of `--emit indicators` lines.
+        #[arg(long, value_enum, default_value_t = Emit::Projects)]
+        emit: Emit,
+    },
 }
 
 #[derive(Debug, clap::Args)]
 pub struct ExtractArgs {
     /// Files or folders (walked recursively; hidden entries skipped).
-    #[arg(default_value = "corpus")]
+    /// Default: `corpus`, unless --files-from gives the inputs.
     pub paths: Vec<PathBuf>,
 
-    /// Records output file, or `-` for stdout.
+    /// Read more input paths from FILE, one per line (`-`: standard input),
+    /// as Spark's `RDD.pipe` and Hadoop Streaming feed them.
+    #[arg(long, value_name = "FILE")]
+    pub files_from: Option<PathBuf>,
+
+    /// Records output: a file, `-` for stdout, or a directory (a path
+    /// ending in `/`, or an existing folder) for part files plus `_SUCCESS`.
     #[arg(short, long, default_value = "out/records.jsonl")]
     pub output: PathBuf,
+
+    /// Largest part file when --output is a directory (`256MiB`, `1GB`, bytes).
+    #[arg(long, default_value = "256MiB", value_parser = parse_size)]
+    pub part_size: u64,
+
+    /// Process only the inputs of shard I of --shard-count (a stable hash of
+    /// each file's path, so shards never overlap and together cover all).
+    #[arg(long, value_name = "I", requires = "shard_count")]
+    pub shard_index: Option<u64>,
+
+    /// The number of shards (Slurm array size, Kubernetes completions).
+    #[arg(long, value_name = "N", requires = "shard_index")]
+    pub shard_count: Option<u64>,
 
     /// Errors output file: one line per input that gave no records.
     #[arg(long, default_value = "out/errors.jsonl")]
@@ -73,4 +98,53 @@ pub struct ExtractArgs {
 pub enum Emit {
     Projects,
     Indicators,
+}
+
+/// `256MiB`, `1GB`, `64K`, `1000`: a size in bytes. `KiB`/`MiB`/`GiB` and
+/// the bare letters are powers of 1024, `KB`/`MB`/`GB` powers of 1000.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let num: f64 = num.parse().map_err(|_| format!("not a size: {s:?}"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        other => return Err(format!("unknown size unit {other:?} in {s:?}")),
+    };
+    let bytes = num * mult as f64;
+    if !(bytes >= 1.0 && bytes < 9.0e18) {
+        return Err(format!("size out of range: {s:?}"));
+    }
+    Ok(bytes as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("256MiB"), Ok(256 << 20));
+        assert_eq!(parse_size("1GB"), Ok(1_000_000_000));
+        assert_eq!(parse_size("64k"), Ok(64 << 10));
+        assert_eq!(parse_size("1000"), Ok(1000));
+        assert_eq!(parse_size("1.5 GiB"), Ok(3 << 29));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("12 parsecs").is_err());
+        assert!(parse_size("").is_err());
+    }
+
+    #[test]
+    fn the_cli_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
 }

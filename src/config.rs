@@ -13,6 +13,10 @@ use crate::write::Target;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub paths: Vec<PathBuf>,
+    /// `--files-from`: a file of paths, or `-` for standard input.
+    pub files_from: Option<PathBuf>,
+    /// `(index, count)`: only inputs of this shard.
+    pub shard: Option<(u64, u64)>,
     pub output: Target,
     pub errors: Target,
     pub jobs: usize,
@@ -32,6 +36,10 @@ pub enum ConfigError {
     ErrorsToStdout,
     #[error("--output and --errors name the same file: {0}")]
     SameFile(String),
+    #[error("--errors must be a file, not a directory: {0}")]
+    ErrorsToDirectory(String),
+    #[error("--shard-index {index} is not below --shard-count {count}")]
+    Shard { index: u64, count: u64 },
 }
 
 impl Config {
@@ -41,16 +49,32 @@ impl Config {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
-        let output = Target::from_arg(&args.output);
-        let errors = Target::from_arg(&args.errors);
+        let output = Target::from_arg(&args.output, args.part_size);
+        let errors = Target::from_arg(&args.errors, args.part_size);
         if errors == Target::Stdout {
             return Err(ConfigError::ErrorsToStdout);
+        }
+        if let Target::Parts { dir, .. } = &errors {
+            return Err(ConfigError::ErrorsToDirectory(dir.display().to_string()));
+        }
+        let shard = match (args.shard_index, args.shard_count) {
+            (Some(index), Some(count)) if index >= count => {
+                return Err(ConfigError::Shard { index, count });
+            }
+            (Some(index), Some(count)) => Some((index, count)),
+            _ => None,
+        };
+        let mut paths = args.paths;
+        if paths.is_empty() && args.files_from.is_none() {
+            paths.push(PathBuf::from("corpus"));
         }
         if output == errors {
             return Err(ConfigError::SameFile(output.to_string()));
         }
         Ok(Config {
-            paths: args.paths,
+            paths,
+            files_from: args.files_from,
+            shard,
             output,
             errors,
             jobs,

@@ -202,6 +202,26 @@ impl Inputs {
     }
 }
 
+/// The shard (of `count`) an input belongs to: a stable hash of its path
+/// as displayed, so every shard of a cluster job agrees without talking to
+/// the others, and a file keeps its shard when others come and go.
+pub fn shard_of(display: &str, count: u64) -> u64 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(display.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(first) % count.max(1)
+}
+
+/// Paths listed one per line (`--files-from`); blank lines are skipped.
+pub fn read_path_list(text: &str) -> Vec<PathBuf> {
+    text.lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .filter(|l| !l.trim().is_empty())
+        .map(PathBuf::from)
+        .collect()
+}
+
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
     name.to_str().is_some_and(|n| n.starts_with('.'))
 }
@@ -241,6 +261,27 @@ mod tests {
         assert_eq!(names, ["a.tsv", "b/1.TXT", "b/2.txt", "missing", "noext"]);
         assert!(matches!(got.documents[3].problem, Some(DocError::NotFound)));
         assert_eq!(got.skipped.get(".pdf"), Some(&1));
+    }
+
+    #[test]
+    fn shards_are_stable_and_cover_everything() {
+        let paths: Vec<String> = (0..1000).map(|i| format!("archive/dept-{i}/doc.txt")).collect();
+        let mut counts = [0usize; 4];
+        for p in &paths {
+            let s = shard_of(p, 4);
+            assert_eq!(s, shard_of(p, 4));
+            counts[s as usize] += 1;
+        }
+        assert_eq!(counts.iter().sum::<usize>(), 1000);
+        assert!(counts.iter().all(|&c| c > 200), "{counts:?}");
+        assert_eq!(shard_of("a", 1), 0);
+        // pinned: a change of the hash would reshuffle running cluster jobs
+        assert_eq!(shard_of("corpus/000_ac0013b8211afd0d.txt", 1000), 900);
+    }
+
+    #[test]
+    fn path_lists() {
+        assert_eq!(read_path_list("a.txt\r\n\n b/c.zip\n"), [PathBuf::from("a.txt"), PathBuf::from(" b/c.zip")]);
     }
 
     #[test]

@@ -2,11 +2,11 @@
 //! code (0: every input gave records; 1: some inputs are in the errors
 //! file; 2: usage or fatal I/O error).
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use jixiao::cli::{Cli, Command};
+use jixiao::cli::{Cli, Command, Emit};
 use jixiao::config::Config;
 use jixiao::pipeline;
 
@@ -26,6 +26,14 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Schema { emit } => {
+            let schema = match emit {
+                Emit::Projects => jixiao::record::RECORD_SCHEMA,
+                Emit::Indicators => jixiao::record::INDICATOR_SCHEMA,
+            };
+            std::io::stdout().write_all(schema.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Extract(args) => {
             let cfg = Config::from_args(args, std::io::stderr().is_terminal())?;
             let summary = pipeline::run(&cfg)?;

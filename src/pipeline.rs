@@ -133,7 +133,22 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
         Sink::create(&cfg.output).with_context(|| format!("cannot write {}", cfg.output))?;
     let errors_sink =
         Sink::create(&cfg.errors).with_context(|| format!("cannot write {}", cfg.errors))?;
-    let inputs = input::collect(&cfg.paths);
+    let mut paths = cfg.paths.clone();
+    if let Some(list) = &cfg.files_from {
+        let text = if list.as_os_str() == "-" {
+            io::read_to_string(io::stdin()).context("cannot read the path list from stdin")?
+        } else {
+            std::fs::read_to_string(list)
+                .with_context(|| format!("cannot read --files-from {}", list.display()))?
+        };
+        paths.extend(input::read_path_list(&text));
+    }
+    let mut inputs = input::collect(&paths);
+    if let Some((index, count)) = cfg.shard {
+        inputs
+            .documents
+            .retain(|d| input::shard_of(&d.display, count) == index);
+    }
     if cfg.summary {
         for note in &inputs.notes {
             eprintln!("jixiao: {note}");

@@ -12,6 +12,11 @@ use crate::target::Op;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// JSON Schema (2020-12) of a `--emit projects` line (`schema/record.schema.json`).
+pub const RECORD_SCHEMA: &str = include_str!("../schema/record.schema.json");
+/// JSON Schema (2020-12) of a `--emit indicators` line (`schema/indicator.schema.json`).
+pub const INDICATOR_SCHEMA: &str = include_str!("../schema/indicator.schema.json");
+
 /// No output line may be longer than this (DuckDB's and Snowflake's
 /// default limits); see [`to_json_line`].
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;

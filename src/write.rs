@@ -4,6 +4,10 @@
 //! renamed over it only when the run finished: a failed or interrupted run
 //! never leaves a half-written `records.jsonl` behind (the temporary file
 //! is removed when the sink is dropped unfinished). `-` writes to stdout.
+//! A directory target (`-o out/parts/`) is written as part files of at most
+//! `--part-size` bytes, `part-00000.jsonl`, `part-00001.jsonl`, …, each
+//! renamed into place when full, and `_SUCCESS` last, the way Spark and
+//! Hadoop jobs leave their output, so warehouses can load parts in parallel.
 
 use std::fs;
 use std::io::{self, BufWriter, Write};
@@ -18,12 +22,23 @@ use crate::error::DocError;
 pub enum Target {
     Stdout,
     File(PathBuf),
+    /// Part files in a directory, each at most `part_size` bytes (a line
+    /// longer than that gets a part of its own).
+    Parts { dir: PathBuf, part_size: u64 },
 }
 
 impl Target {
-    pub fn from_arg(arg: &Path) -> Target {
-        if arg.as_os_str() == "-" {
+    /// `-` is stdout; a path ending in `/` or naming an existing directory
+    /// is a directory of part files; anything else a file.
+    pub fn from_arg(arg: &Path, part_size: u64) -> Target {
+        let s = arg.as_os_str().to_string_lossy();
+        if s == "-" {
             Target::Stdout
+        } else if s.ends_with('/') || arg.is_dir() {
+            Target::Parts {
+                dir: arg.to_path_buf(),
+                part_size,
+            }
         } else {
             Target::File(arg.to_path_buf())
         }
@@ -35,17 +50,102 @@ impl std::fmt::Display for Target {
         match self {
             Target::Stdout => f.write_str("<stdout>"),
             Target::File(p) => write!(f, "{}", p.display()),
+            Target::Parts { dir, .. } => write!(f, "{}", dir.display()),
         }
     }
 }
 
-/// An open output: a temporary file to be renamed into place, or stdout.
+/// An open output: a temporary file to be renamed into place, part files,
+/// or stdout.
 pub enum Sink {
     Stdout(BufWriter<io::Stdout>),
     File {
         out: BufWriter<tempfile::NamedTempFile>,
         target: PathBuf,
     },
+    Parts(Parts),
+}
+
+/// A directory of part files being written.
+pub struct Parts {
+    dir: PathBuf,
+    part_size: u64,
+    /// The part being filled: its writer and size so far.
+    current: Option<(BufWriter<tempfile::NamedTempFile>, u64)>,
+    /// Parts finished so far.
+    done: usize,
+}
+
+/// Opens a temporary file beside `target` (same folder, so the final
+/// rename is atomic), creating the folder when missing.
+fn temp_beside(dir: &Path, name: &str) -> io::Result<BufWriter<tempfile::NamedTempFile>> {
+    fs::create_dir_all(dir)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    Ok(BufWriter::with_capacity(1 << 16, tmp))
+}
+
+/// Flushes, syncs and renames a finished temporary file into place.
+fn persist(out: BufWriter<tempfile::NamedTempFile>, target: &Path) -> io::Result<()> {
+    let tmp = out.into_inner().map_err(|e| e.into_error())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(target).map_err(|e| e.error)?;
+    Ok(())
+}
+
+impl Parts {
+    fn part_name(i: usize) -> String {
+        format!("part-{i:05}.jsonl")
+    }
+
+    fn write_lines(&mut self, bytes: &[u8]) -> io::Result<()> {
+        for line in bytes.split_inclusive(|&b| b == b'\n') {
+            let len = line.len() as u64;
+            if let Some((_, size)) = &self.current
+                && *size > 0
+                && size + len > self.part_size
+            {
+                self.rotate()?;
+            }
+            if self.current.is_none() {
+                self.current = Some((temp_beside(&self.dir, &Self::part_name(self.done))?, 0));
+            }
+            if let Some((out, size)) = self.current.as_mut() {
+                out.write_all(line)?;
+                *size += len;
+            }
+        }
+        Ok(())
+    }
+
+    fn rotate(&mut self) -> io::Result<()> {
+        if let Some((out, _)) = self.current.take() {
+            persist(out, &self.dir.join(Self::part_name(self.done)))?;
+            self.done += 1;
+        }
+        Ok(())
+    }
+
+    /// The last part, stale parts of an earlier, longer run removed, then
+    /// `_SUCCESS`.
+    fn finish(mut self) -> io::Result<()> {
+        self.rotate()?;
+        for entry in fs::read_dir(&self.dir)? {
+            let name = entry?.file_name().to_string_lossy().into_owned();
+            let stale = name
+                .strip_prefix("part-")
+                .and_then(|n| n.strip_suffix(".jsonl"))
+                .and_then(|n| n.parse::<usize>().ok())
+                .is_some_and(|n| n >= self.done);
+            if stale {
+                fs::remove_file(self.dir.join(&name))?;
+            }
+        }
+        fs::write(self.dir.join("_SUCCESS"), b"")?;
+        Ok(())
+    }
 }
 
 impl Sink {
@@ -68,19 +168,30 @@ impl Sink {
                     Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
                     _ => PathBuf::from("."),
                 };
-                fs::create_dir_all(&parent)?;
                 let name = path
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                let tmp = tempfile::Builder::new()
-                    .prefix(&format!(".{name}."))
-                    .suffix(".tmp")
-                    .tempfile_in(&parent)?;
                 Ok(Sink::File {
-                    out: BufWriter::with_capacity(1 << 16, tmp),
+                    out: temp_beside(&parent, &name)?,
                     target: path.clone(),
                 })
+            }
+            Target::Parts { dir, part_size } => {
+                fs::create_dir_all(dir)?;
+                // No success marker while this run is writing.
+                match fs::remove_file(dir.join("_SUCCESS")) {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                    _ => {}
+                }
+                // Fail now, not at the first part, when the folder is not writable.
+                drop(temp_beside(dir, "probe")?);
+                Ok(Sink::Parts(Parts {
+                    dir: dir.clone(),
+                    part_size: (*part_size).max(1),
+                    current: None,
+                    done: 0,
+                }))
             }
         }
     }
@@ -89,6 +200,7 @@ impl Sink {
         match self {
             Sink::Stdout(w) => w.write_all(bytes),
             Sink::File { out, .. } => out.write_all(bytes),
+            Sink::Parts(parts) => parts.write_lines(bytes),
         }
     }
 
@@ -96,12 +208,8 @@ impl Sink {
     pub fn finish(self) -> io::Result<()> {
         match self {
             Sink::Stdout(mut w) => w.flush(),
-            Sink::File { out, target } => {
-                let tmp = out.into_inner().map_err(|e| e.into_error())?;
-                tmp.as_file().sync_all()?;
-                tmp.persist(&target).map_err(|e| e.error)?;
-                Ok(())
-            }
+            Sink::File { out, target } => persist(out, &target),
+            Sink::Parts(parts) => parts.finish(),
         }
     }
 }
@@ -142,7 +250,7 @@ mod tests {
     #[test]
     fn file_appears_only_when_finished() {
         let dir = tempfile::tempdir().unwrap();
-        let target = Target::File(dir.path().join("sub/records.jsonl"));
+        let target = Target::from_arg(&dir.path().join("sub/records.jsonl"), 1 << 20);
         let mut sink = Sink::create(&target).unwrap();
         sink.write_all(b"{}\n").unwrap();
         assert!(!dir.path().join("sub/records.jsonl").exists());
@@ -167,10 +275,35 @@ mod tests {
     }
 
     #[test]
+    fn parts_are_cut_at_line_boundaries_and_marked_done() {
+        let dir = tempfile::tempdir().unwrap();
+        let parts = dir.path().join("parts");
+        std::fs::create_dir(&parts).unwrap();
+        std::fs::write(parts.join("part-00009.jsonl"), "stale\n").unwrap();
+        std::fs::write(parts.join("_SUCCESS"), "").unwrap();
+        let mut sink = Sink::create(&Target::from_arg(&parts, 10)).unwrap();
+        assert!(!parts.join("_SUCCESS").exists(), "no marker while writing");
+        sink.write_all(b"aaaa\nbbbb\n").unwrap();
+        sink.write_all(b"cccccccccccccc\nd\n").unwrap();
+        sink.finish().unwrap();
+        let mut names: Vec<String> = fs::read_dir(&parts)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["_SUCCESS", "part-00000.jsonl", "part-00001.jsonl", "part-00002.jsonl"]);
+        assert_eq!(fs::read(parts.join("part-00000.jsonl")).unwrap(), b"aaaa\nbbbb\n");
+        assert_eq!(fs::read(parts.join("part-00001.jsonl")).unwrap(), b"cccccccccccccc\n");
+        assert_eq!(fs::read(parts.join("part-00002.jsonl")).unwrap(), b"d\n");
+    }
+
+    #[test]
     fn unwritable_target_fails_at_create() {
         assert!(Sink::create(&Target::File("/proc/nope/records.jsonl".into())).is_err());
         let dir = tempfile::tempdir().unwrap();
         assert!(Sink::create(&Target::File(dir.path().to_path_buf())).is_err());
+        assert!(matches!(Target::from_arg(dir.path(), 1), Target::Parts { .. }));
+        assert_eq!(Target::from_arg(Path::new("-"), 1), Target::Stdout);
     }
 
     #[test]
