@@ -265,7 +265,9 @@ mod tests {
 
     #[test]
     fn shards_are_stable_and_cover_everything() {
-        let paths: Vec<String> = (0..1000).map(|i| format!("archive/dept-{i}/doc.txt")).collect();
+        let paths: Vec<String> = (0..1000)
+            .map(|i| format!("archive/dept-{i}/doc.txt"))
+            .collect();
         let mut counts = [0usize; 4];
         for p in &paths {
             let s = shard_of(p, 4);
@@ -281,7 +283,10 @@ mod tests {
 
     #[test]
     fn path_lists() {
-        assert_eq!(read_path_list("a.txt\r\n\n b/c.zip\n"), [PathBuf::from("a.txt"), PathBuf::from(" b/c.zip")]);
+        assert_eq!(
+            read_path_list("a.txt\r\n\n b/c.zip\n"),
+            [PathBuf::from("a.txt"), PathBuf::from(" b/c.zip")]
+        );
     }
 
     #[test]

@@ -24,7 +24,10 @@ pub enum Target {
     File(PathBuf),
     /// Part files in a directory, each at most `part_size` bytes (a line
     /// longer than that gets a part of its own).
-    Parts { dir: PathBuf, part_size: u64 },
+    Parts {
+        dir: PathBuf,
+        part_size: u64,
+    },
 }
 
 impl Target {
@@ -291,9 +294,23 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
-        assert_eq!(names, ["_SUCCESS", "part-00000.jsonl", "part-00001.jsonl", "part-00002.jsonl"]);
-        assert_eq!(fs::read(parts.join("part-00000.jsonl")).unwrap(), b"aaaa\nbbbb\n");
-        assert_eq!(fs::read(parts.join("part-00001.jsonl")).unwrap(), b"cccccccccccccc\n");
+        assert_eq!(
+            names,
+            [
+                "_SUCCESS",
+                "part-00000.jsonl",
+                "part-00001.jsonl",
+                "part-00002.jsonl"
+            ]
+        );
+        assert_eq!(
+            fs::read(parts.join("part-00000.jsonl")).unwrap(),
+            b"aaaa\nbbbb\n"
+        );
+        assert_eq!(
+            fs::read(parts.join("part-00001.jsonl")).unwrap(),
+            b"cccccccccccccc\n"
+        );
         assert_eq!(fs::read(parts.join("part-00002.jsonl")).unwrap(), b"d\n");
     }
 
@@ -302,7 +319,10 @@ mod tests {
         assert!(Sink::create(&Target::File("/proc/nope/records.jsonl".into())).is_err());
         let dir = tempfile::tempdir().unwrap();
         assert!(Sink::create(&Target::File(dir.path().to_path_buf())).is_err());
-        assert!(matches!(Target::from_arg(dir.path(), 1), Target::Parts { .. }));
+        assert!(matches!(
+            Target::from_arg(dir.path(), 1),
+            Target::Parts { .. }
+        ));
         assert_eq!(Target::from_arg(Path::new("-"), 1), Target::Stdout);
     }
 

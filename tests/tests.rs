@@ -11,7 +11,7 @@ mod util;
 use std::collections::BTreeSet;
 
 use serde_json::Value;
-use util::{extract, fixtures, golden, jixiao, lines, rel, root};
+use util::{extract, extract_with_stdin, fixtures, golden, jixiao, lines, rel, root};
 
 /// Fixture folders whose every file has a golden output.
 const FIXTURE_DIRS: [&str; 5] = ["seed", "text", "zip", "sheets", "html"];
@@ -637,4 +637,98 @@ fn every_sheet_and_every_table_is_read() {
     // table rows are counted across both tables of the page
     assert_eq!(spans, [(2, 36), (37, 73)]);
     assert_eq!(r[1]["indicators"].as_array().unwrap().len(), 17);
+}
+
+#[test]
+fn the_schema_command_prints_the_published_schemas() {
+    let run = jixiao(&["schema"]);
+    run.expect_code(0);
+    let published = std::fs::read_to_string(root().join("schema/record.schema.json")).unwrap();
+    assert_eq!(run.stdout(), published);
+    let flat = jixiao(&["schema", "--emit", "indicators"]);
+    let v: Value = serde_json::from_str(&flat.stdout()).unwrap();
+    assert_eq!(v["properties"]["indicator_index"]["type"], "integer");
+}
+
+#[test]
+fn files_from_stdin_equals_paths_on_the_command_line() {
+    let list = "tests/fixtures/seed/seed.utf8.txt\n\ntests/fixtures/text/no_title.txt\r\n";
+    let piped = extract_with_stdin(&["--files-from", "-", "-o", "-"], list.as_bytes());
+    piped.expect_code(0);
+    let direct = extract(&[
+        "tests/fixtures/seed/seed.utf8.txt",
+        "tests/fixtures/text/no_title.txt",
+        "-o",
+        "-",
+    ]);
+    assert_eq!(lines(&piped.stdout()).len(), 5);
+    assert_eq!(piped.stdout(), direct.stdout());
+}
+
+#[test]
+fn the_union_of_all_shards_equals_the_unsharded_run() {
+    let inputs = [
+        "corpus",
+        "tests/fixtures/seed",
+        "tests/fixtures/text",
+        "tests/fixtures/zip",
+        "tests/fixtures/sheets",
+    ];
+    let mut all: Vec<String> = extract(&inputs)
+        .records()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert!(all.len() > 30);
+    let mut union: Vec<String> = Vec::new();
+    let mut sizes = Vec::new();
+    for i in 0..3 {
+        let mut args: Vec<String> = inputs.iter().map(|s| s.to_string()).collect();
+        args.extend([
+            "--shard-index".into(),
+            i.to_string(),
+            "--shard-count".into(),
+            "3".into(),
+        ]);
+        let run = extract(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        let part: Vec<String> = run.records().lines().map(str::to_string).collect();
+        sizes.push(part.len());
+        union.extend(part);
+    }
+    assert!(
+        sizes.iter().filter(|&&n| n > 0).count() >= 2,
+        "shards {sizes:?}"
+    );
+    all.sort();
+    union.sort();
+    assert_eq!(union, all);
+    jixiao(&["extract", "--shard-index", "3", "--shard-count", "3"]).expect_code(2);
+    jixiao(&["extract", "--shard-index", "1"]).expect_code(2);
+}
+
+#[test]
+fn a_directory_output_gets_part_files_and_success_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let parts = format!("{}/parts/", dir.path().display());
+    let whole = extract(&["tests/fixtures/seed"]).records();
+    let run = extract(&["tests/fixtures/seed", "-o", &parts, "--part-size", "40KiB"]);
+    run.expect_code(0);
+    let mut names: Vec<String> = std::fs::read_dir(dir.path().join("parts"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names[0], "_SUCCESS");
+    let mut joined = String::new();
+    for n in names.iter().filter(|n| n.starts_with("part-")) {
+        let part = std::fs::read_to_string(dir.path().join("parts").join(n)).unwrap();
+        assert!(
+            part.len() <= 40 * 1024 || part.lines().count() == 1,
+            "{n} is {} bytes",
+            part.len()
+        );
+        joined.push_str(&part);
+    }
+    assert!(names.len() > 2, "{names:?}");
+    assert_eq!(joined, whole);
 }

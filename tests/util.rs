@@ -64,6 +64,11 @@ impl Run {
 /// Runs `jixiao extract ARGS -o DIR/records.jsonl --errors DIR/errors.jsonl`
 /// from the crate root (so `source.path` is the repository-relative path).
 pub fn extract(args: &[&str]) -> Run {
+    extract_with_stdin(args, b"")
+}
+
+/// [`extract`] with `stdin` as the child's standard input.
+pub fn extract_with_stdin(args: &[&str], stdin: &[u8]) -> Run {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("records.jsonl");
     let err = dir.path().join("errors.jsonl");
@@ -73,7 +78,7 @@ pub fn extract(args: &[&str]) -> Run {
         full.extend(["-o".into(), out.display().to_string()]);
     }
     full.extend(["--errors".into(), err.display().to_string()]);
-    run_in(dir, &full)
+    run_in_with(dir, &full, stdin)
 }
 
 /// Runs the binary with exactly `args`, from the crate root.
@@ -83,13 +88,27 @@ pub fn jixiao(args: &[&str]) -> Run {
 }
 
 fn run_in(dir: tempfile::TempDir, args: &[String]) -> Run {
+    run_in_with(dir, args, b"")
+}
+
+fn run_in_with(dir: tempfile::TempDir, args: &[String], stdin: &[u8]) -> Run {
+    use std::io::Write;
+    use std::process::Stdio;
     let bin = env!("CARGO_BIN_EXE_jixiao");
-    let output = Command::new(bin)
+    let mut child = Command::new(bin)
         .args(args)
         .current_dir(root())
         .env_remove("RUST_BACKTRACE")
-        .output()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .expect("run jixiao");
+    if let Some(mut input) = child.stdin.take() {
+        // a child that never reads its input closes the pipe: not an error
+        let _ = input.write_all(stdin);
+    }
+    let output = child.wait_with_output().expect("wait for jixiao");
     Run {
         cmd: format!("{bin} {}", args.join(" ")),
         dir,
