@@ -120,7 +120,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         other => return Err(format!("unknown size unit {other:?} in {s:?}")),
     };
     let bytes = num * mult as f64;
-    if !(bytes >= 1.0 && bytes < 9.0e18) {
+    if !(1.0..9.0e18).contains(&bytes) {
         return Err(format!("size out of range: {s:?}"));
     }
     Ok(bytes as u64)
