@@ -18,6 +18,10 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
+            if let Some(i) = err.downcast_ref::<pipeline::Interrupted>() {
+                eprintln!("jixiao: {i}");
+                return ExitCode::from(i.exit_code());
+            }
             eprintln!("jixiao: {err:#}");
             ExitCode::from(2)
         }

@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -125,10 +126,52 @@ struct Lines {
     warnings: Vec<&'static str>,
 }
 
+/// A run stopped by SIGINT or SIGTERM: no output file was written (the
+/// temporary files are removed) and the previous outputs are untouched.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted by {name}: no output written, previous output left as it was")]
+pub struct Interrupted {
+    pub signal: i32,
+    pub name: &'static str,
+}
+
+impl Interrupted {
+    /// The conventional exit code: 128 + the signal number (130, 143).
+    pub fn exit_code(&self) -> u8 {
+        u8::try_from(128 + self.signal).unwrap_or(130)
+    }
+}
+
+/// Turns SIGINT and SIGTERM into a flag the run checks between documents.
+fn stop_on_signals() -> anyhow::Result<Arc<AtomicUsize>> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let stop = Arc::new(AtomicUsize::new(0));
+    for signal in [SIGINT, SIGTERM] {
+        signal_hook::flag::register_usize(signal, Arc::clone(&stop), signal as usize)
+            .context("cannot install the signal handler")?;
+    }
+    Ok(stop)
+}
+
+fn interrupted(stop: &AtomicUsize) -> Option<Interrupted> {
+    match stop.load(Ordering::SeqCst) {
+        0 => None,
+        s if s == signal_hook::consts::SIGTERM as usize => Some(Interrupted {
+            signal: signal_hook::consts::SIGTERM,
+            name: "SIGTERM",
+        }),
+        _ => Some(Interrupted {
+            signal: signal_hook::consts::SIGINT,
+            name: "SIGINT",
+        }),
+    }
+}
+
 /// Runs an extraction. Errors returned here are fatal (exit code 2):
-/// an output that cannot be created or written.
+/// an output that cannot be created or written; or [`Interrupted`].
 pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
     let start = Instant::now();
+    let stop = stop_on_signals()?;
     let records_sink =
         Sink::create(&cfg.output).with_context(|| format!("cannot write {}", cfg.output))?;
     let errors_sink =
@@ -165,15 +208,24 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
     let mut archive_bytes = 0u64;
     let mut archive_skipped: Vec<String> = Vec::new();
     let (tx, rx) = mpsc::sync_channel::<Vec<Done>>(2);
-    let mut summary = std::thread::scope(|scope| {
-        let writer = scope.spawn(|| write_all(rx, records_sink, errors_sink, &progress));
+    let summary = std::thread::scope(|scope| {
+        let writer = scope.spawn(|| write_all(rx, records_sink, errors_sink, &progress, &stop));
         let run_batch = |batch: Vec<Work<'_>>| -> bool {
-            let done: Vec<Done> =
-                pool.install(|| batch.into_par_iter().map(|w| process(w, cfg)).collect());
+            let done: Vec<Done> = pool.install(|| {
+                batch
+                    .into_par_iter()
+                    // after a signal, the rest of the batch is skipped
+                    .filter(|_| stop.load(Ordering::SeqCst) == 0)
+                    .map(|w| process(w, cfg))
+                    .collect()
+            });
             tx.send(done).is_ok() // false: the writer failed; its error is reported below
         };
         let mut batch: Vec<Work<'_>> = Vec::with_capacity(batch_size);
         'inputs: for input in &inputs.documents {
+            if stop.load(Ordering::SeqCst) != 0 {
+                break;
+            }
             let work = if input.problem.is_none() && input.format == Format::Zip {
                 match open_archive(input, cfg) {
                     Ok((bytes, listing)) if listing.entries.is_empty() => {
@@ -206,7 +258,7 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
                 }
             }
         }
-        if !batch.is_empty() {
+        if !batch.is_empty() && stop.load(Ordering::SeqCst) == 0 {
             run_batch(batch);
         }
         drop(tx);
@@ -215,6 +267,14 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
             .unwrap_or_else(|_| Err(io::Error::other("the writer thread panicked")))
     })
     .context("cannot write the output")?;
+    let Some(mut summary) = summary else {
+        return Err(interrupted(&stop)
+            .unwrap_or(Interrupted {
+                signal: signal_hook::consts::SIGINT,
+                name: "SIGINT",
+            })
+            .into());
+    };
     summary.bytes += archive_bytes;
     for ext in archive_skipped {
         *summary.skipped.entry(ext).or_default() += 1;
@@ -240,12 +300,16 @@ fn progress_bar(cfg: &Config, len: u64) -> ProgressBar {
     pb
 }
 
+/// The writer: owns both outputs, writes batches in order, and renames the
+/// files into place at the end, unless the run was interrupted (then it
+/// drops them, which removes the temporary files, and returns `None`).
 fn write_all(
     rx: mpsc::Receiver<Vec<Done>>,
     mut records: Sink,
     mut errors: Sink,
     progress: &ProgressBar,
-) -> io::Result<Summary> {
+    stop: &AtomicUsize,
+) -> io::Result<Option<Summary>> {
     let mut s = Summary::default();
     let start = Instant::now();
     for batch in rx {
@@ -277,9 +341,12 @@ fn write_all(
             progress.set_message(format!("{mb:.1} MB, {:.1} MB/s", mb / secs));
         }
     }
+    if stop.load(Ordering::SeqCst) != 0 {
+        return Ok(None);
+    }
     records.finish()?;
     errors.finish()?;
-    Ok(s)
+    Ok(Some(s))
 }
 
 /// Reads an archive named `.zip` and lists its members (main thread: only

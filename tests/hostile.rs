@@ -169,3 +169,64 @@ fn hostile_workbooks_pages_and_archives_cost_one_error_line_each() {
         rss >> 20
     );
 }
+
+#[test]
+fn sigint_mid_run_leaves_no_output_and_the_previous_file_untouched() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("archive");
+    std::fs::create_dir(&input).unwrap();
+    let seed = std::fs::read(root().join("tests/fixtures/seed/seed.utf8.txt")).unwrap();
+    for i in 0..4000 {
+        let mut doc = seed.clone();
+        doc.extend_from_slice(format!("备注：{i}\n").as_bytes());
+        write(&input, &format!("doc-{i:05}.txt"), &doc);
+    }
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("records.jsonl"), "old\n").unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .args(["extract", input.to_str().unwrap(), "-j", "2", "-q"])
+        .arg("-o")
+        .arg(out.join("records.jsonl"))
+        .arg("--errors")
+        .arg(out.join("errors.jsonl"))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // wait until the first records are in the temporary file
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let started = std::fs::read_dir(&out).unwrap().any(|e| {
+            let e = e.unwrap();
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".records.jsonl.")
+                && e.metadata().map(|m| m.len() > 0).unwrap_or(false)
+        });
+        if started || std::time::Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    // SAFETY: signalling our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted by SIGINT"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(out.join("records.jsonl")).unwrap(),
+        "old\n"
+    );
+    let mut left: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["records.jsonl"],
+        "no temporary files, no errors file"
+    );
+}
