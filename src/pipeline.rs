@@ -27,7 +27,7 @@ use crate::document::{self, Origin};
 use crate::error::DocError;
 use crate::input::{self, Format, Input};
 use crate::record::{self, FlatIndicator, Record};
-use crate::write::{ErrorLine, Sink};
+use crate::write::{ErrorLine, ProjectKey, SeenProjects, Sink, with_warning};
 
 /// Documents per worker in one ordered batch.
 const BATCH_PER_JOB: usize = 32;
@@ -124,6 +124,9 @@ struct Lines {
     records: usize,
     indicators: usize,
     warnings: Vec<&'static str>,
+    /// Per record line (`--emit projects` only): where it is in `bytes`,
+    /// its id and its identity, for the run-wide duplicate check.
+    spans: Vec<(std::ops::Range<usize>, String, Option<ProjectKey>)>,
 }
 
 /// A run stopped by SIGINT or SIGTERM: no output file was written (the
@@ -311,6 +314,7 @@ fn write_all(
     stop: &AtomicUsize,
 ) -> io::Result<Option<Summary>> {
     let mut s = Summary::default();
+    let mut seen = SeenProjects::default();
     let start = Instant::now();
     for batch in rx {
         for done in batch {
@@ -320,7 +324,19 @@ fn write_all(
                 s.documents += 1;
                 match outcome.result {
                     Ok(lines) => {
-                        records.write_all(&lines.bytes)?;
+                        if lines.spans.is_empty() {
+                            records.write_all(&lines.bytes)?;
+                        }
+                        for (span, id, key) in &lines.spans {
+                            let line = &lines.bytes[span.clone()];
+                            match key.as_ref().and_then(|k| seen.check(k, id)) {
+                                Some(w) => {
+                                    records.write_all(&with_warning(line, &w))?;
+                                    *s.warnings.entry(w.code).or_default() += 1;
+                                }
+                                None => records.write_all(line)?,
+                            }
+                        }
                         s.records += lines.records;
                         s.indicators += lines.indicators;
                         for w in lines.warnings {
@@ -490,12 +506,19 @@ fn serialise(mut records: Vec<Record>, emit: Emit) -> Result<Lines, DocError> {
         records: records.len(),
         indicators: 0,
         warnings: Vec::new(),
+        spans: Vec::new(),
     };
     for r in records.iter_mut() {
         match emit {
             Emit::Projects => {
                 let line = record::to_json_line(r).map_err(DocError::Serialize)?;
+                let start = out.bytes.len();
                 out.bytes.extend_from_slice(&line);
+                out.spans.push((
+                    start..out.bytes.len(),
+                    r.record_id.clone(),
+                    ProjectKey::of(&r.project),
+                ));
             }
             Emit::Indicators => {
                 for (i, ind) in r.project.indicators.iter().enumerate() {

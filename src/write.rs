@@ -13,9 +13,12 @@ use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use crate::error::DocError;
+use crate::record::{Project, Warning};
 
 /// Where a stream of lines goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -217,6 +220,69 @@ impl Sink {
     }
 }
 
+/// What makes two records the same project: department, name and year.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ProjectKey {
+    department: String,
+    project_name: String,
+    year: i32,
+}
+
+impl ProjectKey {
+    /// The key of a project that has all three; `None` otherwise.
+    pub fn of(p: &Project) -> Option<ProjectKey> {
+        Some(ProjectKey {
+            department: p.department.clone()?,
+            project_name: p.project_name.clone()?,
+            year: p.year?,
+        })
+    }
+}
+
+/// The projects written so far (their keys and first record ids), for the
+/// `duplicate_project` warning: the second and later records of the same
+/// project name the first. The writer sees records in output order, so
+/// which one is "first" does not depend on `--jobs`.
+#[derive(Debug, Default)]
+pub struct SeenProjects {
+    first: HashMap<ProjectKey, String>,
+}
+
+impl SeenProjects {
+    /// Remembers `key` for `id`; for a key seen before, the warning to add.
+    pub fn check(&mut self, key: &ProjectKey, id: &str) -> Option<Warning> {
+        match self.first.get(key) {
+            Some(first) if first != id => Some(Warning::new(
+                "duplicate_project",
+                format!(
+                    "申报单位名称 {} / 项目名称 {} / {} 年 was already extracted as record {first}",
+                    key.department, key.project_name, key.year
+                ),
+            )),
+            Some(_) => None,
+            None => {
+                self.first.insert(key.clone(), id.to_string());
+                None
+            }
+        }
+    }
+}
+
+/// A record line with one more warning. `warnings` is the last key of a
+/// record (contract order), so the line ends `…"warnings":[…]}\n`.
+pub fn with_warning(line: &[u8], warning: &Warning) -> Vec<u8> {
+    let w = serde_json::to_vec(warning).unwrap_or_default();
+    let body = line.strip_suffix(b"]}\n").unwrap_or(line);
+    let mut out = Vec::with_capacity(line.len() + w.len() + 4);
+    out.extend_from_slice(body);
+    if !body.ends_with(b"[") {
+        out.push(b',');
+    }
+    out.extend_from_slice(&w);
+    out.extend_from_slice(b"]}\n");
+    out
+}
+
 /// One line of `errors.jsonl`.
 #[derive(Debug, Serialize)]
 pub struct ErrorLine<'a> {
@@ -324,6 +390,43 @@ mod tests {
             Target::Parts { .. }
         ));
         assert_eq!(Target::from_arg(Path::new("-"), 1), Target::Stdout);
+    }
+
+    #[test]
+    fn a_warning_is_appended_to_a_record_line() {
+        let w = Warning::new("duplicate_project", "x");
+        assert_eq!(
+            with_warning(b"{\"a\":1,\"warnings\":[]}\n", &w),
+            b"{\"a\":1,\"warnings\":[{\"code\":\"duplicate_project\",\"message\":\"x\"}]}\n"
+        );
+        let out = with_warning(
+            b"{\"warnings\":[{\"code\":\"a\",\"message\":\"]}\"}]}\n",
+            &w,
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["warnings"].as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn the_second_record_of_a_project_names_the_first() {
+        let p = Project {
+            department: Some("甲".into()),
+            project_name: Some("A".into()),
+            year: Some(2020),
+            ..Project::default()
+        };
+        let key = ProjectKey::of(&p).unwrap();
+        let mut seen = SeenProjects::default();
+        assert!(seen.check(&key, "aaaa-0").is_none());
+        let w = seen.check(&key, "bbbb-0").unwrap();
+        assert!(w.message.contains("aaaa-0"), "{}", w.message);
+        assert!(ProjectKey::of(&Project::default()).is_none());
+        let other = ProjectKey::of(&Project {
+            year: Some(2021),
+            ..p
+        })
+        .unwrap();
+        assert!(seen.check(&other, "cccc-0").is_none());
     }
 
     #[test]
