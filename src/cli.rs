@@ -20,6 +20,28 @@ pub struct Cli {
 pub enum Command {
     /// Extract every project of every document under PATH into JSON Lines.
     Extract(ExtractArgs),
+    /// Show one record beside the source rows it came from (re-read and
+    /// checked against the record's sha256).
+    Show {
+        record_id: String,
+        /// The records file the id is in.
+        #[arg(long, default_value = "out/records.jsonl")]
+        records: PathBuf,
+    },
+    /// A reproducible random sample of record ids (pipe into `show`).
+    Sample {
+        /// How many records.
+        #[arg(short = 'n', default_value_t = 20)]
+        n: usize,
+        /// The same seed gives the same sample, whatever the file order.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Only records with warnings.
+        #[arg(long)]
+        warned: bool,
+        #[arg(long, default_value = "out/records.jsonl")]
+        records: PathBuf,
+    },
     /// Print the JSON Schema (2020-12) of the output lines.
     Schema {
         /// The schema of `--emit projects` lines or of `--emit indicators` lines.

@@ -47,53 +47,70 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// One table of a document: a whole text file or HTML page, or one sheet.
-struct Table<'a> {
-    sheet: Option<String>,
-    rows: Vec<Row<'a>>,
+/// Its rows are cleaned (the clean stage has run).
+pub struct Table<'a> {
+    pub sheet: Option<String>,
+    pub rows: Vec<Row<'a>>,
 }
 
-/// Extracts every project of a document. `origin.format` is the format
-/// to read it as (already corrected by sniffing).
-pub fn extract(origin: Origin<'_>, bytes: &[u8], limits: &Limits) -> Result<Vec<Record>, DocError> {
-    let sha256 = sha256_hex(bytes);
+/// A document read into tables, with how it was decoded.
+pub struct Tables<'a> {
+    pub tables: Vec<Table<'a>>,
+    /// WHATWG name of the encoding; `None` for spreadsheets.
+    pub encoding: Option<&'static str>,
+    /// Malformed bytes were replaced while decoding.
+    pub replaced: bool,
+}
+
+/// Reads a document as `format` into cleaned tables and hands them to `f`
+/// (the text they borrow from lives only for the call).
+pub fn with_tables<R>(
+    format: Format,
+    bytes: &[u8],
+    limits: &Limits,
+    f: impl FnOnce(Tables<'_>) -> R,
+) -> Result<R, DocError> {
     let decoded;
-    let (tables, encoding, replaced) = match origin.format {
+    let mut tables = match format {
         Format::Text => {
             decoded = decode(bytes)?;
             let rows = text::read_rows(&decoded.text);
-            (
-                vec![Table { sheet: None, rows }],
-                Some(decoded.name),
-                decoded.replaced,
-            )
+            Tables {
+                tables: vec![Table { sheet: None, rows }],
+                encoding: Some(decoded.name),
+                replaced: decoded.replaced,
+            }
         }
         Format::Html => {
             let page = html::read_html(bytes, &limits.html)?;
-            (
-                vec![Table {
+            Tables {
+                tables: vec![Table {
                     sheet: None,
                     rows: page.rows,
                 }],
-                Some(page.encoding),
-                page.replaced,
-            )
+                encoding: Some(page.encoding),
+                replaced: page.replaced,
+            }
         }
         Format::Xlsx | Format::Xls | Format::Xlsb | Format::Ods => {
-            let format = match origin.format {
+            let sheet_format = match format {
                 Format::Xlsx => SheetFormat::Xlsx,
                 Format::Xls => SheetFormat::Xls,
                 Format::Xlsb => SheetFormat::Xlsb,
                 _ => SheetFormat::Ods,
             };
-            let sheets = sheet::read_workbook(bytes, format, &limits.sheet)?;
-            let tables = sheets
-                .into_iter()
-                .map(|s| Table {
-                    sheet: Some(s.name),
-                    rows: s.rows,
-                })
-                .collect();
-            (tables, None, false)
+            let sheets = sheet::read_workbook(bytes, sheet_format, &limits.sheet)?;
+            Tables {
+                tables: sheets
+                    .into_iter()
+                    .map(|s| Table {
+                        sheet: Some(s.name),
+                        rows: s.rows,
+                    })
+                    .collect(),
+                encoding: None,
+                replaced: false,
+            }
         }
         Format::Zip => {
             return Err(DocError::Unsupported(
@@ -102,10 +119,30 @@ pub fn extract(origin: Origin<'_>, bytes: &[u8], limits: &Limits) -> Result<Vec<
             ));
         }
     };
+    for table in &mut tables.tables {
+        clean_rows(&mut table.rows);
+    }
+    Ok(f(tables))
+}
+
+/// Extracts every project of a document. `origin.format` is the format
+/// to read it as (already corrected by sniffing).
+pub fn extract(origin: Origin<'_>, bytes: &[u8], limits: &Limits) -> Result<Vec<Record>, DocError> {
+    let sha256 = sha256_hex(bytes);
+    with_tables(origin.format, bytes, limits, |t| {
+        records(origin, &sha256, t)
+    })?
+}
+
+fn records(origin: Origin<'_>, sha256: &str, tables: Tables<'_>) -> Result<Vec<Record>, DocError> {
+    let Tables {
+        tables,
+        encoding,
+        replaced,
+    } = tables;
     let id_prefix = &sha256[..16];
     let mut records = Vec::new();
-    for mut table in tables {
-        clean_rows(&mut table.rows);
+    for table in tables {
         // A sheet without a table is skipped; a workbook without any is
         // an error (below).
         for block in split(&table.rows) {
@@ -129,7 +166,7 @@ pub fn extract(origin: Origin<'_>, bytes: &[u8], limits: &Limits) -> Result<Vec<
                 source: Source {
                     path: origin.path.to_string(),
                     member: origin.member.map(str::to_string),
-                    sha256: sha256.clone(),
+                    sha256: sha256.to_string(),
                     format: origin.format.name(),
                     encoding,
                     sheet: table.sheet.clone(),
@@ -162,4 +199,74 @@ pub fn clean_rows(rows: &mut Vec<Row<'_>>) {
         }
     }
     rows.retain(|r| r.non_empty().next().is_some());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEED: &str = include_str!("../tests/fixtures/seed/seed.utf8.txt");
+    const HEAD: &str = "财政项目支出绩效目标表\n(2020年度)\n申报单位名称：某局\n项目名称：\t甲\n";
+    const TABLE: &str = "一级目标\t二级目标\t三级目标\t指标目标值\n产出目标\t数量\t次数\t>=2次\n";
+
+    fn codes(bytes: &[u8]) -> Vec<&'static str> {
+        let origin = Origin {
+            path: "t.txt",
+            member: None,
+            format: Format::Text,
+        };
+        let records = extract(origin, bytes, &Limits::default()).expect("records");
+        records
+            .iter()
+            .flat_map(|r| r.project.warnings.iter().map(|w| w.code))
+            .collect()
+    }
+
+    /// One document that triggers each warning code; the seed triggers none.
+    #[test]
+    fn each_warning_code_has_a_trigger() {
+        assert_eq!(codes(SEED.as_bytes()), Vec::<&str>::new());
+        assert_eq!(
+            codes(format!("{HEAD}{TABLE}").as_bytes()),
+            Vec::<&str>::new()
+        );
+        let cases: Vec<(&str, String)> = vec![
+            (
+                "missing_field",
+                format!("财政项目支出绩效目标表\n(2020年度)\n申报单位名称：某局\n{TABLE}"),
+            ),
+            ("no_indicators", HEAD.to_string()),
+            (
+                "unplaced_text",
+                format!("{HEAD}一段不属于任何字段的说明\n{TABLE}"),
+            ),
+            (
+                "unparsed_target",
+                format!("{HEAD}{TABLE}\t\t完成情况\t按计划完成2次以上工作并提高30%\n"),
+            ),
+            (
+                "unparsed_value",
+                format!("{HEAD}计划开始日期：\t年初\n{TABLE}"),
+            ),
+            (
+                "amount_rounded",
+                format!("{HEAD}项目总预算（元）：\t1.005\n{TABLE}"),
+            ),
+            ("duplicate_field", format!("{HEAD}项目名称：\t乙\n{TABLE}")),
+            (
+                "date_order",
+                format!("{HEAD}计划开始日期：\t2020-06-01\t计划完成日期：\t2020-01-01\n{TABLE}"),
+            ),
+            (
+                "budget_inconsistent",
+                format!("{HEAD}项目总预算（元）：\t100\t项目当年预算（元）：\t200\n{TABLE}"),
+            ),
+        ];
+        for (code, doc) in cases {
+            assert_eq!(codes(doc.as_bytes()), [code], "{doc}");
+        }
+        let mut damaged = format!("{HEAD}{TABLE}").into_bytes();
+        damaged.insert(HEAD.len() - 2, 0xFF);
+        assert_eq!(codes(&damaged), ["decode_replaced"]);
+    }
 }

@@ -8,7 +8,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use jixiao::cli::{Cli, Command, Emit};
 use jixiao::config::Config;
-use jixiao::pipeline;
+use jixiao::document::Limits;
+use jixiao::{pipeline, review};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -30,6 +31,39 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Show { record_id, records } => {
+            let record = match review::find(&records, &record_id) {
+                Ok(r) => r,
+                Err(e @ review::ReviewError::UnknownId(_)) => {
+                    eprintln!("jixiao: {e} ({})", records.display());
+                    return Ok(ExitCode::from(1));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let rows = review::source_rows(&record, &Limits::default());
+            print!("{}", review::render_show(&record, &rows));
+            if let Err(e) = rows {
+                eprintln!("jixiao: {e}");
+                return Ok(ExitCode::from(1));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sample {
+            n,
+            seed,
+            warned,
+            records,
+        } => {
+            let mut out = std::io::stdout().lock();
+            for s in review::sample(&records, n, seed, warned)? {
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}",
+                    s.id, s.department, s.project, s.warnings
+                )?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Schema { emit } => {
             let schema = match emit {
                 Emit::Projects => jixiao::record::RECORD_SCHEMA,

@@ -754,3 +754,119 @@ fn a_directory_output_gets_part_files_and_success_last() {
     assert!(names.len() > 2, "{names:?}");
     assert_eq!(joined, whole);
 }
+
+#[test]
+fn show_prints_the_source_rows_beside_the_record() {
+    let run = extract(&[
+        "tests/fixtures/seed/seed.utf8.txt",
+        "tests/fixtures/zip",
+        "tests/fixtures/sheets/seed.xlsx",
+    ]);
+    let records = run.dir.path().join("records.jsonl");
+    let all = lines(&run.records());
+    let seed2 = all
+        .iter()
+        .find(|r| {
+            r["source"]["path"] == "tests/fixtures/seed/seed.utf8.txt" && r["source"]["index"] == 1
+        })
+        .unwrap();
+    let show = jixiao(&[
+        "show",
+        seed2["record_id"].as_str().unwrap(),
+        "--records",
+        records.to_str().unwrap(),
+    ]);
+    show.expect_code(0);
+    let out = show.stdout();
+    assert!(out.contains("丹桂路899号"), "{out}");
+    assert!(out.contains("参观人数"), "{out}");
+    assert!(out.contains("   39 │ 财政项目支出绩效目标表"), "{out}");
+    // a zip member and a sheet are re-read too
+    for r in all
+        .iter()
+        .filter(|r| !r["source"]["member"].is_null() || !r["source"]["sheet"].is_null())
+    {
+        let id = r["record_id"].as_str().unwrap();
+        let show = jixiao(&["show", id, "--records", records.to_str().unwrap()]);
+        show.expect_code(0);
+        assert!(
+            show.stdout().contains("│ 项目名称："),
+            "{id}: {}",
+            show.stdout()
+        );
+    }
+    let unknown = jixiao(&[
+        "show",
+        "0000000000000000-9",
+        "--records",
+        records.to_str().unwrap(),
+    ]);
+    unknown.expect_code(1);
+    assert!(
+        unknown.stderr().contains("no record 0000000000000000-9"),
+        "{}",
+        unknown.stderr()
+    );
+}
+
+#[test]
+fn show_refuses_a_source_that_changed_since_extraction() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("a.txt");
+    std::fs::copy(root().join("tests/fixtures/seed/seed.utf8.txt"), &doc).unwrap();
+    let run = extract(&[doc.to_str().unwrap()]);
+    let id = lines(&run.records())[0]["record_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let records = run.dir.path().join("records.jsonl");
+    let mut text = std::fs::read_to_string(&doc).unwrap();
+    text.push_str("\n备注：改过了\n");
+    std::fs::write(&doc, text).unwrap();
+    let show = jixiao(&["show", &id, "--records", records.to_str().unwrap()]);
+    show.expect_code(1);
+    assert!(
+        show.stderr().contains("has changed since extraction"),
+        "{}",
+        show.stderr()
+    );
+}
+
+#[test]
+fn samples_are_reproducible_whatever_the_file_order() {
+    let run = extract(&["corpus", "tests/fixtures/text", "tests/fixtures/seed"]);
+    let records = run.dir.path().join("records.jsonl");
+    let sample = |path: &std::path::Path, seed: &str, extra: &[&str]| {
+        let mut args = vec![
+            "sample",
+            "-n",
+            "5",
+            "--seed",
+            seed,
+            "--records",
+            path.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let r = jixiao(&args);
+        r.expect_code(0);
+        r.stdout()
+    };
+    let a = sample(&records, "7", &[]);
+    assert_eq!(a.lines().count(), 5);
+    assert_eq!(a, sample(&records, "7", &[]));
+    assert_ne!(
+        a,
+        sample(&records, "8", &[]),
+        "another seed, another sample"
+    );
+    // the same records in reverse order
+    let reversed = run.dir.path().join("reversed.jsonl");
+    let text = run.records();
+    let lines_rev: Vec<&str> = text.lines().rev().collect();
+    std::fs::write(&reversed, lines_rev.join("\n") + "\n").unwrap();
+    assert_eq!(a, sample(&reversed, "7", &[]));
+    for line in sample(&records, "7", &["--warned"]).lines() {
+        let warnings: usize = line.rsplit('\t').next().unwrap().parse().unwrap();
+        assert!(warnings > 0, "{line}");
+    }
+}
