@@ -198,6 +198,36 @@ pub fn sample(
     Ok(all)
 }
 
+/// `YYYY-MM-DD HH:MM UTC` of a file's modification time: the date a
+/// report names for the run that wrote the records.
+pub fn modified_utc(path: &Path) -> Option<String> {
+    let secs = std::fs::metadata(path)
+        .ok()?
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    let (y, m, d) = civil_from_days(days as i64);
+    Some(format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rest / 3600, rest % 3600 / 60))
+}
+
+/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian
+/// calendar (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
 /// SplitMix64: a tiny, well-known generator, enough for a sample that must
 /// be the same on every machine and in every version.
 struct SplitMix64(u64);
@@ -336,6 +366,14 @@ mod tests {
             one_line("第一段\n第二段\r\n第三段"),
             "第一段 ⏎ 第二段 ⏎ 第三段"
         );
+    }
+
+    #[test]
+    fn calendar_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(18_262), (2020, 1, 1));
+        assert_eq!(civil_from_days(18_321), (2020, 2, 29));
+        assert_eq!(civil_from_days(20_786), (2026, 11, 29));
     }
 
     #[test]
