@@ -16,10 +16,13 @@
 -- it derives the same rows from records.indicators.
 --
 -- Why every option is spelled out:
---   * columns={...}: explicit types, so DuckDB never samples the first rows to
---     guess types (a key that is null in the first 20,480 rows would otherwise
---     become JSON/VARCHAR, and keys first seen late would be dropped). The
---     columns={...} types repeat the CREATE TABLE types on purpose.
+--   * columns={...}: explicit types, so DuckDB never samples rows to guess
+--     them. Without it, a key that is null in every sampled row (20,480 by
+--     default) gets type "NULL", and a key first seen after the sample is
+--     dropped without a word. The columns={...} types repeat the CREATE TABLE
+--     types on purpose. Note that even with columns={...} read_json ignores
+--     keys it is not given and reads a missing key as NULL: a newer
+--     schema_version needs a new file (tests/warehouse checks json_keys()).
 --   * money is DECIMAL(18,2): jixiao writes yuan with at most two decimals and
 --     keeps every amount below 2^53 fen, so it fits exactly.
 --   * indicator value/value_max are DOUBLE, not DECIMAL: they are whatever

@@ -42,6 +42,23 @@ pub enum Command {
         #[arg(long, default_value = "out/records.jsonl")]
         records: PathBuf,
     },
+    /// Write a self-contained HTML review report: counts, errors, a
+    /// filterable records table, charts, and side-by-side panels (source
+    /// rows beside the extracted fields) for sampled and warned records.
+    Report {
+        #[arg(long, default_value = "out/records.jsonl")]
+        records: PathBuf,
+        #[arg(long, default_value = "out/errors.jsonl")]
+        errors: PathBuf,
+        #[arg(short, long, default_value = "out/report.html")]
+        output: PathBuf,
+        /// How many randomly sampled records get a panel (warned records
+        /// always do, up to 300 panels in all).
+        #[arg(long, default_value_t = 20)]
+        sample: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
     /// Print the JSON Schema (2020-12) of the output lines.
     Schema {
         /// The schema of `--emit projects` lines or of `--emit indicators` lines.
@@ -79,9 +96,11 @@ pub struct ExtractArgs {
     #[arg(long, value_name = "N", requires = "shard_index")]
     pub shard_count: Option<u64>,
 
-    /// Errors output file: one line per input that gave no records.
-    #[arg(long, default_value = "out/errors.jsonl")]
-    pub errors: PathBuf,
+    /// Errors output file: one line per input that gave no records
+    /// [default: out/errors.jsonl; `DIR/_errors.jsonl` when --output is a
+    /// directory, so shards writing to their own folders never collide].
+    #[arg(long)]
+    pub errors: Option<PathBuf>,
 
     /// Worker threads (default: all cores).
     #[arg(short, long)]

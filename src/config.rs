@@ -50,7 +50,12 @@ impl Config {
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
         let output = Target::from_arg(&args.output, args.part_size);
-        let errors = Target::from_arg(&args.errors, args.part_size);
+        let errors_path = match (&args.errors, &output) {
+            (Some(path), _) => path.clone(),
+            (None, Target::Parts { dir, .. }) => dir.join("_errors.jsonl"),
+            (None, _) => PathBuf::from("out/errors.jsonl"),
+        };
+        let errors = Target::from_arg(&errors_path, args.part_size);
         if errors == Target::Stdout {
             return Err(ConfigError::ErrorsToStdout);
         }

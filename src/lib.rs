@@ -43,6 +43,7 @@ pub mod labels;
 pub mod pipeline;
 pub mod read;
 pub mod record;
+pub mod report;
 pub mod review;
 pub mod split;
 pub mod target;

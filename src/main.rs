@@ -64,6 +64,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Report {
+            records,
+            errors,
+            output,
+            sample,
+            seed,
+        } => {
+            let stats =
+                review::write_report(&records, &errors, &output, sample, seed, &Limits::default())?;
+            eprintln!(
+                "jixiao: wrote {} ({} records, {} panels, {:.1} MB)",
+                output.display(),
+                stats.records,
+                stats.panels,
+                stats.bytes as f64 / 1e6
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Schema { emit } => {
             let schema = match emit {
                 Emit::Projects => jixiao::record::RECORD_SCHEMA,

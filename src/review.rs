@@ -156,6 +156,8 @@ pub struct Sampled {
     /// Where it came from, to order records that share an id (identical
     /// documents under two names).
     origin: String,
+    /// Position in the records file.
+    index: usize,
 }
 
 /// A reproducible random sample of `n` records (all of them when fewer),
@@ -168,7 +170,9 @@ pub fn sample(
     warned_only: bool,
 ) -> Result<Vec<Sampled>, ReviewError> {
     let mut all = Vec::new();
+    let mut index = 0;
     for_each_record(records, |r| {
+        index += 1;
         let warnings = r["warnings"].as_array().map_or(0, Vec::len);
         if !warned_only || warnings > 0 {
             let text = |k: &str| r[k].as_str().unwrap_or("").to_string();
@@ -182,11 +186,13 @@ pub fn sample(
                     r["source"]["path"].as_str().unwrap_or(""),
                     r["source"]["member"].as_str().unwrap_or("")
                 ),
+                index: index - 1,
             });
         }
         true
     })?;
-    all.sort_by(|a, b| (&a.id, &a.origin).cmp(&(&b.id, &b.origin)));
+    let by_id = |a: &Sampled, b: &Sampled| (&a.id, &a.origin).cmp(&(&b.id, &b.origin));
+    all.sort_by(by_id);
     // A seeded Fisher–Yates over the sorted list, then the first n.
     let mut rng = SplitMix64(seed);
     for i in (1..all.len()).rev() {
@@ -194,8 +200,118 @@ pub fn sample(
         all.swap(i, j);
     }
     all.truncate(n);
-    all.sort_by(|a, b| (&a.id, &a.origin).cmp(&(&b.id, &b.origin)));
+    all.sort_by(by_id);
     Ok(all)
+}
+
+/// The most side-by-side panels a report renders (sampled first, then
+/// warned records in file order): panels re-read sources, and a page of
+/// 100,000 panels would be unusable.
+pub const MAX_PANELS: usize = 300;
+
+/// What `jixiao report` wrote.
+#[derive(Debug)]
+pub struct ReportStats {
+    pub records: usize,
+    pub panels: usize,
+    pub bytes: usize,
+}
+
+/// Writes the self-contained HTML review report for a records file (and
+/// its errors file, when there is one). Only the panel records are kept
+/// whole in memory; the rest are reduced to what the table and the charts
+/// show.
+pub fn write_report(
+    records: &Path,
+    errors: &Path,
+    out: &Path,
+    sample_n: usize,
+    seed: u64,
+    limits: &Limits,
+) -> Result<ReportStats, ReviewError> {
+    let mut panel_index: Vec<usize> = sample(records, sample_n, seed, false)?
+        .into_iter()
+        .map(|s| s.index)
+        .collect();
+    panel_index.truncate(MAX_PANELS);
+    panel_index.sort_unstable();
+    // Warned records fill the panels the sample left, in file order.
+    let mut warned_left = MAX_PANELS - panel_index.len();
+    let mut slim = Vec::new();
+    let mut full = Vec::new();
+    let mut i = 0;
+    for_each_record(records, |r| {
+        slim.push(slim_record(&r));
+        let has_warnings = r["warnings"].as_array().is_some_and(|w| !w.is_empty());
+        if panel_index.binary_search(&i).is_ok() {
+            full.push(r);
+        } else if has_warnings && warned_left > 0 {
+            warned_left -= 1;
+            full.push(r);
+        }
+        i += 1;
+        true
+    })?;
+    let mut error_lines = Vec::new();
+    if errors.exists() {
+        for_each_record(errors, |e| {
+            error_lines.push(e);
+            true
+        })?;
+    }
+    let panels: Vec<crate::report::Panel<'_>> = full
+        .iter()
+        .map(|r| crate::report::Panel {
+            record: r,
+            rows: source_rows(r, limits).map_err(|e| e.to_string()),
+        })
+        .collect();
+    let generated = modified_utc(records).unwrap_or_else(|| "unknown".to_string());
+    let html = crate::report::render(&crate::report::ReportInput {
+        records: &slim,
+        errors: &error_lines,
+        panels,
+        generated: &generated,
+        schema_version: u64::from(crate::record::SCHEMA_VERSION),
+    });
+    let target = crate::write::Target::File(out.to_path_buf());
+    let io_err = |source| ReviewError::Io {
+        path: out.display().to_string(),
+        source,
+    };
+    let mut sink = crate::write::Sink::create(&target).map_err(io_err)?;
+    sink.write_all(html.as_bytes()).map_err(io_err)?;
+    sink.finish().map_err(io_err)?;
+    Ok(ReportStats {
+        records: slim.len(),
+        panels: full.len(),
+        bytes: html.len(),
+    })
+}
+
+/// What the records table and the charts need of a record.
+fn slim_record(r: &Value) -> Value {
+    let indicators: Vec<Value> = r["indicators"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|i| serde_json::json!({"op": i["op"], "unit": i["unit"]}))
+        .collect();
+    let warnings: Vec<Value> = r["warnings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|w| serde_json::json!({"code": w["code"]}))
+        .collect();
+    serde_json::json!({
+        "record_id": r["record_id"],
+        "source": {"path": r["source"]["path"], "member": r["source"]["member"]},
+        "department": r["department"],
+        "project_name": r["project_name"],
+        "year": r["year"],
+        "indicators": indicators,
+        "warnings": warnings,
+    })
 }
 
 /// `YYYY-MM-DD HH:MM UTC` of a file's modification time: the date a
@@ -210,7 +326,11 @@ pub fn modified_utc(path: &Path) -> Option<String> {
         .as_secs();
     let (days, rest) = (secs / 86_400, secs % 86_400);
     let (y, m, d) = civil_from_days(days as i64);
-    Some(format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rest / 3600, rest % 3600 / 60))
+    Some(format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rest / 3600,
+        rest % 3600 / 60
+    ))
 }
 
 /// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian

@@ -62,9 +62,11 @@ impl std::fmt::Display for Target {
 }
 
 /// An open output: a temporary file to be renamed into place, part files,
-/// or stdout.
+/// stdout, or a special file (`/dev/null`, a FIFO) written directly:
+/// renaming over a device would replace it with a regular file.
 pub enum Sink {
     Stdout(BufWriter<io::Stdout>),
+    Special(BufWriter<fs::File>),
     File {
         out: BufWriter<tempfile::NamedTempFile>,
         target: PathBuf,
@@ -82,14 +84,27 @@ pub struct Parts {
     done: usize,
 }
 
+/// An existing path that is not a regular file or folder: a device such as
+/// `/dev/null` or `/dev/stdout`, a FIFO, a socket.
+fn is_special(path: &Path) -> bool {
+    fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 /// Opens a temporary file beside `target` (same folder, so the final
 /// rename is atomic), creating the folder when missing.
 fn temp_beside(dir: &Path, name: &str) -> io::Result<BufWriter<tempfile::NamedTempFile>> {
     fs::create_dir_all(dir)?;
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // Temporary files are private (0600) by default; the output is for
+    // loaders that may run as another user.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o644));
+    }
+    let tmp = builder.tempfile_in(dir)?;
     Ok(BufWriter::with_capacity(1 << 16, tmp))
 }
 
@@ -163,6 +178,10 @@ impl Sink {
                 1 << 16,
                 io::stdout(),
             ))),
+            Target::File(path) if is_special(path) => Ok(Sink::Special(BufWriter::with_capacity(
+                1 << 16,
+                fs::OpenOptions::new().write(true).open(path)?,
+            ))),
             Target::File(path) => {
                 if path.is_dir() {
                     return Err(io::Error::new(
@@ -206,6 +225,7 @@ impl Sink {
         match self {
             Sink::Stdout(w) => w.write_all(bytes),
             Sink::File { out, .. } => out.write_all(bytes),
+            Sink::Special(out) => out.write_all(bytes),
             Sink::Parts(parts) => parts.write_lines(bytes),
         }
     }
@@ -214,6 +234,7 @@ impl Sink {
     pub fn finish(self) -> io::Result<()> {
         match self {
             Sink::Stdout(mut w) => w.flush(),
+            Sink::Special(mut w) => w.flush(),
             Sink::File { out, target } => persist(out, &target),
             Sink::Parts(parts) => parts.finish(),
         }
@@ -329,6 +350,19 @@ mod tests {
             b"{}\n"
         );
         assert_eq!(fs::read_dir(dir.path().join("sub")).unwrap().count(), 1);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(dir.path().join("sub/records.jsonl"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(
+                mode & 0o044,
+                0o044,
+                "readable by group and others: {mode:o}"
+            );
+        }
     }
 
     #[test]
@@ -378,6 +412,15 @@ mod tests {
             b"cccccccccccccc\n"
         );
         assert_eq!(fs::read(parts.join("part-00002.jsonl")).unwrap(), b"d\n");
+    }
+
+    #[test]
+    fn a_device_is_written_not_replaced() {
+        let mut sink = Sink::create(&Target::File("/dev/null".into())).unwrap();
+        sink.write_all(b"x\n").unwrap();
+        sink.finish().unwrap();
+        let meta = fs::metadata("/dev/null").unwrap();
+        assert!(!meta.is_file(), "/dev/null is still a device");
     }
 
     #[test]

@@ -733,7 +733,15 @@ fn a_directory_output_gets_part_files_and_success_last() {
     let dir = tempfile::tempdir().unwrap();
     let parts = format!("{}/parts/", dir.path().display());
     let whole = extract(&["tests/fixtures/seed"]).records();
-    let run = extract(&["tests/fixtures/seed", "-o", &parts, "--part-size", "40KiB"]);
+    // no --errors: the errors file goes into the folder, beside the parts
+    let run = jixiao(&[
+        "extract",
+        "tests/fixtures/seed",
+        "-o",
+        &parts,
+        "--part-size",
+        "40KiB",
+    ]);
     run.expect_code(0);
     let mut names: Vec<String> = std::fs::read_dir(dir.path().join("parts"))
         .unwrap()
@@ -741,6 +749,10 @@ fn a_directory_output_gets_part_files_and_success_last() {
         .collect();
     names.sort();
     assert_eq!(names[0], "_SUCCESS");
+    assert!(
+        names.contains(&"_errors.jsonl".to_string()),
+        "errors go beside the parts: {names:?}"
+    );
     let mut joined = String::new();
     for n in names.iter().filter(|n| n.starts_with("part-")) {
         let part = std::fs::read_to_string(dir.path().join("parts").join(n)).unwrap();
@@ -869,4 +881,113 @@ fn samples_are_reproducible_whatever_the_file_order() {
         let warnings: usize = line.rsplit('\t').next().unwrap().parse().unwrap();
         assert!(warnings > 0, "{line}");
     }
+}
+
+#[test]
+fn the_report_holds_every_record_and_no_external_url() {
+    let run = extract(&["corpus", "tests/fixtures/text", "tests/fixtures/bad"]);
+    let dir = run.dir.path();
+    let report = dir.join("report.html");
+    let r = jixiao(&[
+        "report",
+        "--records",
+        dir.join("records.jsonl").to_str().unwrap(),
+        "--errors",
+        dir.join("errors.jsonl").to_str().unwrap(),
+        "-o",
+        report.to_str().unwrap(),
+        "--sample",
+        "3",
+    ]);
+    r.expect_code(0);
+    let html = std::fs::read_to_string(&report).unwrap();
+    for rec in lines(&run.records()) {
+        let id = rec["record_id"].as_str().unwrap();
+        assert!(html.contains(&format!("id=\"r-{id}\"")), "{id} missing");
+    }
+    assert!(!html.contains("http"), "no external URL of any kind");
+    assert!(
+        html.contains("tests/fixtures/bad/prose.txt"),
+        "errors table"
+    );
+    assert!(html.matches("<svg").count() >= 5, "charts");
+    assert!(html.contains("class=\"panel\""), "panels");
+}
+
+/// Renders the report in headless Chromium (installed by `.ci/run`) and
+/// checks that the page's script ran over every record.
+#[test]
+fn the_report_renders_in_a_real_browser() {
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists());
+    let Some(chromium) = chromium else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium (.ci/run)"
+        );
+        eprintln!("skipped: chromium is not installed (CI installs it)");
+        return;
+    };
+    let run = extract(&["corpus", "tests/fixtures/text", "tests/fixtures/seed"]);
+    let n = lines(&run.records()).len();
+    let dir = run.dir.path();
+    let report = dir.join("report.html");
+    let r = jixiao(&[
+        "report",
+        "--records",
+        dir.join("records.jsonl").to_str().unwrap(),
+        "-o",
+        report.to_str().unwrap(),
+    ]);
+    r.expect_code(0);
+    let profile = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", report.display());
+    let common = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ];
+    let profile_arg = format!("--user-data-dir={}", profile.path().display());
+    let dom = std::process::Command::new(chromium)
+        .args(common)
+        .arg(&profile_arg)
+        .args(["--virtual-time-budget=5000", "--dump-dom", &url])
+        .output()
+        .expect("run chromium");
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert!(
+        dom.contains("data-ready=\"1\""),
+        "the page's script did not run:\n{}",
+        &dom[..dom.len().min(2000)]
+    );
+    assert!(
+        dom.contains(&format!("<span id=\"shown-count\">{n}</span>")),
+        "shown-count is not {n}"
+    );
+    // a screenshot for a person to look at (out/ is not committed)
+    let shot = root().join("out/report-test.png");
+    let _ = std::fs::create_dir_all(root().join("out"));
+    let status = std::process::Command::new(chromium)
+        .args(common)
+        .arg(&profile_arg)
+        .arg(format!("--screenshot={}", shot.display()))
+        .args(["--window-size=1400,2000", &url])
+        .output()
+        .expect("run chromium");
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    assert!(
+        std::fs::metadata(&shot)
+            .map(|m| m.len() > 10_000)
+            .unwrap_or(false),
+        "no screenshot"
+    );
 }
