@@ -20,10 +20,8 @@
 #      count, the multiset of record_ids, the lines themselves, and the
 #      number of error lines. Prints PASS or FAIL; exits 1 on a mismatch.
 #
-# Why not `--errors /dev/null`: jixiao writes every output through a
-# temporary file renamed over the target, so as root it REPLACES /dev/null
-# with a regular file (and as any other user it fails: it cannot create
-# /dev/.null.*.tmp). Each task writes its own errors file instead.
+# Each task writes its own errors file (a fresh mktemp name), so the error
+# lines of all tasks can be counted against the plain run.
 #
 # Why the `sh -c ...; [ $? -le 1 ]` wrapper: jixiao exits 1 when some input
 # gave an error line (the records of the other inputs are still written);
