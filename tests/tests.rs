@@ -767,6 +767,11 @@ fn a_directory_output_gets_part_files_and_success_last() {
     assert_eq!(joined, whole);
 }
 
+/// `jixiao show ID --records RECORDS`.
+fn run_show(id: &str, records: &std::path::Path) -> util::Run {
+    jixiao(&["show", id, "--records", records.to_str().unwrap()])
+}
+
 #[test]
 fn show_prints_the_source_rows_beside_the_record() {
     let run = extract(&[
@@ -782,14 +787,9 @@ fn show_prints_the_source_rows_beside_the_record() {
             r["source"]["path"] == "tests/fixtures/seed/seed.utf8.txt" && r["source"]["index"] == 1
         })
         .unwrap();
-    let show = jixiao(&[
-        "show",
-        seed2["record_id"].as_str().unwrap(),
-        "--records",
-        records.to_str().unwrap(),
-    ]);
-    show.expect_code(0);
-    let out = show.stdout();
+    let shown = run_show(seed2["record_id"].as_str().unwrap(), &records);
+    shown.expect_code(0);
+    let out = shown.stdout();
     assert!(out.contains("丹桂路899号"), "{out}");
     assert!(out.contains("参观人数"), "{out}");
     assert!(out.contains("   39 │ 财政项目支出绩效目标表"), "{out}");
@@ -799,20 +799,15 @@ fn show_prints_the_source_rows_beside_the_record() {
         .filter(|r| !r["source"]["member"].is_null() || !r["source"]["sheet"].is_null())
     {
         let id = r["record_id"].as_str().unwrap();
-        let show = jixiao(&["show", id, "--records", records.to_str().unwrap()]);
-        show.expect_code(0);
+        let shown = run_show(id, &records);
+        shown.expect_code(0);
         assert!(
-            show.stdout().contains("│ 项目名称："),
+            shown.stdout().contains("│ 项目名称："),
             "{id}: {}",
-            show.stdout()
+            shown.stdout()
         );
     }
-    let unknown = jixiao(&[
-        "show",
-        "0000000000000000-9",
-        "--records",
-        records.to_str().unwrap(),
-    ]);
+    let unknown = run_show("0000000000000000-9", &records);
     unknown.expect_code(1);
     assert!(
         unknown.stderr().contains("no record 0000000000000000-9"),
@@ -835,7 +830,7 @@ fn show_refuses_a_source_that_changed_since_extraction() {
     let mut text = std::fs::read_to_string(&doc).unwrap();
     text.push_str("\n备注：改过了\n");
     std::fs::write(&doc, text).unwrap();
-    let show = jixiao(&["show", &id, "--records", records.to_str().unwrap()]);
+    let show = run_show(&id, &records);
     show.expect_code(1);
     assert!(
         show.stderr().contains("has changed since extraction"),
