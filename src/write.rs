@@ -264,16 +264,23 @@ impl ProjectKey {
 /// `duplicate_project` warning: the second and later records of the same
 /// project name the first. The writer sees records in output order, so
 /// which one is "first" does not depend on `--jobs`.
+///
+/// Only a 64-bit hash of each key and the first id are kept (about 60
+/// bytes a project), so a run of a million records stays small.
 #[derive(Debug, Default)]
 pub struct SeenProjects {
-    first: HashMap<ProjectKey, String>,
+    first: HashMap<u64, Box<str>>,
 }
 
 impl SeenProjects {
     /// Remembers `key` for `id`; for a key seen before, the warning to add.
     pub fn check(&mut self, key: &ProjectKey, id: &str) -> Option<Warning> {
-        match self.first.get(key) {
-            Some(first) if first != id => Some(Warning::new(
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        key.hash(&mut h);
+        let hash = h.finish();
+        match self.first.get(&hash) {
+            Some(first) if &**first != id => Some(Warning::new(
                 "duplicate_project",
                 format!(
                     "申报单位名称 {} / 项目名称 {} / {} 年 was already extracted as record {first}",
@@ -282,7 +289,7 @@ impl SeenProjects {
             )),
             Some(_) => None,
             None => {
-                self.first.insert(key.clone(), id.to_string());
+                self.first.insert(hash, id.into());
                 None
             }
         }
