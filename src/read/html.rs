@@ -13,7 +13,7 @@
 //!    work proportional to the open-element depth for many tags, so a page
 //!    nested tens of thousands of levels deep takes minutes. A linear scan
 //!    of the decoded text counts open elements (void elements, self-closing
-//!    tags, comments and raw text skipped; `<p>`, `<li>`, `<td>`, `<tr>` and
+//!    SVG/MathML tags, comments and raw text skipped; `<p>`, `<li>`, `<td>`, `<tr>` and
 //!    the other elements browsers close implicitly not counted) and refuses
 //!    pages deeper than [`HtmlLimits::max_depth`] before the parser sees
 //!    them.
@@ -224,7 +224,11 @@ fn check_depth(text: &str, max_depth: usize) -> Result<(), HtmlError> {
             i = find_close(b, i, name.as_bytes());
             continue;
         }
-        let self_closing = tag_end > 0 && b.get(tag_end - 1) == Some(&b'/');
+        // `<div/>` opens a div in HTML (html5ever nests 60,000 of them);
+        // only inside SVG and MathML does `/>` close the element.
+        let self_closing = tag_end > 0
+            && b.get(tag_end - 1) == Some(&b'/')
+            && open.iter().any(|n| n == "svg" || n == "math");
         if self_closing || VOID.contains(&name.as_str()) || IMPLIED.contains(&name.as_str()) {
             continue;
         }
@@ -629,6 +633,8 @@ mod tests {
             format!("<html><body>{}x</body></html>", "<div>".repeat(60_000)),
             "<table><tr><td>".repeat(60_000),
             "<b>".repeat(60_000),
+            "<div/>".repeat(60_000),
+            "<p><b>x</p>".repeat(60_000),
         ] {
             let start = std::time::Instant::now();
             let err = read_html(page.as_bytes(), &HtmlLimits::default()).unwrap_err();
@@ -644,6 +650,11 @@ mod tests {
         assert!(read_html(flat.as_bytes(), &HtmlLimits::default()).is_ok());
         let closed = "<div><span>x</span></div>".repeat(10_000);
         assert!(read_html(closed.as_bytes(), &HtmlLimits::default()).is_ok());
+        let icons = format!(
+            "<svg>{}</svg><table><tr><td>x</td></tr></table>",
+            "<path d='M0 0'/>".repeat(2000)
+        );
+        assert!(read_html(icons.as_bytes(), &HtmlLimits::default()).is_ok());
     }
 
     #[test]
