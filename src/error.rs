@@ -27,7 +27,7 @@ pub enum DocError {
     #[error("{0}")]
     Sheet(#[from] SheetError),
     #[error("{0}")]
-    Html(#[from] HtmlError),
+    Html(HtmlError),
     #[error("cannot read the zip archive: {0}")]
     Archive(String),
     #[error(
@@ -48,6 +48,17 @@ pub enum DocError {
     Serialize(#[source] serde_json::Error),
 }
 
+/// A page that cannot be decoded fails like any text: the decode error is
+/// the document's error, so its stage and code are decided in one place.
+impl From<HtmlError> for DocError {
+    fn from(e: HtmlError) -> DocError {
+        match e {
+            HtmlError::Decode(d) => DocError::Decode(d),
+            other => DocError::Html(other),
+        }
+    }
+}
+
 impl DocError {
     /// The pipeline stage that failed: `read`, `decode`, `parse`, `split`,
     /// `normalise` or `write`.
@@ -60,9 +71,8 @@ impl DocError {
             | DocError::Archive(_)
             | DocError::Ratio { .. }
             | DocError::Unsupported(_) => "read",
-            DocError::Decode(DecodeError::Empty)
-            | DocError::Html(HtmlError::Decode(DecodeError::Empty)) => "read",
-            DocError::Decode(_) | DocError::Html(HtmlError::Decode(_)) => "decode",
+            DocError::Decode(DecodeError::Empty) => "read",
+            DocError::Decode(_) => "decode",
             DocError::Sheet(_) => "read",
             DocError::Html(_) => "parse",
             DocError::NoProjects | DocError::EmptyArchive(_) => "split",
@@ -88,5 +98,22 @@ impl DocError {
             DocError::Panic(_) => "panic",
             DocError::Serialize(_) => "serialize",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_undecodable_page_fails_like_undecodable_text() {
+        let empty = DocError::from(HtmlError::Decode(DecodeError::Empty));
+        assert_eq!((empty.stage(), empty.code()), ("read", "empty"));
+        let deep = DocError::from(HtmlError::TooDeep {
+            depth: 513,
+            offset: 0,
+            limit: 512,
+        });
+        assert_eq!((deep.stage(), deep.code()), ("parse", "too_deep"));
     }
 }
