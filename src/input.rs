@@ -37,6 +37,21 @@ impl Format {
         }
     }
 
+    /// The format named by [`Format::name`] (`source.format`).
+    pub fn from_name(name: &str) -> Option<Format> {
+        [
+            Format::Text,
+            Format::Html,
+            Format::Xlsx,
+            Format::Xls,
+            Format::Xlsb,
+            Format::Ods,
+            Format::Zip,
+        ]
+        .into_iter()
+        .find(|f| f.name() == name)
+    }
+
     /// The format a file name promises, by extension. Files without an
     /// extension are read as text (and sniffed, see [`Format::sniff`]).
     pub fn from_path(path: &Path) -> Option<Format> {
@@ -313,6 +328,9 @@ mod tests {
         assert_eq!(Format::from_path(Path::new("a/B.XLSX")), Some(Format::Xlsx));
         assert_eq!(Format::from_path(Path::new("a/b.htm")), Some(Format::Html));
         assert_eq!(Format::from_path(Path::new("a/b.pdf")), None);
+        assert_eq!(Format::from_name("xlsb"), Some(Format::Xlsb));
+        assert_eq!(Format::from_name("text"), Some(Format::Text));
+        assert_eq!(Format::from_name("txt"), None);
     }
 
     #[cfg(unix)]

@@ -381,10 +381,8 @@ fn process(work: Work<'_>, cfg: &Config) -> Done {
         Work::Member { input, entry } => {
             let name = entry.name.clone();
             let format = entry.format;
-            let result = guarded(|| entry.read(&cfg.zip)).and_then(|bytes| {
-                let format = format.sniff(&bytes);
-                guarded(|| extract_lines(&input.display, Some(&name), format, &bytes, cfg))
-            });
+            let result = guarded(|| entry.read(&cfg.zip))
+                .and_then(|bytes| extract_member(input, &name, format, &bytes, cfg));
             (input, Some(name), result)
         }
         Work::File(input) => return process_file(input, cfg),
@@ -438,10 +436,8 @@ fn process_file(input: &Input, cfg: &Config) -> Done {
                      format,
                      bytes,
                  }| {
-                    let result = bytes.and_then(|bytes| {
-                        let format = format.sniff(&bytes);
-                        guarded(|| extract_lines(&input.display, Some(&name), format, &bytes, cfg))
-                    });
+                    let result =
+                        bytes.and_then(|bytes| extract_member(input, &name, format, &bytes, cfg));
                     Outcome {
                         member: Some(name),
                         result,
@@ -451,6 +447,19 @@ fn process_file(input: &Input, cfg: &Config) -> Done {
             .collect(),
     };
     done
+}
+
+/// One zip member: sniffed (a `.txt` member may be a workbook) and
+/// extracted, a panic caught.
+fn extract_member(
+    input: &Input,
+    name: &str,
+    format: Format,
+    bytes: &[u8],
+    cfg: &Config,
+) -> Result<Lines, DocError> {
+    let format = format.sniff(bytes);
+    guarded(|| extract_lines(&input.display, Some(name), format, bytes, cfg))
 }
 
 /// Runs `f`, turning a panic into a `panic` error.

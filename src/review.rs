@@ -101,7 +101,7 @@ pub fn source_rows(
     let sheet = src["sheet"].as_str();
     let format = src["format"]
         .as_str()
-        .and_then(|f| Format::from_path(Path::new(&format!("x.{f}"))))
+        .and_then(Format::from_name)
         .ok_or(ReviewError::Malformed("source.format"))?;
     let first = src["first_row"]
         .as_u64()
