@@ -17,6 +17,47 @@ pub const RECORD_SCHEMA: &str = include_str!("../schema/record.schema.json");
 /// JSON Schema (2020-12) of a `--emit indicators` line (`schema/indicator.schema.json`).
 pub const INDICATOR_SCHEMA: &str = include_str!("../schema/indicator.schema.json");
 
+/// The project fields of a record in contract order, with the label the
+/// source tables give them (for people: `show`, the report).
+pub const FIELD_LABELS: [(&str, &str); 15] = [
+    ("title", "标题"),
+    ("year", "年度"),
+    ("department", "申报单位名称"),
+    ("project_name", "项目名称"),
+    ("project_category", "项目类别"),
+    ("planned_start", "计划开始日期"),
+    ("planned_end", "计划完成日期"),
+    ("government_procurement", "是否含有政府购买服务"),
+    ("performance_type", "绩效类型"),
+    ("overview", "项目概况"),
+    ("basis", "立项依据"),
+    ("necessity", "项目设立的必要性"),
+    ("safeguards", "保证项目实施的制度、措施"),
+    ("implementation_plan", "项目实施计划"),
+    ("goals", "总目标及阶段性目标"),
+];
+
+/// The keys of `budget`, with their source labels.
+pub const BUDGET_LABELS: [(&str, &str); 4] = [
+    ("total", "项目总预算"),
+    ("current_year", "项目当年预算"),
+    ("prior_year_budget", "同名项目上年预算额"),
+    ("prior_year_executed", "同名项目上年预算执行数"),
+];
+
+/// The keys of one indicator, in contract order.
+pub const INDICATOR_KEYS: [&str; 9] = [
+    "level1",
+    "level2",
+    "level3",
+    "target",
+    "op",
+    "value",
+    "value_max",
+    "unit",
+    "kind",
+];
+
 /// No output line may be longer than this (DuckDB's and Snowflake's
 /// default limits); see [`to_json_line`].
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;

@@ -543,30 +543,7 @@ fn panels_section(out: &mut String, panels: &[Panel<'_>]) {
     out.push_str("</section>\n");
 }
 
-const FIELDS: [(&str, &str); 15] = [
-    ("title", "标题"),
-    ("year", "年度"),
-    ("department", "申报单位名称"),
-    ("project_name", "项目名称"),
-    ("project_category", "项目类别"),
-    ("planned_start", "计划开始日期"),
-    ("planned_end", "计划完成日期"),
-    ("government_procurement", "是否含有政府购买服务"),
-    ("performance_type", "绩效类型"),
-    ("overview", "项目概况"),
-    ("basis", "立项依据"),
-    ("necessity", "项目设立的必要性"),
-    ("safeguards", "保证项目实施的制度、措施"),
-    ("implementation_plan", "项目实施计划"),
-    ("goals", "总目标及阶段性目标"),
-];
-
-const BUDGET: [(&str, &str); 4] = [
-    ("total", "项目总预算"),
-    ("current_year", "项目当年预算"),
-    ("prior_year_budget", "同名项目上年预算额"),
-    ("prior_year_executed", "同名项目上年预算执行数"),
-];
+use crate::record::{BUDGET_LABELS as BUDGET, FIELD_LABELS as FIELDS, INDICATOR_KEYS};
 
 fn panel(out: &mut String, p: &Panel<'_>) {
     let r = p.record;
@@ -719,17 +696,7 @@ fn indicators_table(out: &mut String, r: &Value) {
     out.push_str("<table class=\"grid\"><thead><tr><th>#</th><th>一级指标</th><th>二级指标</th><th>三级指标</th><th>指标目标值</th><th>op</th><th>value</th><th>value_max</th><th>unit</th><th>kind</th></tr></thead><tbody>\n");
     for (i, ind) in inds.iter().enumerate() {
         let _ = write!(out, "<tr><td class=\"r\">{i}</td>");
-        for key in [
-            "level1",
-            "level2",
-            "level3",
-            "target",
-            "op",
-            "value",
-            "value_max",
-            "unit",
-            "kind",
-        ] {
+        for key in INDICATOR_KEYS {
             out.push_str("<td>");
             if let Some(v) = ind.get(key) {
                 esc(out, &display(v));

@@ -19,6 +19,7 @@ use crate::archive::{self, ZipLimits};
 use crate::document::{self, Limits};
 use crate::error::DocError;
 use crate::input::Format;
+use crate::record::{BUDGET_LABELS, FIELD_LABELS};
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -414,33 +415,15 @@ pub fn render_show(record: &Value, rows: &Result<Vec<(u32, Vec<String>)>, Review
         }
     }
     out.push_str("\n== fields\n");
-    for key in [
-        "year",
-        "title",
-        "department",
-        "project_name",
-        "project_category",
-        "planned_start",
-        "planned_end",
-        "government_procurement",
-        "performance_type",
-        "overview",
-        "basis",
-        "necessity",
-        "safeguards",
-        "implementation_plan",
-        "goals",
-    ] {
-        out.push_str(&format!("  {key:<22} {}\n", one_line(&text(&record[key]))));
-    }
-    for key in [
-        "total",
-        "current_year",
-        "prior_year_budget",
-        "prior_year_executed",
-    ] {
+    for (key, label) in FIELD_LABELS {
         out.push_str(&format!(
-            "  budget.{key:<15} {}\n",
+            "  {key:<22} {label}: {}\n",
+            one_line(&text(&record[key]))
+        ));
+    }
+    for (key, label) in BUDGET_LABELS {
+        out.push_str(&format!(
+            "  budget.{key:<15} {label}: {}\n",
             text(&record["budget"][key])
         ));
     }
