@@ -74,12 +74,18 @@ impl Label {
         let text = strip_colon(raw).trim().to_string();
         let squeezed = squeeze(&text);
         let mut key = squeezed.trim_start_matches(['*', '＊']);
-        if let Some(m) = DECORATION.find(key) {
+        // Both patterns end in a bracket or in 元: test that before running them.
+        let bracketed = |k: &str| k.ends_with(['）', ')']);
+        if bracketed(key)
+            && let Some(m) = DECORATION.find(key)
+        {
             key = &key[..m.start()];
         }
         let mut key = key.to_string();
         let mut unit = None;
-        if let Some(caps) = UNIT_SUFFIX.captures(&key) {
+        if (bracketed(&key) || key.ends_with('元'))
+            && let Some(caps) = UNIT_SUFFIX.captures(&key)
+        {
             unit = caps
                 .get(1)
                 .or(caps.get(2))
@@ -106,11 +112,22 @@ static DECORATION: LazyLock<Regex> = LazyLock::new(|| {
 /// Removes every kind of whitespace (ASCII, U+00A0, U+3000 full-width
 /// space); borrows when there is none (most cells).
 pub fn squeeze(s: &str) -> Cow<'_, str> {
-    if s.chars().any(char::is_whitespace) {
+    if has_whitespace(s) {
         Cow::Owned(s.chars().filter(|c| !c.is_whitespace()).collect())
     } else {
         Cow::Borrowed(s)
     }
+}
+
+/// `s.chars().any(char::is_whitespace)`, without decoding characters when
+/// no byte can start a whitespace character: in UTF-8 those are the ASCII
+/// ones and the lead bytes C2 (U+0085, U+00A0), E1 (U+1680), E2
+/// (U+2000–U+205F) and E3 (U+3000).
+pub fn has_whitespace(s: &str) -> bool {
+    let maybe = s
+        .bytes()
+        .any(|b| matches!(b, b'\t'..=b'\r' | b' ' | 0xC2 | 0xE1 | 0xE2 | 0xE3));
+    maybe && s.chars().any(char::is_whitespace)
 }
 
 fn strip_colon(s: &str) -> &str {
@@ -180,7 +197,7 @@ pub fn is_known_label_cell(cell: &str) -> bool {
     let colon = t.ends_with('：') || t.ends_with(':');
     let bare = strip_colon(t);
     // Most cells are plain words: look them up without building a Label.
-    let plain = !bare.contains(['（', '(', '*', '＊', '元']) && !bare.contains(char::is_whitespace);
+    let plain = !bare.contains(['（', '(', '*', '＊', '元']) && !has_whitespace(bare);
     let (field, key) = if plain {
         (field_for_key(bare), Cow::Borrowed(bare))
     } else {
@@ -308,6 +325,9 @@ pub fn year_in_title(cell: &str) -> Option<i32> {
 
 /// `(2020年度)` / `（2021年度）` / `2021年度` on a line of its own.
 pub fn year_line(cell: &str) -> Option<i32> {
+    if cell.len() > 64 || !cell.contains('年') {
+        return None;
+    }
     let c = YEAR_LINE.captures(cell.trim())?;
     c.get(1).or(c.get(2))?.as_str().parse().ok()
 }
@@ -319,6 +339,10 @@ pub fn heading(cell: &str) -> Option<Option<i32>> {
         return None;
     }
     let s = squeeze(cell);
+    // Every heading the pattern knows names 项目 or 绩效.
+    if !s.contains("项目") && !s.contains("绩效") {
+        return None;
+    }
     HEADING
         .captures(&s)
         .map(|c| c.get(1).and_then(|m| m.as_str().parse().ok()))
@@ -340,6 +364,12 @@ pub enum Column {
 /// Matches an indicator-table header cell by meaning.
 pub fn column_for_header(cell: &str) -> Option<Column> {
     if cell.len() > 90 {
+        return None;
+    }
+    // The longest header name is 6 characters (18 bytes), plus a colon:
+    // longer cells need a bracket or spaces to be one.
+    let t = cell.trim();
+    if t.len() > 21 && !t.contains(['（', '(']) && !has_whitespace(t) {
         return None;
     }
     // `指标值（2021年）`, `指标目标值(定量或定性)`: the bracket only qualifies.
@@ -532,5 +562,26 @@ mod tests {
             column_for_header("指标目标值(定量或定性)"),
             Some(Column::Value)
         );
+    }
+
+    #[test]
+    fn has_whitespace_agrees_with_char_is_whitespace() {
+        let spaces = (0..=0x10FFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|c| c.is_whitespace());
+        for ws in spaces {
+            for s in [format!("{ws}"), format!("项目{ws}名称"), format!("a{ws}")] {
+                assert!(has_whitespace(&s), "{:?}", ws);
+            }
+        }
+        for s in [
+            "",
+            "项目名称",
+            "。、《》【】",
+            "\u{3001}\u{2010}\u{1681}\u{00A1}",
+            "abc",
+        ] {
+            assert!(!has_whitespace(s), "{s:?}");
+        }
     }
 }
