@@ -72,33 +72,56 @@ impl Label {
     /// `项目总预算（单位：万元）`, `项目总预算万元`).
     pub fn parse(raw: &str) -> Label {
         let text = strip_colon(raw).trim().to_string();
-        let squeezed = squeeze(&text);
-        let mut key = squeezed.trim_start_matches(['*', '＊']);
-        // Both patterns end in a bracket or in 元: test that before running them.
-        let bracketed = |k: &str| k.ends_with(['）', ')']);
-        if bracketed(key)
-            && let Some(m) = DECORATION.find(key)
-        {
-            key = &key[..m.start()];
-        }
-        let mut key = key.to_string();
-        let mut unit = None;
-        if (bracketed(&key) || key.ends_with('元'))
-            && let Some(caps) = UNIT_SUFFIX.captures(&key)
-        {
-            unit = caps
-                .get(1)
-                .or(caps.get(2))
-                .and_then(|m| MoneyUnit::from_text(m.as_str()));
-            let start = caps.get(0).map_or(key.len(), |m| m.start());
-            key.truncate(start);
-        }
+        let (key, unit) = label_key(&text);
+        let key = key.into_owned();
         Label { text, key, unit }
     }
 
     pub fn field(&self) -> Option<Field> {
         field_for_key(&self.key)
     }
+}
+
+/// The lookup key of a label's text (colon already stripped, trimmed) and
+/// the money unit it names, as in [`Label::parse`]; borrowed when the text
+/// has no whitespace (most labels), so classifying a cell does not allocate.
+pub fn label_key(text: &str) -> (Cow<'_, str>, Option<MoneyUnit>) {
+    match squeeze(text) {
+        Cow::Borrowed(s) => {
+            let (key, unit) = key_range(s);
+            (Cow::Borrowed(&s[key]), unit)
+        }
+        Cow::Owned(s) => {
+            let (key, unit) = key_range(&s);
+            (Cow::Owned(s[key].to_string()), unit)
+        }
+    }
+}
+
+/// Where the key sits in a squeezed label text: without a leading `*`, a
+/// trailing `（盖章）`-style note or a trailing money unit.
+fn key_range(s: &str) -> (std::ops::Range<usize>, Option<MoneyUnit>) {
+    let start = s.len() - s.trim_start_matches(['*', '＊']).len();
+    let mut end = s.len();
+    // Both patterns end in a bracket or in 元: test that before running them.
+    let bracketed = |k: &str| k.ends_with(['）', ')']);
+    if bracketed(&s[start..end])
+        && let Some(m) = DECORATION.find(&s[start..end])
+    {
+        end = start + m.start();
+    }
+    let mut unit = None;
+    let key = &s[start..end];
+    if (bracketed(key) || key.ends_with('元'))
+        && let Some(caps) = UNIT_SUFFIX.captures(key)
+    {
+        unit = caps
+            .get(1)
+            .or(caps.get(2))
+            .and_then(|m| MoneyUnit::from_text(m.as_str()));
+        end = start + caps.get(0).map_or(key.len(), |m| m.start());
+    }
+    (start..end, unit)
 }
 
 static UNIT_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
@@ -182,8 +205,8 @@ pub fn is_label_cell(cell: &str) -> bool {
     if !(t.ends_with('：') || t.ends_with(':')) {
         return is_known_label_cell(t) || is_trailer_label(t);
     }
-    let label = Label::parse(t);
-    label.field().is_some() || looks_like_label(&label.text)
+    let text = strip_colon(t).trim();
+    field_for_key(&label_key(text).0).is_some() || looks_like_label(text)
 }
 
 /// Is this a *known* label (one that names a contract field)? Without a
@@ -195,15 +218,8 @@ pub fn is_known_label_cell(cell: &str) -> bool {
         return false;
     }
     let colon = t.ends_with('：') || t.ends_with(':');
-    let bare = strip_colon(t);
-    // Most cells are plain words: look them up without building a Label.
-    let plain = !bare.contains(['（', '(', '*', '＊', '元']) && !has_whitespace(bare);
-    let (field, key) = if plain {
-        (field_for_key(bare), Cow::Borrowed(bare))
-    } else {
-        let label = Label::parse(t);
-        (label.field(), Cow::Owned(label.key))
-    };
+    let key = cell_key(t);
+    let field = field_for_key(&key);
     field.is_some() && (colon || !matches!(key.as_ref(), "单位" | "绩效目标"))
 }
 
@@ -223,8 +239,18 @@ pub fn is_trailer(cell: &str) -> bool {
 
 /// A trailer word on its own (`填报人`, `联系电话`): a label without colon.
 fn is_trailer_label(cell: &str) -> bool {
-    let key = Label::parse(cell).key;
-    TRAILERS.contains(&key.as_str())
+    cell.len() <= 120 && TRAILERS.contains(&cell_key(cell).as_ref())
+}
+
+/// [`label_key`] of a cell that may end in a colon. Most cells are plain
+/// words, which are their own key: those are borrowed without squeezing.
+fn cell_key(cell: &str) -> Cow<'_, str> {
+    let bare = strip_colon(cell);
+    if bare.contains(['（', '(', '*', '＊', '元']) || has_whitespace(bare) {
+        label_key(bare.trim()).0
+    } else {
+        Cow::Borrowed(bare)
+    }
 }
 
 const TRAILERS: &[&str] = &[
