@@ -133,6 +133,12 @@ pub struct ExtractArgs {
     /// Refuse HTML pages nested deeper than this.
     #[arg(long, default_value_t = 512)]
     pub max_html_depth: usize,
+
+    /// Time budget per document (`30s`, `500ms`, `2m`; `0` for none). A
+    /// document over budget becomes a `timeout` error line and its worker
+    /// thread is replaced.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -167,9 +173,41 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     Ok(bytes as u64)
 }
 
+/// `30s`, `500ms`, `2m`, `1.5s`, `0`: a duration (a bare number is seconds).
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let num: f64 = num.parse().map_err(|_| format!("not a duration: {s:?}"))?;
+    let secs = match unit.trim() {
+        "" | "s" => num,
+        "ms" => num / 1e3,
+        "m" | "min" => num * 60.0,
+        "h" => num * 3600.0,
+        other => return Err(format!("unknown time unit {other:?} in {s:?}")),
+    };
+    std::time::Duration::try_from_secs_f64(secs)
+        .map_err(|_| format!("duration out of range: {s:?}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("3 fortnights").is_err());
+        assert!(parse_duration("").is_err());
+    }
 
     #[test]
     fn sizes() {

@@ -26,6 +26,8 @@ pub struct Config {
     pub max_file_size: u64,
     pub zip: ZipLimits,
     pub limits: Limits,
+    /// Time budget per document (`None`: unlimited).
+    pub timeout: Option<std::time::Duration>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -99,6 +101,7 @@ impl Config {
                     max_depth: args.max_html_depth,
                 },
             },
+            timeout: Some(args.timeout).filter(|t| !t.is_zero()),
         })
     }
 }

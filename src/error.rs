@@ -44,6 +44,8 @@ pub enum DocError {
     NoProjects,
     #[error("internal error while reading this document (panic): {0}")]
     Panic(String),
+    #[error("not finished within the time budget of {0:?} (--timeout); its worker was abandoned")]
+    Timeout(std::time::Duration),
     #[error("cannot serialise a record: {0}")]
     Serialize(#[source] serde_json::Error),
 }
@@ -76,7 +78,7 @@ impl DocError {
             DocError::Sheet(_) => "read",
             DocError::Html(_) => "parse",
             DocError::NoProjects | DocError::EmptyArchive(_) => "split",
-            DocError::Panic(_) => "parse",
+            DocError::Panic(_) | DocError::Timeout(_) => "parse",
             DocError::Serialize(_) => "write",
         }
     }
@@ -96,6 +98,7 @@ impl DocError {
             DocError::Html(e) => e.code(),
             DocError::NoProjects | DocError::EmptyArchive(_) => "no_projects",
             DocError::Panic(_) => "panic",
+            DocError::Timeout(_) => "timeout",
             DocError::Serialize(_) => "serialize",
         }
     }

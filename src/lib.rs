@@ -46,5 +46,6 @@ pub mod record;
 pub mod report;
 pub mod review;
 pub mod split;
+pub mod supervise;
 pub mod target;
 pub mod write;

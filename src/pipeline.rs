@@ -1,12 +1,14 @@
 //! The run: documents in parallel, one writer, bounded memory.
 //!
-//! Inputs are sorted, then processed in ordered batches on a rayon pool of
-//! `--jobs` threads; each worker turns a whole document into finished JSON
-//! lines (or one error). A single writer thread receives the batches in
-//! order over a bounded channel and owns both output files, so output bytes
-//! never depend on `--jobs` or on scheduling, lines are never torn, and at
-//! most a few batches are in memory at once. A panic in one document is
-//! caught and becomes that document's error line.
+//! Inputs are sorted, then handed to the supervised pool of `--jobs` worker
+//! threads ([`supervise`]); each worker turns a whole document into
+//! finished JSON lines (or one error). A single writer thread receives the
+//! documents in input order over a bounded channel and owns both output
+//! files, so output bytes never depend on `--jobs` or on scheduling, lines
+//! are never torn, and at most a window of documents is in memory at once.
+//! A panic in one document is caught and becomes that document's error
+//! line; a document over its time budget (`--timeout`) becomes a `timeout`
+//! line and its worker is replaced.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -18,7 +20,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rayon::prelude::*;
 
 use crate::archive;
 use crate::cli::Emit;
@@ -27,10 +28,13 @@ use crate::document::{self, Origin};
 use crate::error::DocError;
 use crate::input::{self, Format, Input};
 use crate::record::{self, FlatIndicator, Record};
+use crate::supervise;
 use crate::write::{ErrorLine, ProjectKey, SeenProjects, Sink, with_warning};
 
-/// Documents per worker in one ordered batch.
-const BATCH_PER_JOB: usize = 32;
+/// Jobs in flight or waiting to be written, per worker thread: enough that
+/// one slow document does not idle the others, few enough that memory
+/// stays bounded.
+const WINDOW_PER_JOB: usize = 32;
 
 /// What a run did, for the summary line and the exit code.
 #[derive(Debug, Default, Clone)]
@@ -100,17 +104,36 @@ struct Done {
 /// One unit of work: a file, or one member of an archive listed by the
 /// main thread (so the members of one big archive spread over all workers
 /// and stream out in order like files do).
-enum Work<'a> {
-    File(&'a Input),
+enum Work {
+    File(Arc<Input>),
     Member {
-        input: &'a Input,
+        input: Arc<Input>,
         entry: archive::Entry,
     },
     /// An archive that could not be opened.
     Failed {
-        input: &'a Input,
+        input: Arc<Input>,
         error: DocError,
     },
+}
+
+/// What the supervisor keeps of a job, to write its `timeout` line.
+struct JobLabel {
+    display: String,
+    member: Option<String>,
+}
+
+impl Work {
+    fn label(&self) -> JobLabel {
+        let (input, member) = match self {
+            Work::File(input) | Work::Failed { input, .. } => (input, None),
+            Work::Member { input, entry } => (input, Some(entry.name.clone())),
+        };
+        JobLabel {
+            display: input.display.clone(),
+            member,
+        }
+    }
 }
 
 /// One document's lines, or its error.
@@ -200,76 +223,77 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
             eprintln!("jixiao: {note}");
         }
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(cfg.jobs)
-        .thread_name(|i| format!("jixiao-worker-{i}"))
-        .build()
-        .context("cannot start worker threads")?;
     let progress = progress_bar(cfg, inputs.documents.len() as u64);
-
-    let batch_size = BATCH_PER_JOB * cfg.jobs;
+    let shape = supervise::Shape {
+        threads: cfg.jobs,
+        window: WINDOW_PER_JOB * cfg.jobs,
+        timeout: cfg.timeout,
+    };
     let mut archive_bytes = 0u64;
     let mut archive_skipped: Vec<String> = Vec::new();
-    let (tx, rx) = mpsc::sync_channel::<Vec<Done>>(2);
+    let (tx, rx) = mpsc::sync_channel::<Done>(shape.window);
+    let shared_cfg = Arc::new(cfg.clone());
+    let work: Arc<dyn Fn(Work) -> Done + Send + Sync> = Arc::new(move |w| process(w, &shared_cfg));
     let summary = std::thread::scope(|scope| {
         let writer = scope.spawn(|| write_all(rx, records_sink, errors_sink, &progress, &stop));
-        let run_batch = |batch: Vec<Work<'_>>| -> bool {
-            let done: Vec<Done> = pool.install(|| {
-                batch
-                    .into_par_iter()
-                    // after a signal, the rest of the batch is skipped
-                    .filter(|_| stop.load(Ordering::SeqCst) == 0)
-                    .map(|w| process(w, cfg))
-                    .collect()
+        // Archives are listed here, on the supervising thread, as the jobs
+        // are dispatched: only their central directories are read.
+        let jobs = inputs
+            .documents
+            .into_iter()
+            .map(Arc::new)
+            .flat_map(|input| {
+                let work = if input.problem.is_none() && input.format == Format::Zip {
+                    match open_archive(&input, cfg) {
+                        Ok((bytes, listing)) if listing.entries.is_empty() => {
+                            archive_bytes += bytes;
+                            let error = DocError::EmptyArchive(listing.skipped.len());
+                            vec![Work::Failed { input, error }]
+                        }
+                        Ok((bytes, listing)) => {
+                            archive_bytes += bytes;
+                            archive_skipped.extend(listing.skipped);
+                            progress.inc_length(listing.entries.len() as u64);
+                            progress.inc(1);
+                            listing
+                                .entries
+                                .into_iter()
+                                .map(|entry| Work::Member {
+                                    input: Arc::clone(&input),
+                                    entry,
+                                })
+                                .collect()
+                        }
+                        Err(error) => vec![Work::Failed { input, error }],
+                    }
+                } else {
+                    vec![Work::File(input)]
+                };
+                work.into_iter().map(|w| (w.label(), w))
             });
-            tx.send(done).is_ok() // false: the writer failed; its error is reported below
-        };
-        let mut batch: Vec<Work<'_>> = Vec::with_capacity(batch_size);
-        'inputs: for input in &inputs.documents {
-            if stop.load(Ordering::SeqCst) != 0 {
-                break;
-            }
-            let work = if input.problem.is_none() && input.format == Format::Zip {
-                match open_archive(input, cfg) {
-                    Ok((bytes, listing)) if listing.entries.is_empty() => {
-                        archive_bytes += bytes;
-                        vec![Work::Failed {
-                            input,
-                            error: DocError::EmptyArchive(listing.skipped.len()),
-                        }]
-                    }
-                    Ok((bytes, listing)) => {
-                        archive_bytes += bytes;
-                        archive_skipped.extend(listing.skipped);
-                        progress.inc_length(listing.entries.len() as u64);
-                        progress.inc(1);
-                        listing
-                            .entries
-                            .into_iter()
-                            .map(|entry| Work::Member { input, entry })
-                            .collect()
-                    }
-                    Err(error) => vec![Work::Failed { input, error }],
-                }
-            } else {
-                vec![Work::File(input)]
-            };
-            for w in work {
-                batch.push(w);
-                if batch.len() >= batch_size && !run_batch(std::mem::take(&mut batch)) {
-                    break 'inputs;
-                }
-            }
-        }
-        if !batch.is_empty() && stop.load(Ordering::SeqCst) == 0 {
-            run_batch(batch);
-        }
+        let pooled = supervise::run_ordered(
+            shape,
+            jobs,
+            work,
+            |label, budget| Done {
+                display: label.display,
+                bytes: 0,
+                outcomes: vec![Outcome {
+                    member: label.member,
+                    result: Err(DocError::Timeout(budget)),
+                }],
+            },
+            // false: the writer failed; its error is reported below
+            |done| tx.send(done).is_ok(),
+            || stop.load(Ordering::SeqCst) != 0,
+        );
         drop(tx);
-        writer
+        let written = writer
             .join()
-            .unwrap_or_else(|_| Err(io::Error::other("the writer thread panicked")))
-    })
-    .context("cannot write the output")?;
+            .unwrap_or_else(|_| Err(io::Error::other("the writer thread panicked")));
+        pooled.context("cannot start worker threads")?;
+        written.context("cannot write the output")
+    })?;
     let Some(mut summary) = summary else {
         return Err(interrupted(&stop)
             .unwrap_or(Interrupted {
@@ -307,7 +331,7 @@ fn progress_bar(cfg: &Config, len: u64) -> ProgressBar {
 /// files into place at the end, unless the run was interrupted (then it
 /// drops them, which removes the temporary files, and returns `None`).
 fn write_all(
-    rx: mpsc::Receiver<Vec<Done>>,
+    rx: mpsc::Receiver<Done>,
     mut records: Sink,
     mut errors: Sink,
     progress: &ProgressBar,
@@ -316,8 +340,8 @@ fn write_all(
     let mut s = Summary::default();
     let mut seen = SeenProjects::default();
     let start = Instant::now();
-    for batch in rx {
-        for done in batch {
+    for done in rx {
+        {
             s.bytes += done.bytes;
             progress.inc(1);
             for outcome in done.outcomes {
@@ -375,17 +399,17 @@ fn open_archive(input: &Input, cfg: &Config) -> Result<(u64, archive::Listing), 
 
 /// Reads, extracts and serialises one unit of work; never panics: a panic
 /// becomes that document's error.
-fn process(work: Work<'_>, cfg: &Config) -> Done {
+fn process(work: Work, cfg: &Config) -> Done {
     let (input, member, result) = match work {
         Work::Failed { input, error } => (input, None, Err(error)),
         Work::Member { input, entry } => {
             let name = entry.name.clone();
             let format = entry.format;
             let result = guarded(|| entry.read(&cfg.zip))
-                .and_then(|bytes| extract_member(input, &name, format, &bytes, cfg));
+                .and_then(|bytes| extract_member(&input, &name, format, &bytes, cfg));
             (input, Some(name), result)
         }
-        Work::File(input) => return process_file(input, cfg),
+        Work::File(input) => return process_file(&input, cfg),
     };
     Done {
         display: input.display.clone(),

@@ -1,0 +1,323 @@
+//! An ordered worker pool with a time budget per job.
+//!
+//! The pipeline's workers run parsers over untrusted bytes: ours, and
+//! calamine's, html5ever's and zip's. Unwinding catches their panics (see
+//! `pipeline::guarded`), and the readers' pre-checks bound their memory,
+//! but nothing in-process can interrupt a thread stuck in an endless loop.
+//! So each job runs on a worker thread of its own slot, watched by the
+//! supervisor (the calling thread):
+//!
+//! - a job that outlives its budget gets `on_timeout`'s result in its place,
+//!   and its worker is **abandoned**: its job channel is dropped, so the
+//!   thread exits as soon as the job returns (its result is discarded), or
+//!   spins on until the process exits if it never does. A fresh worker
+//!   takes the slot, so the run keeps its width;
+//! - results are handed to `emit` strictly in job order (a reorder buffer),
+//!   whatever order workers finish in, so output never depends on the
+//!   number of threads or on a timeout;
+//! - at most `window` jobs are dispatched and not yet emitted, which bounds
+//!   the memory held by finished results waiting for a slow one.
+//!
+//! An abandoned thread keeps whatever memory it holds and, if it spins, a
+//! core; the run reports it as a `timeout` line and goes on. Worker
+//! processes (as Apache Tika uses) would also reclaim those, at the cost of
+//! serialising every document across a pipe; the pre-checks make stuck
+//! parsers rare enough that threads are the better trade here.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+/// How often the supervisor wakes to check `stop` when nothing happens.
+const TICK: Duration = Duration::from_millis(100);
+
+/// The pool's shape.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    /// Worker threads (at least 1).
+    pub threads: usize,
+    /// Jobs dispatched but not yet emitted, at most (at least `threads`).
+    pub window: usize,
+    /// The time budget of one job; `None` for no limit.
+    pub timeout: Option<Duration>,
+}
+
+/// How a run of the pool ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// Every job's result was emitted.
+    Complete,
+    /// `emit` returned false or `stop` returned true; later jobs were not run.
+    Stopped,
+}
+
+struct Finished<R> {
+    slot: usize,
+    seq: u64,
+    result: R,
+}
+
+struct Worker<J> {
+    jobs: Sender<(u64, J)>,
+    /// The job it runs and when it got it.
+    busy: Option<(u64, Instant)>,
+}
+
+/// Runs `work` over `jobs` on `shape.threads` threads and calls `emit` with
+/// each result in job order (see the module doc). A job over budget gets
+/// `on_timeout(label, budget)` instead. Returns early with
+/// [`Ended::Stopped`] when `emit` returns false or `stop()` returns true
+/// (checked at least every 100 ms); jobs still running are abandoned.
+pub fn run_ordered<L, J, R>(
+    shape: Shape,
+    jobs: impl IntoIterator<Item = (L, J)>,
+    work: Arc<dyn Fn(J) -> R + Send + Sync>,
+    on_timeout: impl Fn(L, Duration) -> R,
+    mut emit: impl FnMut(R) -> bool,
+    stop: impl Fn() -> bool,
+) -> std::io::Result<Ended>
+where
+    J: Send + 'static,
+    R: Send + 'static,
+{
+    let threads = shape.threads.max(1);
+    let window = shape.window.max(threads) as u64;
+    let (results_tx, results) = mpsc::channel::<Finished<R>>();
+    let mut workers: Vec<Worker<J>> = (0..threads)
+        .map(|slot| spawn(slot, &work, &results_tx))
+        .collect::<std::io::Result<_>>()?;
+    let mut jobs = jobs.into_iter();
+    let mut labels: BTreeMap<u64, L> = BTreeMap::new();
+    let mut ready: BTreeMap<u64, R> = BTreeMap::new();
+    let (mut next_seq, mut next_emit) = (0u64, 0u64);
+    let mut exhausted = false;
+    let mut idle: VecDeque<usize> = (0..threads).collect();
+
+    loop {
+        if stop() {
+            return Ok(Ended::Stopped);
+        }
+        // Dispatch while a worker is idle and the window has room.
+        while !exhausted && next_seq < next_emit + window {
+            let Some(&slot) = idle.front() else { break };
+            let Some((label, job)) = jobs.next() else {
+                exhausted = true;
+                break;
+            };
+            idle.pop_front();
+            labels.insert(next_seq, label);
+            let worker = &mut workers[slot];
+            worker.busy = Some((next_seq, Instant::now()));
+            if worker.jobs.send((next_seq, job)).is_err() {
+                // The thread is gone, which jobs that catch their own
+                // panics never cause.
+                return Err(std::io::Error::other("a worker thread exited unexpectedly"));
+            }
+            next_seq += 1;
+        }
+        if exhausted && next_emit == next_seq {
+            return Ok(Ended::Complete);
+        }
+
+        let now = Instant::now();
+        let wait = shape
+            .timeout
+            .and_then(|budget| {
+                workers
+                    .iter()
+                    .filter_map(|w| {
+                        w.busy
+                            .map(|(_, start)| (start + budget).saturating_duration_since(now))
+                    })
+                    .min()
+            })
+            .map_or(TICK, |d| d.min(TICK));
+        match results.recv_timeout(wait) {
+            Ok(first) => {
+                let mut message = Some(first);
+                while let Some(Finished { slot, seq, result }) = message {
+                    // A late result of an abandoned job is dropped: its seq
+                    // was already answered by a timeout.
+                    if workers[slot].busy.map(|(s, _)| s) == Some(seq) {
+                        workers[slot].busy = None;
+                        idle.push_back(slot);
+                        ready.insert(seq, result);
+                    }
+                    message = results.try_recv().ok();
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(std::io::Error::other("the worker threads are gone"));
+            }
+        }
+
+        if let Some(budget) = shape.timeout {
+            let now = Instant::now();
+            for slot in 0..workers.len() {
+                let Some((seq, start)) = workers[slot].busy else {
+                    continue;
+                };
+                if now.duration_since(start) < budget {
+                    continue;
+                }
+                // Abandon: dropping the old sender ends the thread after its
+                // job returns; a new worker takes the slot.
+                workers[slot] = spawn(slot, &work, &results_tx)?;
+                idle.push_back(slot);
+                if let Some(label) = labels.remove(&seq) {
+                    ready.insert(seq, on_timeout(label, budget));
+                }
+            }
+        }
+
+        while let Some(result) = ready.remove(&next_emit) {
+            labels.remove(&next_emit);
+            next_emit += 1;
+            if !emit(result) {
+                return Ok(Ended::Stopped);
+            }
+        }
+    }
+}
+
+fn spawn<J, R>(
+    slot: usize,
+    work: &Arc<dyn Fn(J) -> R + Send + Sync>,
+    results: &Sender<Finished<R>>,
+) -> std::io::Result<Worker<J>>
+where
+    J: Send + 'static,
+    R: Send + 'static,
+{
+    let (jobs, inbox): (Sender<(u64, J)>, Receiver<(u64, J)>) = mpsc::channel();
+    let work = Arc::clone(work);
+    let results = results.clone();
+    std::thread::Builder::new()
+        .name(format!("jixiao-worker-{slot}"))
+        .spawn(move || {
+            for (seq, job) in inbox {
+                let result = work(job);
+                if results.send(Finished { slot, seq, result }).is_err() {
+                    break;
+                }
+            }
+        })?;
+    Ok(Worker { jobs, busy: None })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape(threads: usize, timeout: Option<Duration>) -> Shape {
+        Shape {
+            threads,
+            window: 4 * threads,
+            timeout,
+        }
+    }
+
+    #[test]
+    fn results_come_in_job_order_whatever_the_finishing_order() {
+        for threads in [1, 2, 4] {
+            let mut out = Vec::new();
+            // Early jobs are the slow ones, so they finish last.
+            let work: Arc<dyn Fn(u64) -> u64 + Send + Sync> = Arc::new(|n| {
+                std::thread::sleep(Duration::from_millis(10u64.saturating_sub(n)));
+                n * n
+            });
+            let ended = run_ordered(
+                shape(threads, None),
+                (0..40u64).map(|n| ((), n)),
+                work,
+                |(), _| unreachable!("no budget"),
+                |r| {
+                    out.push(r);
+                    true
+                },
+                || false,
+            )
+            .expect("threads start");
+            assert_eq!(ended, Ended::Complete);
+            assert_eq!(out, (0..40u64).map(|n| n * n).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn a_job_that_never_returns_times_out_and_the_run_goes_on() {
+        let mut out = Vec::new();
+        let work: Arc<dyn Fn(u64) -> String + Send + Sync> = Arc::new(|n| {
+            if n == 3 {
+                loop {
+                    std::thread::sleep(Duration::from_millis(50)); // stuck for good
+                }
+            }
+            format!("ok {n}")
+        });
+        let start = Instant::now();
+        let ended = run_ordered(
+            shape(2, Some(Duration::from_millis(200))),
+            (0..10u64).map(|n| (format!("job {n}"), n)),
+            work,
+            |label, budget| format!("timeout {label} after {budget:?}"),
+            |r| {
+                out.push(r);
+                true
+            },
+            || false,
+        )
+        .expect("threads start");
+        assert_eq!(ended, Ended::Complete);
+        assert_eq!(out.len(), 10);
+        assert_eq!(out[3], "timeout job 3 after 200ms");
+        assert_eq!(out[9], "ok 9");
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[test]
+    fn emit_returning_false_stops_the_run() {
+        let mut seen = 0;
+        let work: Arc<dyn Fn(u64) -> u64 + Send + Sync> = Arc::new(|n| n);
+        let ended = run_ordered(
+            shape(2, None),
+            (0..1000u64).map(|n| ((), n)),
+            work,
+            |(), _| 0,
+            |_| {
+                seen += 1;
+                seen < 5
+            },
+            || false,
+        )
+        .expect("threads start");
+        assert_eq!(ended, Ended::Stopped);
+        assert_eq!(seen, 5);
+    }
+
+    #[test]
+    fn stop_ends_the_run_even_while_a_job_is_stuck() {
+        let work: Arc<dyn Fn(u64) -> u64 + Send + Sync> = Arc::new(|_| {
+            loop {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        });
+        let start = Instant::now();
+        let ended = run_ordered(
+            shape(1, None),
+            (0..3u64).map(|n| ((), n)),
+            work,
+            |(), _| 0,
+            |_| true,
+            || start.elapsed() > Duration::from_millis(300),
+        )
+        .expect("threads start");
+        assert_eq!(ended, Ended::Stopped);
+        assert!(start.elapsed() < Duration::from_secs(3));
+    }
+}
