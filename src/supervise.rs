@@ -26,7 +26,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 /// How often the supervisor wakes to check `stop` when nothing happens.
@@ -155,8 +155,8 @@ where
 
         if let Some(budget) = shape.timeout {
             let now = Instant::now();
-            for slot in 0..workers.len() {
-                let Some((seq, start)) = workers[slot].busy else {
+            for (slot, worker) in workers.iter_mut().enumerate() {
+                let Some((seq, start)) = worker.busy else {
                     continue;
                 };
                 if now.duration_since(start) < budget {
@@ -164,7 +164,7 @@ where
                 }
                 // Abandon: dropping the old sender ends the thread after its
                 // job returns; a new worker takes the slot.
-                workers[slot] = spawn(slot, &work, &results_tx)?;
+                *worker = spawn(slot, &work, &results_tx)?;
                 idle.push_back(slot);
                 if let Some(label) = labels.remove(&seq) {
                     ready.insert(seq, on_timeout(label, budget));
@@ -191,7 +191,7 @@ where
     J: Send + 'static,
     R: Send + 'static,
 {
-    let (jobs, inbox): (Sender<(u64, J)>, Receiver<(u64, J)>) = mpsc::channel();
+    let (jobs, inbox) = mpsc::channel::<(u64, J)>();
     let work = Arc::clone(work);
     let results = results.clone();
     std::thread::Builder::new()
