@@ -21,8 +21,12 @@
 //! 5. Many C0 control bytes in the first 4 KiB make it
 //!    [`DecodeError::Binary`] (see `check_binary`). A few stray NULs do not:
 //!    they are removed before detection and decoding, and `replaced` is set.
-//! 6. Invalid UTF-8 that is still overwhelmingly well-formed UTF-8 (a damaged
-//!    UTF-8 file) is decoded as UTF-8 with U+FFFD for the damage.
+//! 6. A file whose lines mix convincing UTF-8 with convincing GBK (or
+//!    another CJK double-byte encoding) is decoded line by line, each line
+//!    in its own encoding (`decode_mixed`; `utf8_lines` counts the UTF-8
+//!    ones). Otherwise, invalid UTF-8 that is still overwhelmingly
+//!    well-formed UTF-8 (a damaged UTF-8 file) is decoded as UTF-8 with
+//!    U+FFFD for the damage.
 //! 7. Plainly Chinese text in GB2312's byte layout (the common legacy case)
 //!    is GBK without asking chardetng: see `plainly_gb2312_chinese` for the
 //!    test, which reads the same window as step 8 and rejects Big5, EUC-KR
@@ -99,6 +103,9 @@ pub struct Decoded<'a> {
     /// Whether malformed sequences were replaced with U+FFFD, a trailing odd
     /// byte of UTF-16 was dropped, or NUL characters were removed.
     pub replaced: bool,
+    /// How many lines were UTF-8 in a file otherwise in `encoding` (two
+    /// exports concatenated; see `decode_mixed`); 0 for a uniform file.
+    pub utf8_lines: usize,
 }
 
 /// Why an input could not be turned into text.
@@ -177,9 +184,83 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, DecodeError> {
         return finish(make(Cow::Owned(text.into_owned()), encoding, false, true));
     }
 
+    if let Some(mixed) = decode_mixed(bytes) {
+        return finish(mixed);
+    }
     let encoding = detect_legacy(bytes);
     let (text, replaced) = encoding.decode_without_bom_handling(bytes);
     finish(make(text, encoding, false, replaced))
+}
+
+/// A line of UTF-8 with at least this many non-ASCII characters is proof
+/// that a file which is not UTF-8 as a whole mixes encodings: legacy CJK
+/// text is valid UTF-8 by accident only for a character or two.
+const MIXED_MIN_CHARS: usize = 4;
+
+/// Two exports concatenated, one UTF-8 and one legacy (GBK): decoding the
+/// whole file either way garbles or replaces the other half. When one line
+/// is convincingly UTF-8 (at least [`MIXED_MIN_CHARS`] non-ASCII
+/// characters) and the lines that are neither UTF-8 nor damaged UTF-8 hold
+/// at least as many double-byte characters that decode cleanly in a CJK
+/// double-byte encoding, every line
+/// is decoded on its own: valid UTF-8 lines as UTF-8, damaged UTF-8 lines
+/// as UTF-8 with U+FFFD, and the rest in the legacy encoding detected from
+/// them (never UTF-8). `None` for files that do not mix.
+fn decode_mixed(bytes: &[u8]) -> Option<Decoded<'static>> {
+    let lines = || bytes.split_inclusive(|&b| b == b'\n');
+    let mut convincing = false;
+    let mut sample: Vec<u8> = Vec::new();
+    for line in lines() {
+        if line.is_ascii() {
+            continue;
+        }
+        match std::str::from_utf8(line) {
+            Ok(text) => {
+                convincing |= text
+                    .chars()
+                    .filter(|c| !c.is_ascii())
+                    .nth(MIXED_MIN_CHARS - 1)
+                    .is_some();
+            }
+            Err(_) if sample.len() < 2 * SNIFF_LIMIT && !looks_like_damaged_utf8(line, true) => {
+                sample.extend_from_slice(line);
+            }
+            Err(_) => {}
+        }
+        if convincing && sample.len() >= 2 * SNIFF_LIMIT {
+            break;
+        }
+    }
+    // The legacy lines must be convincing too: plenty of non-ASCII bytes
+    // that decode cleanly (a stray bad byte in UTF-8 is damage, not a mix).
+    let non_ascii = sample.iter().filter(|&&b| b >= 0x80).count();
+    if !convincing || non_ascii < 2 * MIXED_MIN_CHARS {
+        return None;
+    }
+    let legacy = detect_legacy(&sample);
+    let double_byte = [GBK, BIG5, EUC_KR, EUC_JP, SHIFT_JIS].contains(&legacy);
+    if !double_byte || !decodes_cleanly(legacy, whole_lines(&sample, false)) {
+        return None;
+    }
+    let mut text = String::with_capacity(bytes.len() + bytes.len() / 2);
+    let (mut replaced, mut utf8_lines) = (false, 0);
+    for line in lines() {
+        if let Ok(t) = std::str::from_utf8(line) {
+            utf8_lines += usize::from(!line.is_ascii());
+            text.push_str(t);
+        } else if looks_like_damaged_utf8(line, true) {
+            utf8_lines += 1;
+            replaced = true;
+            text.push_str(&String::from_utf8_lossy(line));
+        } else {
+            let (t, r) = legacy.decode_without_bom_handling(line);
+            replaced |= r;
+            text.push_str(&t);
+        }
+    }
+    let mut decoded = make(Cow::Owned(text), legacy, false, replaced);
+    decoded.utf8_lines = utf8_lines;
+    Some(decoded)
 }
 
 fn make<'a>(
@@ -194,6 +275,7 @@ fn make<'a>(
         name: report_name(encoding),
         had_bom,
         replaced,
+        utf8_lines: 0,
     }
 }
 
@@ -1058,5 +1140,42 @@ mod tests {
         let d = ok(&bytes);
         assert_eq!(d.name, "EUC-JP");
         assert_eq!(d.text, text);
+    }
+
+    #[test]
+    fn gbk_and_utf8_halves_are_each_decoded_in_their_own_encoding() {
+        let (first, second) = (SIMPLIFIED_PROSE, SIMPLIFIED_TABLE);
+        for (bytes, utf8_lines) in [
+            (
+                [encode(GBK, first), second.as_bytes().to_vec()].concat(),
+                second.lines().count(),
+            ),
+            (
+                [first.as_bytes().to_vec(), encode(GBK, second)].concat(),
+                first.lines().count(),
+            ),
+        ] {
+            let d = ok(&bytes);
+            assert_eq!(d.text, format!("{first}{second}"));
+            assert_eq!(
+                (d.name, d.utf8_lines, d.replaced),
+                ("GBK", utf8_lines, false)
+            );
+        }
+    }
+
+    #[test]
+    fn damaged_utf8_is_not_mistaken_for_a_mix() {
+        let mut bytes = format!("{SIMPLIFIED_PROSE}{SIMPLIFIED_TABLE}").into_bytes();
+        bytes.insert(5, 0xFF);
+        let d = ok(&bytes);
+        assert_eq!((d.name, d.utf8_lines, d.replaced), ("UTF-8", 0, true));
+    }
+
+    #[test]
+    fn plain_gbk_is_not_a_mix() {
+        let bytes = encode(GBK, &format!("{SIMPLIFIED_PROSE}{SIMPLIFIED_TABLE}"));
+        let d = ok(&bytes);
+        assert_eq!((d.name, d.utf8_lines), ("GBK", 0));
     }
 }

@@ -60,6 +60,8 @@ pub struct Tables<'a> {
     pub encoding: Option<&'static str>,
     /// Malformed bytes were replaced while decoding.
     pub replaced: bool,
+    /// Lines decoded as UTF-8 in a file otherwise in `encoding` (0: none).
+    pub utf8_lines: usize,
 }
 
 /// Reads a document as `format` into cleaned tables and hands them to `f`
@@ -79,6 +81,7 @@ pub fn with_tables<R>(
                 tables: vec![Table { sheet: None, rows }],
                 encoding: Some(decoded.name),
                 replaced: decoded.replaced,
+                utf8_lines: decoded.utf8_lines,
             }
         }
         Format::Html => {
@@ -90,6 +93,7 @@ pub fn with_tables<R>(
                 }],
                 encoding: Some(page.encoding),
                 replaced: page.replaced,
+                utf8_lines: 0,
             }
         }
         Format::Xlsx | Format::Xls | Format::Xlsb | Format::Ods => {
@@ -110,6 +114,7 @@ pub fn with_tables<R>(
                     .collect(),
                 encoding: None,
                 replaced: false,
+                utf8_lines: 0,
             }
         }
         Format::Zip => {
@@ -139,6 +144,7 @@ fn records(origin: Origin<'_>, sha256: &str, tables: Tables<'_>) -> Result<Vec<R
         tables,
         encoding,
         replaced,
+        utf8_lines,
     } = tables;
     let id_prefix = &sha256[..16];
     let mut records = Vec::new();
@@ -148,6 +154,18 @@ fn records(origin: Origin<'_>, sha256: &str, tables: Tables<'_>) -> Result<Vec<R
         for block in split(&table.rows) {
             let index = records.len();
             let mut project = fields::extract(&table.rows, &block);
+            if utf8_lines > 0 {
+                project.warnings.insert(
+                    0,
+                    Warning::new(
+                        "mixed_encoding",
+                        format!(
+                            "the document mixes encodings: {utf8_lines} lines are UTF-8, the rest {}; each line was decoded in its own",
+                            encoding.unwrap_or("text")
+                        ),
+                    ),
+                );
+            }
             if replaced {
                 project.warnings.insert(
                     0,
@@ -268,5 +286,9 @@ mod tests {
         let mut damaged = format!("{HEAD}{TABLE}").into_bytes();
         damaged.insert(HEAD.len() - 2, 0xFF);
         assert_eq!(codes(&damaged), ["decode_replaced"]);
+        // Two exports concatenated: the head in GBK, the table in UTF-8.
+        let (gbk, _, _) = encoding_rs::GBK.encode(HEAD);
+        let mixed = [gbk.as_ref(), TABLE.as_bytes()].concat();
+        assert_eq!(codes(&mixed), ["mixed_encoding"]);
     }
 }
