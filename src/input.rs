@@ -156,8 +156,8 @@ pub fn collect(paths: &[PathBuf]) -> Inputs {
         for entry in walker {
             match entry {
                 Ok(e) if e.file_type().is_file() => inputs.add(e.path()),
-                Ok(e) if e.depth() == 0 && !e.file_type().is_dir() => {
-                    // a FIFO, socket or device given by name
+                Ok(e) if !e.file_type().is_dir() => {
+                    // a FIFO, socket or device: reading it could block forever
                     inputs.skip(e.path(), "special file");
                 }
                 Ok(_) => {}

@@ -510,6 +510,10 @@ fn extract_lines(
 
 fn read(input: &Input, limit: u64) -> Result<Vec<u8>, DocError> {
     let meta = std::fs::metadata(&input.path).map_err(io_error)?;
+    if !meta.is_file() {
+        // replaced by a FIFO or device since the walk: reading could block
+        return Err(DocError::Io(io::Error::other("no longer a regular file")));
+    }
     if meta.len() > limit {
         return Err(DocError::TooLarge {
             size: meta.len(),

@@ -106,62 +106,193 @@ fn write(dir: &Path, name: &str, data: &[u8]) {
     std::fs::write(dir.join(name), data).unwrap();
 }
 
+/// A zip whose members are named to escape the extraction folder.
+fn traversal_zip(body: &[u8]) -> Vec<u8> {
+    use zip::write::SimpleFileOptions;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for name in ["../../escaped.txt", "/tmp/jixiao-absolute.txt"] {
+        w.start_file(name, SimpleFileOptions::default()).unwrap();
+        w.write_all(body).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+/// xorshift bytes: reproducible noise.
+fn noise(len: usize, mut state: u64) -> Vec<u8> {
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect()
+}
+
+/// What one file of the hostile archive must give.
+#[derive(Debug, PartialEq)]
+enum Expect {
+    /// One error line with this stage and code, no records.
+    Error(&'static str, &'static str),
+    /// This many records, each carrying this warning if any (nothing lost).
+    Records(usize, Option<&'static str>),
+    /// Not a document: skipped with a note, no line at all.
+    Skipped,
+}
+
 #[test]
-fn hostile_workbooks_pages_and_archives_cost_one_error_line_each() {
+fn a_hostile_archive_costs_one_line_per_bad_file_and_leaves_the_good_one_intact() {
+    use Expect::*;
     let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let seed = std::fs::read(root().join("tests/fixtures/seed/seed.utf8.txt")).unwrap();
-    write(d, "good.txt", &seed);
-    write(d, "corners.xlsx", &corners_xlsx());
+    let d = dir.path().join("archive");
+    std::fs::create_dir(&d).unwrap();
+    let seed_text =
+        std::fs::read_to_string(root().join("tests/fixtures/seed/seed.utf8.txt")).unwrap();
+    let seed = seed_text.as_bytes();
+    write(&d, "good.txt", seed);
+
+    let mut cases: Vec<(&str, Expect)> = Vec::new();
+    write(&d, "empty.txt", b"");
+    cases.push(("empty.txt", Error("read", "empty")));
+    write(&d, "random.txt", &noise(1 << 16, 0x9E37_79B9_7F4A_7C15));
+    cases.push(("random.txt", Error("decode", "binary")));
+    let nul_laden: Vec<u8> = seed.iter().flat_map(|&b| [b, 0, 0]).collect();
+    write(&d, "nul-laden.txt", &nul_laden);
+    cases.push(("nul-laden.txt", Error("decode", "binary")));
+    let mut sprinkled = seed.to_vec();
+    for at in [100, 900, 2000, 3000] {
+        sprinkled.insert(at, 0);
+    }
+    write(&d, "nul-sprinkled.txt", &sprinkled);
+    cases.push(("nul-sprinkled.txt", Records(3, Some("decode_replaced"))));
+    write(&d, "long-line.txt", &vec![b'x'; 100 << 20]);
+    cases.push(("long-line.txt", Error("split", "no_projects")));
+    let mut odd_utf16 = vec![0xFF, 0xFE];
+    odd_utf16.extend(seed_text.encode_utf16().flat_map(u16::to_le_bytes));
+    odd_utf16.push(0x41);
+    write(&d, "odd-utf16.txt", &odd_utf16);
+    cases.push(("odd-utf16.txt", Records(3, Some("decode_replaced"))));
+    let half = seed_text.as_bytes()[..seed_text.len() / 2]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .unwrap()
+        + 1;
+    let (gbk, _, _) = encoding_rs::GBK.encode(&seed_text[..half]);
+    write(
+        &d,
+        "mixed-halves.txt",
+        &[gbk.as_ref(), seed_text[half..].as_bytes()].concat(),
+    );
+    cases.push(("mixed-halves.txt", Records(3, Some("mixed_encoding"))));
     let xlsx = std::fs::read(root().join("tests/fixtures/sheets/seed.xlsx")).unwrap();
-    write(d, "truncated.xlsx", &xlsx[..xlsx.len() / 2]);
+    write(&d, "truncated.xlsx", &xlsx[..xlsx.len() / 2]);
+    cases.push(("truncated.xlsx", Error("read", "corrupt")));
+    write(&d, "corners.xlsx", &corners_xlsx());
+    cases.push(("corners.xlsx", Error("read", "too_large")));
     let mut xls = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1".to_vec();
-    xls.extend((0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
-    write(d, "corrupt.xls", &xls);
-    write(d, "bomb.zip", &zip_bomb("zeros.txt", 1 << 30, 1 << 30));
-    write(d, "liar.zip", &zip_bomb("zeros.txt", 1 << 30, 1000));
+    xls.extend(noise(4096, 7));
+    write(&d, "corrupt.xls", &xls);
+    cases.push(("corrupt.xls", Error("read", "corrupt")));
+    write(&d, "bomb.zip", &zip_bomb("zeros.txt", 2 << 30, u32::MAX));
+    cases.push(("bomb.zip", Error("read", "too_large")));
+    write(&d, "liar.zip", &zip_bomb("zeros.txt", 1 << 30, 1000));
+    // the zip reader stops at the declared size; the CRC then fails
+    cases.push(("liar.zip", Error("read", "corrupt")));
+    write(&d, "traversal.zip", &traversal_zip(seed));
+    // Members are read in memory, never written: the names are only names.
+    // (Same bytes as good.txt, so the same record ids: not duplicates.)
+    cases.push(("traversal.zip", Records(6, None)));
     let deep = format!("<html><body>{}x</body></html>", "<div>".repeat(60_000));
-    write(d, "deep.html", deep.as_bytes());
+    write(&d, "deep.html", deep.as_bytes());
+    cases.push(("deep.html", Error("parse", "too_deep")));
+    std::os::unix::fs::symlink(&d, d.join("loop")).unwrap();
+    cases.push(("loop", Skipped));
+    let fifo = std::ffi::CString::new(d.join("fifo.txt").to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo with a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+    cases.push(("fifo.txt", Skipped));
+
+    let alone = crate::util::extract_with_stdin(
+        &["--files-from", "-", "-j", "2"],
+        format!("{}\n", d.join("good.txt").display()).as_bytes(),
+    );
+    alone.expect_code(0);
 
     let start = std::time::Instant::now();
     let run = extract(&[d.to_str().unwrap(), "-j", "2"]);
     let elapsed = start.elapsed();
     run.expect_code(1);
-    assert_eq!(
-        lines(&run.records()).len(),
-        3,
-        "the good document still gives its records"
-    );
-    let errors = lines(&run.errors());
-    let got: Vec<(String, String, String)> = errors
-        .iter()
-        .map(|e| {
-            let name = Path::new(e["path"].as_str().unwrap())
-                .file_name()
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            (
-                name,
-                e["stage"].as_str().unwrap().to_string(),
-                e["code"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    let want: Vec<(String, String, String)> = [
-        ("bomb.zip", "read", "too_large"),
-        ("corners.xlsx", "read", "too_large"),
-        ("corrupt.xls", "read", "corrupt"),
-        ("deep.html", "parse", "too_deep"),
-        // the zip reader stops at the declared size; the CRC then fails
-        ("liar.zip", "read", "corrupt"),
-        ("truncated.xlsx", "read", "corrupt"),
-    ]
-    .iter()
-    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
-    .collect();
-    assert_eq!(got, want, "{}", run.errors());
     let rss = children_max_rss();
+
+    let name_of = |v: &serde_json::Value| {
+        let path = v["source"]["path"].as_str().or(v["path"].as_str()).unwrap();
+        Path::new(path)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned()
+    };
+    let records = run.records();
+    let good: String = records
+        .lines()
+        .filter(|l| l.contains("/archive/good.txt\""))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(
+        good,
+        alone.records(),
+        "the good document's records are byte-identical"
+    );
+    assert!(!records.contains("\\u0000"), "no U+0000 in any record");
+
+    let records = lines(&records);
+    let errors = lines(&run.errors());
+    for (name, expect) in &cases {
+        let errs: Vec<_> = errors.iter().filter(|e| name_of(e) == *name).collect();
+        let recs: Vec<_> = records.iter().filter(|r| name_of(r) == *name).collect();
+        match expect {
+            Error(stage, code) => {
+                assert_eq!((errs.len(), recs.len()), (1, 0), "{name}: {}", run.errors());
+                assert_eq!(
+                    (errs[0]["stage"].as_str(), errs[0]["code"].as_str()),
+                    (Some(*stage), Some(*code)),
+                    "{name}"
+                );
+            }
+            Records(n, warning) => {
+                assert_eq!(
+                    (errs.len(), recs.len()),
+                    (0, *n),
+                    "{name}: {}",
+                    run.errors()
+                );
+                for r in recs {
+                    let codes: Vec<_> = r["warnings"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|w| w["code"].as_str().unwrap())
+                        .collect();
+                    if let Some(warning) = warning {
+                        assert!(codes.contains(warning), "{name}: {codes:?}");
+                    }
+                }
+            }
+            Skipped => assert_eq!((errs.len(), recs.len()), (0, 0), "{name}"),
+        }
+    }
+    let bad_lines = cases.iter().filter(|(_, e)| matches!(e, Error(..))).count();
+    assert_eq!(
+        errors.len(),
+        bad_lines,
+        "exactly one line per bad file: {}",
+        run.errors()
+    );
+    let stderr = run.stderr();
+    assert!(stderr.contains("symlink loop"), "{stderr}");
+    assert!(stderr.contains("special file"), "{stderr}");
+    assert!(!dir.path().join("escaped.txt").exists());
+    assert!(!Path::new("/tmp/jixiao-absolute.txt").exists());
     assert!(rss < 1 << 30, "peak RSS {rss} bytes");
     assert!(elapsed.as_secs() < 60, "took {elapsed:?}");
     eprintln!(
@@ -229,4 +360,74 @@ fn sigint_mid_run_leaves_no_output_and_the_previous_file_untouched() {
         ["records.jsonl"],
         "no temporary files, no errors file"
     );
+}
+
+#[test]
+fn a_document_over_its_time_budget_is_a_timeout_line_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let seed = std::fs::read_to_string(root().join("tests/fixtures/seed/seed.utf8.txt")).unwrap();
+    write(d, "a-good.txt", seed.as_bytes());
+    // ~3 MB and 2,400 projects: far more than 100 ms of work in any build.
+    write(d, "b-slow.txt", seed.repeat(800).as_bytes());
+    write(d, "c-good.txt", seed.as_bytes());
+    let start = std::time::Instant::now();
+    let run = extract(&[d.to_str().unwrap(), "-j", "2", "--timeout", "100ms"]);
+    let elapsed = start.elapsed();
+    run.expect_code(1);
+    let errors = lines(&run.errors());
+    assert_eq!(errors.len(), 1, "{}", run.errors());
+    assert!(errors[0]["path"].as_str().unwrap().ends_with("b-slow.txt"));
+    assert_eq!(errors[0]["stage"], "parse");
+    assert_eq!(errors[0]["code"], "timeout");
+    assert!(errors[0]["message"].as_str().unwrap().contains("100ms"));
+    let records = lines(&run.records());
+    assert_eq!(records.len(), 6, "both good documents, in input order");
+    assert!(
+        records[0]["source"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("a-good.txt")
+    );
+    assert!(
+        records[5]["source"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("c-good.txt")
+    );
+    assert!(
+        elapsed.as_secs() < 30,
+        "the run did not wait for the slow document: {elapsed:?}"
+    );
+
+    // Without a budget the same document is read in full.
+    let run = extract(&[d.to_str().unwrap(), "-j", "2", "--timeout", "0"]);
+    run.expect_code(0);
+    assert_eq!(lines(&run.records()).len(), 6 + 2400);
+}
+
+#[test]
+fn a_full_disk_is_exit_2_and_leaves_no_output() {
+    let seed = root().join("tests/fixtures/seed/seed.utf8.txt");
+    let run = extract(&[seed.to_str().unwrap(), "-o", "/dev/full"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr().contains("No space left on device"),
+        "{}",
+        run.stderr()
+    );
+    // The errors file of a failed run is not left behind either.
+    let dir = tempfile::tempdir().unwrap();
+    let errors = dir.path().join("errors.jsonl");
+    let run = crate::util::jixiao(&[
+        "extract",
+        seed.to_str().unwrap(),
+        "-o",
+        "/dev/full",
+        "--errors",
+        errors.to_str().unwrap(),
+    ]);
+    run.expect_code(2);
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
 }
