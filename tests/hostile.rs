@@ -181,7 +181,7 @@ fn a_hostile_archive_costs_one_line_per_bad_file_and_leaves_the_good_one_intact(
     write(
         &d,
         "mixed-halves.txt",
-        &[gbk.as_ref(), seed_text[half..].as_bytes()].concat(),
+        &[gbk.as_ref(), &seed_text.as_bytes()[half..]].concat(),
     );
     cases.push(("mixed-halves.txt", Records(3, Some("mixed_encoding"))));
     let xlsx = std::fs::read(root().join("tests/fixtures/sheets/seed.xlsx")).unwrap();
