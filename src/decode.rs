@@ -208,33 +208,33 @@ const MIXED_MIN_CHARS: usize = 4;
 /// them (never UTF-8). `None` for files that do not mix.
 fn decode_mixed(bytes: &[u8]) -> Option<Decoded<'static>> {
     let lines = || bytes.split_inclusive(|&b| b == b'\n');
-    let mut convincing = false;
-    let mut sample: Vec<u8> = Vec::new();
-    for line in lines() {
-        if line.is_ascii() {
-            continue;
-        }
-        match std::str::from_utf8(line) {
-            Ok(text) => {
-                convincing |= text
-                    .chars()
+    // First the cheap test that almost every file fails: a legacy line is
+    // rejected by from_utf8 at its first non-ASCII byte.
+    let convincing = lines().any(|line| {
+        !line.is_ascii()
+            && std::str::from_utf8(line).is_ok_and(|text| {
+                text.chars()
                     .filter(|c| !c.is_ascii())
                     .nth(MIXED_MIN_CHARS - 1)
-                    .is_some();
-            }
-            Err(_) if sample.len() < 2 * SNIFF_LIMIT && !looks_like_damaged_utf8(line, true) => {
-                sample.extend_from_slice(line);
-            }
-            Err(_) => {}
-        }
-        if convincing && sample.len() >= 2 * SNIFF_LIMIT {
+                    .is_some()
+            })
+    });
+    if !convincing {
+        return None;
+    }
+    let mut sample: Vec<u8> = Vec::new();
+    for line in lines() {
+        if sample.len() >= 2 * SNIFF_LIMIT {
             break;
+        }
+        if std::str::from_utf8(line).is_err() && !looks_like_damaged_utf8(line, true) {
+            sample.extend_from_slice(line);
         }
     }
     // The legacy lines must be convincing too: plenty of non-ASCII bytes
     // that decode cleanly (a stray bad byte in UTF-8 is damage, not a mix).
     let non_ascii = sample.iter().filter(|&&b| b >= 0x80).count();
-    if !convincing || non_ascii < 2 * MIXED_MIN_CHARS {
+    if non_ascii < 2 * MIXED_MIN_CHARS {
         return None;
     }
     let legacy = detect_legacy(&sample);
@@ -455,14 +455,15 @@ fn detect_legacy(bytes: &[u8]) -> &'static Encoding {
     let end = bytes.len().min(first_non_ascii.saturating_add(SNIFF_LIMIT));
     let is_whole = end == bytes.len();
 
-    if looks_like_damaged_utf8(&bytes[first_non_ascii..end], is_whole) {
-        return UTF_8;
-    }
-
+    // The fast path first: damaged UTF-8 is never GB2312-shaped over 16
+    // characters (its continuation bytes 80–A0 are no GB2312 lead or trail).
     let window = &bytes[first_non_ascii.saturating_sub(2)..end];
     let sample = whole_lines(window, is_whole);
     if plainly_gb2312_chinese(sample) && decodes_cleanly(GBK, sample) {
         return GBK;
+    }
+    if looks_like_damaged_utf8(&bytes[first_non_ascii..end], is_whole) {
+        return UTF_8;
     }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     // `last` only when the window reaches the end of the input: otherwise a

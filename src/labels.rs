@@ -102,35 +102,49 @@ pub fn label_key(text: &str) -> (Cow<'_, str>, Option<MoneyUnit>) {
 /// trailing `（盖章）`-style note or a trailing money unit.
 fn key_range(s: &str) -> (std::ops::Range<usize>, Option<MoneyUnit>) {
     let start = s.len() - s.trim_start_matches(['*', '＊']).len();
-    let mut end = s.len();
-    // Both patterns end in a bracket or in 元: test that before running them.
-    let bracketed = |k: &str| k.ends_with(['）', ')']);
-    if bracketed(&s[start..end])
-        && let Some(m) = DECORATION.find(&s[start..end])
-    {
-        end = start + m.start();
+    let mut key = &s[start..];
+    if let Some(k) = strip_decoration(key) {
+        key = k;
     }
     let mut unit = None;
-    let key = &s[start..end];
-    if (bracketed(key) || key.ends_with('元'))
-        && let Some(caps) = UNIT_SUFFIX.captures(key)
-    {
-        unit = caps
-            .get(1)
-            .or(caps.get(2))
-            .and_then(|m| MoneyUnit::from_text(m.as_str()));
-        end = start + caps.get(0).map_or(key.len(), |m| m.start());
+    if let Some((k, unit_text)) = strip_unit_suffix(key) {
+        unit = MoneyUnit::from_text(unit_text);
+        key = k;
     }
-    (start..end, unit)
+    (start..start + key.len(), unit)
 }
 
-static UNIT_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:[（(](?:金额)?(?:单位[：:])?((?:人民币)?万?元)[)）]|((?:人民币)?万?元))$")
-        .expect("valid regex")
-});
-static DECORATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[（(](?:盖章|公章|签章|签字|必填|选填)[)）]$").expect("valid regex")
-});
+/// `key` without a trailing `（盖章）`-style note: `[（(](盖章|公章|签章|签字|必填|选填)[)）]$`.
+fn strip_decoration(key: &str) -> Option<&str> {
+    let k = key.strip_suffix(['）', ')'])?;
+    let k = ["盖章", "公章", "签章", "签字", "必填", "选填"]
+        .iter()
+        .find_map(|w| k.strip_suffix(w))?;
+    k.strip_suffix(['（', '('])
+}
+
+/// `key` without a trailing money unit, and the unit's text:
+/// `(?:[（(](?:金额)?(?:单位[：:])?(UNIT)[)）]|(UNIT))$` with UNIT
+/// `(?:人民币)?万?元` (`项目总预算（单位：万元）`, `项目总预算元`).
+fn strip_unit_suffix(key: &str) -> Option<(&str, &str)> {
+    let (inner, bracketed) = match key.strip_suffix(['）', ')']) {
+        Some(inner) => (inner, true),
+        None => (key, false),
+    };
+    let mut k = inner.strip_suffix('元')?;
+    k = k.strip_suffix('万').unwrap_or(k);
+    k = k.strip_suffix("人民币").unwrap_or(k);
+    let unit = &inner[k.len()..];
+    if !bracketed {
+        return Some((k, unit));
+    }
+    k = k
+        .strip_suffix(['：', ':'])
+        .and_then(|k| k.strip_suffix("单位"))
+        .unwrap_or(k);
+    k = k.strip_suffix("金额").unwrap_or(k);
+    Some((k.strip_suffix(['（', '('])?, unit))
+}
 
 /// Removes every kind of whitespace (ASCII, U+00A0, U+3000 full-width
 /// space); borrows when there is none (most cells).
@@ -142,15 +156,30 @@ pub fn squeeze(s: &str) -> Cow<'_, str> {
     }
 }
 
-/// `s.chars().any(char::is_whitespace)`, without decoding characters when
-/// no byte can start a whitespace character: in UTF-8 those are the ASCII
-/// ones and the lead bytes C2 (U+0085, U+00A0), E1 (U+1680), E2
-/// (U+2000–U+205F) and E3 (U+3000).
+/// `s.chars().any(char::is_whitespace)`, on bytes: the ASCII whitespace
+/// bytes, and the UTF-8 forms of U+0085, U+00A0 (C2 …), U+1680 (E1 9A 80),
+/// U+2000–U+200A, U+2028, U+2029, U+202F, U+205F (E2 …) and U+3000
+/// (E3 80 80). Cells are mostly CJK, whose bytes never match.
 pub fn has_whitespace(s: &str) -> bool {
-    let maybe = s
-        .bytes()
-        .any(|b| matches!(b, b'\t'..=b'\r' | b' ' | 0xC2 | 0xE1 | 0xE2 | 0xE3));
-    maybe && s.chars().any(char::is_whitespace)
+    let b = s.as_bytes();
+    // A branch-free screen the compiler vectorises: can any byte start one?
+    let can_start = |x: u8| {
+        (x == b' ') | (x.wrapping_sub(b'\t') < 5) | (x == 0xC2) | (x.wrapping_sub(0xE1) < 3)
+    };
+    if !b.iter().fold(false, |acc, &x| acc | can_start(x)) {
+        return false;
+    }
+    b.iter().enumerate().any(|(i, &lead)| match lead {
+        b'\t'..=b'\r' | b' ' => true,
+        0xC2 => matches!(b.get(i + 1), Some(0x85 | 0xA0)),
+        0xE1 => b.get(i + 1..i + 3) == Some(&[0x9A, 0x80]),
+        0xE2 => matches!(
+            (b.get(i + 1), b.get(i + 2)),
+            (Some(0x80), Some(0x80..=0x8A | 0xA8 | 0xA9 | 0xAF)) | (Some(0x81), Some(0x9F))
+        ),
+        0xE3 => b.get(i + 1..i + 3) == Some(&[0x80, 0x80]),
+        _ => false,
+    })
 }
 
 fn strip_colon(s: &str) -> &str {
@@ -160,41 +189,68 @@ fn strip_colon(s: &str) -> &str {
         .unwrap_or(t)
 }
 
+/// Every label key that names a contract field.
+const FIELD_KEYS: &[(&str, Field)] = &[
+    ("申报单位名称", Field::Department),
+    ("申报单位", Field::Department),
+    ("单位名称", Field::Department),
+    ("部门名称", Field::Department),
+    ("申报部门", Field::Department),
+    ("项目名称", Field::ProjectName),
+    ("项目类别", Field::ProjectCategory),
+    ("项目类型", Field::ProjectCategory),
+    ("计划开始日期", Field::PlannedStart),
+    ("计划开始时间", Field::PlannedStart),
+    ("项目开始日期", Field::PlannedStart),
+    ("计划完成日期", Field::PlannedEnd),
+    ("计划结束日期", Field::PlannedEnd),
+    ("计划完成时间", Field::PlannedEnd),
+    ("项目完成日期", Field::PlannedEnd),
+    ("是否含有政府购买服务", Field::GovernmentProcurement),
+    ("是否含政府购买服务", Field::GovernmentProcurement),
+    ("是否包含政府购买服务", Field::GovernmentProcurement),
+    ("绩效类型", Field::PerformanceType),
+    ("项目概况", Field::Overview),
+    ("立项依据", Field::Basis),
+    ("项目立项依据", Field::Basis),
+    ("项目设立的必要性", Field::Necessity),
+    ("项目设立必要性", Field::Necessity),
+    ("保证项目实施的制度、措施", Field::Safeguards),
+    ("保证项目实施的制度和措施", Field::Safeguards),
+    ("项目实施计划", Field::ImplementationPlan),
+    ("总目标及阶段性目标", Field::Goals),
+    ("年度绩效目标", Field::Goals),
+    ("绩效目标", Field::Goals),
+    ("项目绩效目标", Field::Goals),
+    ("项目总预算", Field::BudgetTotal),
+    ("项目当年预算", Field::BudgetCurrentYear),
+    ("同名项目上年预算额", Field::BudgetPriorYearBudget),
+    ("同名项目上年预算数", Field::BudgetPriorYearBudget),
+    ("同名项目上年预算执行数", Field::BudgetPriorYearExecuted),
+    ("同名项目上年执行数", Field::BudgetPriorYearExecuted),
+    ("金额单位", Field::MoneyUnit),
+    ("单位", Field::MoneyUnit),
+];
+
 fn field_for_key(key: &str) -> Option<Field> {
-    use Field::*;
-    Some(match key {
-        "申报单位名称" | "申报单位" | "单位名称" | "部门名称" | "申报部门" => {
-            Department
-        }
-        "项目名称" => ProjectName,
-        "项目类别" | "项目类型" => ProjectCategory,
-        "计划开始日期" | "计划开始时间" | "项目开始日期" => PlannedStart,
-        "计划完成日期" | "计划结束日期" | "计划完成时间" | "项目完成日期" => {
-            PlannedEnd
-        }
-        "是否含有政府购买服务" | "是否含政府购买服务" | "是否包含政府购买服务" => {
-            GovernmentProcurement
-        }
-        "绩效类型" => PerformanceType,
-        "项目概况" => Overview,
-        "立项依据" | "项目立项依据" => Basis,
-        "项目设立的必要性" | "项目设立必要性" => Necessity,
-        "保证项目实施的制度、措施" | "保证项目实施的制度和措施" => {
-            Safeguards
-        }
-        "项目实施计划" => ImplementationPlan,
-        "总目标及阶段性目标" | "年度绩效目标" | "绩效目标" | "项目绩效目标" => {
-            Goals
-        }
-        "项目总预算" => BudgetTotal,
-        "项目当年预算" => BudgetCurrentYear,
-        "同名项目上年预算额" | "同名项目上年预算数" => BudgetPriorYearBudget,
-        "同名项目上年预算执行数" | "同名项目上年执行数" => {
-            BudgetPriorYearExecuted
-        }
-        "金额单位" | "单位" => MoneyUnit,
-        _ => return None,
-    })
+    FIELD_KEYS.iter().find(|(k, _)| *k == key).map(|&(_, f)| f)
+}
+
+/// The first characters of [`FIELD_KEYS`] and [`TRAILERS`]: a cell whose
+/// key starts with anything else is no known label, which settles most
+/// cells without squeezing them (checked against both lists by a test).
+const KEY_STARTS: &[char] = &[
+    '申', '单', '部', '项', '计', '是', '绩', '立', '保', '总', '年', '同', '金', '填', '制', '审',
+    '联', '财', '备', '说', '注',
+];
+
+/// Whether the key of `cell` (as [`label_key`] would build it) could start
+/// a known label or trailer: its first character that is not whitespace
+/// or a required-field `*`.
+fn may_be_known_key(cell: &str) -> bool {
+    cell.chars()
+        .find(|c| !c.is_whitespace() && !matches!(c, '*' | '＊'))
+        .is_some_and(|c| KEY_STARTS.contains(&c))
 }
 
 /// Is this cell a label: text ending in `：` or `:` that reads like a label
@@ -214,7 +270,7 @@ pub fn is_label_cell(cell: &str) -> bool {
 /// and `绩效目标` a heading as often as they are labels.
 pub fn is_known_label_cell(cell: &str) -> bool {
     let t = cell.trim_end();
-    if t.len() > 120 {
+    if t.len() > 120 || !may_be_known_key(t) {
         return false;
     }
     let colon = t.ends_with('：') || t.ends_with(':');
@@ -239,7 +295,7 @@ pub fn is_trailer(cell: &str) -> bool {
 
 /// A trailer word on its own (`填报人`, `联系电话`): a label without colon.
 fn is_trailer_label(cell: &str) -> bool {
-    cell.len() <= 120 && TRAILERS.contains(&cell_key(cell).as_ref())
+    cell.len() <= 120 && may_be_known_key(cell) && TRAILERS.contains(&cell_key(cell).as_ref())
 }
 
 /// [`label_key`] of a cell that may end in a colon. Most cells are plain
@@ -387,9 +443,19 @@ pub enum Column {
     Unit,
 }
 
+/// The first characters of the header names [`column_for_header`] knows.
+const HEADER_STARTS: &[char] = &[
+    '一', '二', '三', '指', '年', '目', '绩', '计', '运', '符', '度', '单',
+];
+
 /// Matches an indicator-table header cell by meaning.
 pub fn column_for_header(cell: &str) -> Option<Column> {
     if cell.len() > 90 {
+        return None;
+    }
+    // Header names start with one of these (checked by a test).
+    let first = cell.chars().find(|c| !c.is_whitespace());
+    if !first.is_some_and(|c| HEADER_STARTS.contains(&c)) {
         return None;
     }
     // The longest header name is 6 characters (18 bytes), plus a colon:
@@ -608,6 +674,101 @@ mod tests {
             "abc",
         ] {
             assert!(!has_whitespace(s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn the_first_character_prefilters_cover_every_key_and_header() {
+        for (key, _) in FIELD_KEYS {
+            assert!(may_be_known_key(key), "{key}");
+        }
+        for key in TRAILERS {
+            assert!(may_be_known_key(key), "{key}");
+        }
+        let headers = [
+            "一级目标",
+            "一级指标",
+            "一级绩效指标",
+            "一级绩效目标",
+            "二级目标",
+            "二级指标",
+            "二级绩效指标",
+            "二级绩效目标",
+            "三级目标",
+            "三级指标",
+            "三级指标名称",
+            "指标名称",
+            "三级绩效指标",
+            "三级绩效目标",
+            "指标目标值",
+            "指标值",
+            "年度指标值",
+            "目标值",
+            "绩效指标值",
+            "年度目标值",
+            "计算符号",
+            "运算符号",
+            "计算符",
+            "符号",
+            "计量单位",
+            "度量单位",
+            "单位",
+        ];
+        for h in headers {
+            assert!(column_for_header(h).is_some(), "{h}");
+        }
+        let src = include_str!("labels.rs");
+        let arms = &src[src.find("Some(match s {").expect("the header match")..];
+        let arms = &arms[..arms.find("_ => return None").expect("its end")];
+        let named = arms.matches('"').count() / 2;
+        assert_eq!(named, headers.len(), "a header was added: list it here");
+    }
+
+    #[test]
+    fn unit_and_decoration_suffixes_match_their_patterns() {
+        let unit = Regex::new(
+            r"(?:[（(](?:金额)?(?:单位[：:])?((?:人民币)?万?元)[)）]|((?:人民币)?万?元))$",
+        )
+        .unwrap();
+        let decoration = Regex::new(r"[（(](?:盖章|公章|签章|签字|必填|选填)[)）]$").unwrap();
+        let heads = ["项目总预算", "", "预算（", "金额", "单位"];
+        let tails = [
+            "（元）",
+            "(万元)",
+            "（单位：万元）",
+            "（金额单位:元）",
+            "（金额：元）",
+            "（单位万元）",
+            "元",
+            "万元",
+            "人民币元",
+            "人民币万元",
+            "（人民币元）",
+            "万元）",
+            "（元",
+            "（盖章）",
+            "(签字)",
+            "（必填)",
+            "盖章）",
+            "（金额单位：人民币万元）",
+            "）",
+            "元元",
+            "（（元））",
+        ];
+        for head in heads {
+            for tail in tails {
+                let key = format!("{head}{tail}");
+                let want = unit.captures(&key).map(|c| {
+                    let whole = c.get(0).unwrap();
+                    (
+                        &key[..whole.start()],
+                        c.get(1).or(c.get(2)).unwrap().as_str(),
+                    )
+                });
+                assert_eq!(strip_unit_suffix(&key), want, "{key}");
+                let want = decoration.find(&key).map(|m| &key[..m.start()]);
+                assert_eq!(strip_decoration(&key), want, "{key}");
+            }
         }
     }
 }
