@@ -50,6 +50,9 @@ pub fn clean_text(s: &str) -> Cow<'_, str> {
     if memchr::memchr2(b'<', b'&', s.as_bytes()).is_none() {
         return plain(s);
     }
+    if let Some(text) = simple_fragment(s) {
+        return Cow::Owned(text);
+    }
     let mut prep = prepare(s, Mode::Keep);
     if !prep.markup && !prep.entity {
         // Only look-alikes (`<5%`, `R&D`): the text is already what it says.
@@ -65,6 +68,45 @@ pub fn clean_text(s: &str) -> Cow<'_, str> {
     }
     let html = Html::parse_fragment(&prep.text);
     Cow::Owned(collect(&html, prep.tags == 0))
+}
+
+/// The markup rich-text editors put in almost every cell that has any:
+/// `<p>`, `</p>`, `<br>`, `<br/>`, `<br />` and `&nbsp;`, nothing else.
+/// Such a cell gives the same text as the parser would (the `Writer` rules,
+/// with `p` and `br` as paragraph ends) without building a tree: html5ever
+/// costs far more than the text it returns. `None` for anything else (any
+/// other `<` or `&`), which goes the full way. A test compares both ways.
+fn simple_fragment(s: &str) -> Option<String> {
+    const TAGS: [&str; 5] = ["<p>", "</p>", "<br>", "<br/>", "<br />"];
+    const NBSP: &str = "&nbsp;";
+    // Validate first: the Writer's rules depend on whether there are tags.
+    let mut tags = 0;
+    let mut rest = s;
+    while let Some(i) = rest.find(['<', '&']) {
+        let at = &rest[i..];
+        let len = if at.starts_with('&') {
+            at.starts_with(NBSP).then_some(NBSP.len())?
+        } else {
+            tags += 1;
+            TAGS.iter().find(|t| at.starts_with(*t))?.len()
+        };
+        rest = &at[len..];
+    }
+    let mut w = Writer::new(tags == 0);
+    let mut rest = s;
+    while let Some(i) = rest.find(['<', '&']) {
+        w.text(&rest[..i]);
+        let at = &rest[i..];
+        if at.starts_with(NBSP) {
+            w.text("\u{a0}");
+            rest = &at[NBSP.len()..];
+        } else {
+            w.flush();
+            rest = &at[at.find('>').map_or(at.len(), |e| e + 1)..];
+        }
+    }
+    w.text(rest);
+    Some(w.finish())
 }
 
 // ---------------------------------------------------------------------------
@@ -343,7 +385,8 @@ fn plain(s: &str) -> Cow<'_, str> {
 fn is_clean_paragraph(s: &str) -> bool {
     let b = s.as_bytes();
     memchr::memchr3(b'\n', b'\r', 0, b).is_none()
-        && !s.contains('\u{a0}')
+        // U+00A0 is C2 A0; C2 (Latin-1 supplement) is rare in this text
+        && !memchr::memchr_iter(0xC2, b).any(|i| b.get(i + 1) == Some(&0xA0))
         && !s.starts_with(char::is_whitespace)
         && !s.ends_with(char::is_whitespace)
 }
@@ -941,6 +984,43 @@ impl Writer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The full way, for comparing with the fast path.
+    fn parsed(s: &str) -> String {
+        let prep = prepare(s, Mode::Keep);
+        if !prep.markup && !prep.entity {
+            return plain(s).into_owned();
+        }
+        let html = Html::parse_fragment(&prep.text);
+        collect(&html, prep.tags == 0)
+    }
+
+    #[test]
+    fn simple_fragments_read_as_the_parser_reads_them() {
+        let pieces = [
+            "<p>", "</p>", "<br>", "<br/>", "<br />", "&nbsp;", "项目", "a", " ", "\n", "\r\n",
+            "\r", "\t", "\u{a0}", "\u{3000}", "1、", "\0",
+        ];
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        for _ in 0..20_000 {
+            let mut s = String::new();
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 9) as usize;
+            for k in 0..len {
+                let pick = (state >> (k * 5)) as usize % pieces.len();
+                s.push_str(pieces[pick]);
+            }
+            let Some(fast) = simple_fragment(&s) else {
+                continue;
+            };
+            assert_eq!(fast, parsed(&s), "{s:?}");
+        }
+        assert_eq!(simple_fragment("<p>a</p>b<i>c</i>"), None);
+        assert_eq!(simple_fragment("R&D"), None);
+        assert_eq!(simple_fragment("<5%"), None);
+    }
 
     fn c(s: &str) -> String {
         clean_text(s).into_owned()

@@ -189,51 +189,55 @@ fn strip_colon(s: &str) -> &str {
         .unwrap_or(t)
 }
 
-/// Every label key that names a contract field.
+/// Every label key that names a contract field, sorted by bytes (binary
+/// search; a test checks the order).
 const FIELD_KEYS: &[(&str, Field)] = &[
-    ("申报单位名称", Field::Department),
-    ("申报单位", Field::Department),
-    ("单位名称", Field::Department),
-    ("部门名称", Field::Department),
-    ("申报部门", Field::Department),
-    ("项目名称", Field::ProjectName),
-    ("项目类别", Field::ProjectCategory),
-    ("项目类型", Field::ProjectCategory),
-    ("计划开始日期", Field::PlannedStart),
-    ("计划开始时间", Field::PlannedStart),
-    ("项目开始日期", Field::PlannedStart),
-    ("计划完成日期", Field::PlannedEnd),
-    ("计划结束日期", Field::PlannedEnd),
-    ("计划完成时间", Field::PlannedEnd),
-    ("项目完成日期", Field::PlannedEnd),
-    ("是否含有政府购买服务", Field::GovernmentProcurement),
-    ("是否含政府购买服务", Field::GovernmentProcurement),
-    ("是否包含政府购买服务", Field::GovernmentProcurement),
-    ("绩效类型", Field::PerformanceType),
-    ("项目概况", Field::Overview),
-    ("立项依据", Field::Basis),
-    ("项目立项依据", Field::Basis),
-    ("项目设立的必要性", Field::Necessity),
-    ("项目设立必要性", Field::Necessity),
     ("保证项目实施的制度、措施", Field::Safeguards),
     ("保证项目实施的制度和措施", Field::Safeguards),
-    ("项目实施计划", Field::ImplementationPlan),
-    ("总目标及阶段性目标", Field::Goals),
-    ("年度绩效目标", Field::Goals),
-    ("绩效目标", Field::Goals),
-    ("项目绩效目标", Field::Goals),
-    ("项目总预算", Field::BudgetTotal),
-    ("项目当年预算", Field::BudgetCurrentYear),
-    ("同名项目上年预算额", Field::BudgetPriorYearBudget),
-    ("同名项目上年预算数", Field::BudgetPriorYearBudget),
-    ("同名项目上年预算执行数", Field::BudgetPriorYearExecuted),
-    ("同名项目上年执行数", Field::BudgetPriorYearExecuted),
-    ("金额单位", Field::MoneyUnit),
     ("单位", Field::MoneyUnit),
+    ("单位名称", Field::Department),
+    ("同名项目上年执行数", Field::BudgetPriorYearExecuted),
+    ("同名项目上年预算执行数", Field::BudgetPriorYearExecuted),
+    ("同名项目上年预算数", Field::BudgetPriorYearBudget),
+    ("同名项目上年预算额", Field::BudgetPriorYearBudget),
+    ("年度绩效目标", Field::Goals),
+    ("总目标及阶段性目标", Field::Goals),
+    ("是否包含政府购买服务", Field::GovernmentProcurement),
+    ("是否含政府购买服务", Field::GovernmentProcurement),
+    ("是否含有政府购买服务", Field::GovernmentProcurement),
+    ("申报单位", Field::Department),
+    ("申报单位名称", Field::Department),
+    ("申报部门", Field::Department),
+    ("立项依据", Field::Basis),
+    ("绩效目标", Field::Goals),
+    ("绩效类型", Field::PerformanceType),
+    ("计划完成日期", Field::PlannedEnd),
+    ("计划完成时间", Field::PlannedEnd),
+    ("计划开始日期", Field::PlannedStart),
+    ("计划开始时间", Field::PlannedStart),
+    ("计划结束日期", Field::PlannedEnd),
+    ("部门名称", Field::Department),
+    ("金额单位", Field::MoneyUnit),
+    ("项目名称", Field::ProjectName),
+    ("项目完成日期", Field::PlannedEnd),
+    ("项目实施计划", Field::ImplementationPlan),
+    ("项目开始日期", Field::PlannedStart),
+    ("项目当年预算", Field::BudgetCurrentYear),
+    ("项目总预算", Field::BudgetTotal),
+    ("项目概况", Field::Overview),
+    ("项目立项依据", Field::Basis),
+    ("项目类别", Field::ProjectCategory),
+    ("项目类型", Field::ProjectCategory),
+    ("项目绩效目标", Field::Goals),
+    ("项目设立必要性", Field::Necessity),
+    ("项目设立的必要性", Field::Necessity),
 ];
 
 fn field_for_key(key: &str) -> Option<Field> {
-    FIELD_KEYS.iter().find(|(k, _)| *k == key).map(|&(_, f)| f)
+    FIELD_KEYS
+        .binary_search_by(|(k, _)| k.as_bytes().cmp(key.as_bytes()))
+        .ok()
+        .map(|i| FIELD_KEYS[i].1)
 }
 
 /// The first characters of [`FIELD_KEYS`] and [`TRAILERS`]: a cell whose
@@ -407,7 +411,9 @@ pub fn year_in_title(cell: &str) -> Option<i32> {
 
 /// `(2020年度)` / `（2021年度）` / `2021年度` on a line of its own.
 pub fn year_line(cell: &str) -> Option<i32> {
-    if cell.len() > 64 || !cell.contains('年') {
+    let t = cell.trim_start();
+    if t.len() > 64 || !t.starts_with(['(', '（', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9'])
+    {
         return None;
     }
     let c = YEAR_LINE.captures(cell.trim())?;
@@ -682,6 +688,10 @@ mod tests {
         for (key, _) in FIELD_KEYS {
             assert!(may_be_known_key(key), "{key}");
         }
+        assert!(
+            FIELD_KEYS.windows(2).all(|w| w[0].0 < w[1].0),
+            "FIELD_KEYS sorted"
+        );
         for key in TRAILERS {
             assert!(may_be_known_key(key), "{key}");
         }
