@@ -191,7 +191,7 @@ fn strip_colon(s: &str) -> &str {
 
 /// Every label key that names a contract field, sorted by bytes (binary
 /// search; a test checks the order).
-const FIELD_KEYS: &[(&str, Field)] = &[
+pub(crate) const FIELD_KEYS: &[(&str, Field)] = &[
     ("保证项目实施的制度、措施", Field::Safeguards),
     ("保证项目实施的制度和措施", Field::Safeguards),
     ("单位", Field::MoneyUnit),

@@ -54,6 +54,12 @@ pub fn split(rows: &[Row<'_>]) -> Vec<Block> {
             has_table = true;
             continue;
         }
+        // Every 项目名称/申报单位 key variant holds one of these characters
+        // (whitespace inside a label cannot hide them): most rows have none.
+        let may_name = row.non_empty().any(|(_, c)| c.contains(['名', '单', '部']));
+        if !may_name {
+            continue;
+        }
         let (mut names_project, mut names_department) = (false, false);
         for item in fields::items(row) {
             if let Item::Pair { label, value } = item {
@@ -189,5 +195,14 @@ mod tests {
     fn prose_has_no_project() {
         assert!(spans("这是一段说明文字。\n没有任何表格。\n").is_empty());
         assert!(spans("").is_empty());
+    }
+
+    #[test]
+    fn every_name_and_department_key_has_a_prefilter_character() {
+        for (key, field) in crate::labels::FIELD_KEYS {
+            if matches!(field, Field::ProjectName | Field::Department) {
+                assert!(key.contains(['名', '单', '部']), "{key}");
+            }
+        }
     }
 }
