@@ -97,9 +97,9 @@ fn simple_fragment(s: &str) -> Option<String> {
     while let Some(i) = rest.find(['<', '&']) {
         w.text(&rest[..i]);
         let at = &rest[i..];
-        if at.starts_with(NBSP) {
+        if let Some(after) = at.strip_prefix(NBSP) {
             w.text("\u{a0}");
-            rest = &at[NBSP.len()..];
+            rest = after;
         } else {
             w.flush();
             rest = &at[at.find('>').map_or(at.len(), |e| e + 1)..];

@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -231,69 +231,77 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
     };
     let mut archive_bytes = 0u64;
     let mut archive_skipped: Vec<String> = Vec::new();
-    let (tx, rx) = mpsc::sync_channel::<Done>(shape.window);
     let shared_cfg = Arc::new(cfg.clone());
     let work: Arc<dyn Fn(Work) -> Done + Send + Sync> = Arc::new(move |w| process(w, &shared_cfg));
-    let summary = std::thread::scope(|scope| {
-        let writer = scope.spawn(|| write_all(rx, records_sink, errors_sink, &progress, &stop));
-        // Archives are listed here, on the supervising thread, as the jobs
-        // are dispatched: only their central directories are read.
-        let jobs = inputs
-            .documents
-            .into_iter()
-            .map(Arc::new)
-            .flat_map(|input| {
-                let work = if input.problem.is_none() && input.format == Format::Zip {
-                    match open_archive(&input, cfg) {
-                        Ok((bytes, listing)) if listing.entries.is_empty() => {
-                            archive_bytes += bytes;
-                            let error = DocError::EmptyArchive(listing.skipped.len());
-                            vec![Work::Failed { input, error }]
-                        }
-                        Ok((bytes, listing)) => {
-                            archive_bytes += bytes;
-                            archive_skipped.extend(listing.skipped);
-                            progress.inc_length(listing.entries.len() as u64);
-                            progress.inc(1);
-                            listing
-                                .entries
-                                .into_iter()
-                                .map(|entry| Work::Member {
-                                    input: Arc::clone(&input),
-                                    entry,
-                                })
-                                .collect()
-                        }
-                        Err(error) => vec![Work::Failed { input, error }],
+    let mut output = Output::new(records_sink, errors_sink, &progress);
+    let mut write_error: Option<io::Error> = None;
+    // Archives are listed here, on the supervising thread, as the jobs are
+    // dispatched: only their central directories are read.
+    let jobs = inputs
+        .documents
+        .into_iter()
+        .map(Arc::new)
+        .flat_map(|input| {
+            let work = if input.problem.is_none() && input.format == Format::Zip {
+                match open_archive(&input, cfg) {
+                    Ok((bytes, listing)) if listing.entries.is_empty() => {
+                        archive_bytes += bytes;
+                        let error = DocError::EmptyArchive(listing.skipped.len());
+                        vec![Work::Failed { input, error }]
                     }
-                } else {
-                    vec![Work::File(input)]
-                };
-                work.into_iter().map(|w| (w.label(), w))
-            });
-        let pooled = supervise::run_ordered(
-            shape,
-            jobs,
-            work,
-            |label, budget| Done {
-                display: label.display,
-                bytes: 0,
-                outcomes: vec![Outcome {
-                    member: label.member,
-                    result: Err(DocError::Timeout(budget)),
-                }],
-            },
-            // false: the writer failed; its error is reported below
-            |done| tx.send(done).is_ok(),
-            || stop.load(Ordering::SeqCst) != 0,
-        );
-        drop(tx);
-        let written = writer
-            .join()
-            .unwrap_or_else(|_| Err(io::Error::other("the writer thread panicked")));
-        pooled.context("cannot start worker threads")?;
-        written.context("cannot write the output")
-    })?;
+                    Ok((bytes, listing)) => {
+                        archive_bytes += bytes;
+                        archive_skipped.extend(listing.skipped);
+                        progress.inc_length(listing.entries.len() as u64);
+                        progress.inc(1);
+                        listing
+                            .entries
+                            .into_iter()
+                            .map(|entry| Work::Member {
+                                input: Arc::clone(&input),
+                                entry,
+                            })
+                            .collect()
+                    }
+                    Err(error) => vec![Work::Failed { input, error }],
+                }
+            } else {
+                vec![Work::File(input)]
+            };
+            work.into_iter().map(|w| (w.label(), w))
+        });
+    // The supervising thread also writes: results arrive in order, and a
+    // writer thread of its own would only add a wake-up per document.
+    supervise::run_ordered(
+        shape,
+        jobs,
+        work,
+        |label, budget| Done {
+            display: label.display,
+            bytes: 0,
+            outcomes: vec![Outcome {
+                member: label.member,
+                result: Err(DocError::Timeout(budget)),
+            }],
+        },
+        |done| match output.write(done) {
+            Ok(()) => true,
+            Err(e) => {
+                write_error = Some(e);
+                false
+            }
+        },
+        || stop.load(Ordering::SeqCst) != 0,
+    )
+    .context("cannot start worker threads")?;
+    if let Some(e) = write_error {
+        return Err(anyhow::Error::new(e).context("cannot write the output"));
+    }
+    let summary = if stop.load(Ordering::SeqCst) != 0 {
+        None // dropping the outputs removes their temporary files
+    } else {
+        Some(output.finish().context("cannot write the output")?)
+    };
     let Some(mut summary) = summary else {
         return Err(interrupted(&stop)
             .unwrap_or(Interrupted {
@@ -327,66 +335,79 @@ fn progress_bar(cfg: &Config, len: u64) -> ProgressBar {
     pb
 }
 
-/// The writer: owns both outputs, writes batches in order, and renames the
-/// files into place at the end, unless the run was interrupted (then it
-/// drops them, which removes the temporary files, and returns `None`).
-fn write_all(
-    rx: mpsc::Receiver<Done>,
-    mut records: Sink,
-    mut errors: Sink,
-    progress: &ProgressBar,
-    stop: &AtomicUsize,
-) -> io::Result<Option<Summary>> {
-    let mut s = Summary::default();
-    let mut seen = SeenProjects::default();
-    let start = Instant::now();
-    for done in rx {
-        {
-            s.bytes += done.bytes;
-            progress.inc(1);
-            for outcome in done.outcomes {
-                s.documents += 1;
-                match outcome.result {
-                    Ok(lines) => {
-                        if lines.spans.is_empty() {
-                            records.write_all(&lines.bytes)?;
-                        }
-                        for (span, id, key) in &lines.spans {
-                            let line = &lines.bytes[span.clone()];
-                            match key.as_ref().and_then(|k| seen.check(k, id)) {
-                                Some(w) => {
-                                    records.write_all(&with_warning(line, &w))?;
-                                    *s.warnings.entry(w.code).or_default() += 1;
-                                }
-                                None => records.write_all(line)?,
+/// The output side of a run: both sinks, the summary and the run-wide
+/// duplicate check. Documents must come in input order; the files are
+/// renamed into place by [`Output::finish`] (dropping an `Output` instead
+/// removes the temporary files).
+struct Output<'p> {
+    records: Sink,
+    errors: Sink,
+    summary: Summary,
+    seen: SeenProjects,
+    progress: &'p ProgressBar,
+    start: Instant,
+}
+
+impl<'p> Output<'p> {
+    fn new(records: Sink, errors: Sink, progress: &'p ProgressBar) -> Self {
+        Output {
+            records,
+            errors,
+            summary: Summary::default(),
+            seen: SeenProjects::default(),
+            progress,
+            start: Instant::now(),
+        }
+    }
+
+    fn write(&mut self, done: Done) -> io::Result<()> {
+        let s = &mut self.summary;
+        s.bytes += done.bytes;
+        self.progress.inc(1);
+        for outcome in done.outcomes {
+            s.documents += 1;
+            match outcome.result {
+                Ok(lines) => {
+                    if lines.spans.is_empty() {
+                        self.records.write_all(&lines.bytes)?;
+                    }
+                    for (span, id, key) in &lines.spans {
+                        let line = &lines.bytes[span.clone()];
+                        match key.as_ref().and_then(|k| self.seen.check(k, id)) {
+                            Some(w) => {
+                                self.records.write_all(&with_warning(line, &w))?;
+                                *s.warnings.entry(w.code).or_default() += 1;
                             }
-                        }
-                        s.records += lines.records;
-                        s.indicators += lines.indicators;
-                        for w in lines.warnings {
-                            *s.warnings.entry(w).or_default() += 1;
+                            None => self.records.write_all(line)?,
                         }
                     }
-                    Err(err) => {
-                        let line = ErrorLine::new(&done.display, outcome.member.as_deref(), &err);
-                        errors.write_all(&line.to_line())?;
-                        *s.errors.entry(err.code()).or_default() += 1;
+                    s.records += lines.records;
+                    s.indicators += lines.indicators;
+                    for w in lines.warnings {
+                        *s.warnings.entry(w).or_default() += 1;
                     }
+                }
+                Err(err) => {
+                    let line = ErrorLine::new(&done.display, outcome.member.as_deref(), &err);
+                    self.errors.write_all(&line.to_line())?;
+                    *s.errors.entry(err.code()).or_default() += 1;
                 }
             }
         }
-        if !progress.is_hidden() {
+        if !self.progress.is_hidden() {
             let mb = s.bytes as f64 / 1e6;
-            let secs = start.elapsed().as_secs_f64().max(1e-3);
-            progress.set_message(format!("{mb:.1} MB, {:.1} MB/s", mb / secs));
+            let secs = self.start.elapsed().as_secs_f64().max(1e-3);
+            self.progress
+                .set_message(format!("{mb:.1} MB, {:.1} MB/s", mb / secs));
         }
+        Ok(())
     }
-    if stop.load(Ordering::SeqCst) != 0 {
-        return Ok(None);
+
+    fn finish(self) -> io::Result<Summary> {
+        self.records.finish()?;
+        self.errors.finish()?;
+        Ok(self.summary)
     }
-    records.finish()?;
-    errors.finish()?;
-    Ok(Some(s))
 }
 
 /// Reads an archive named `.zip` and lists its members (main thread: only
