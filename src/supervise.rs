@@ -4,13 +4,13 @@
 //! calamine's, html5ever's and zip's. Unwinding catches their panics (see
 //! `pipeline::guarded`), and the readers' pre-checks bound their memory,
 //! but nothing in-process can interrupt a thread stuck in an endless loop.
-//! So each job runs on a worker thread of its own slot, watched by the
-//! supervisor (the calling thread):
+//! So workers take jobs from a shared queue, and the supervisor (the
+//! calling thread) watches which job each worker slot runs since when:
 //!
 //! - a job that outlives its budget gets `on_timeout`'s result in its place,
-//!   and its worker is **abandoned**: its job channel is dropped, so the
-//!   thread exits as soon as the job returns (its result is discarded), or
-//!   spins on until the process exits if it never does. A fresh worker
+//!   and its worker is **abandoned**: its slot's generation moves on, so
+//!   the thread exits as soon as the job returns (its result is discarded),
+//!   or spins on until the process exits if it never does. A fresh worker
 //!   takes the slot, so the run keeps its width;
 //! - results are handed to `emit` strictly in job order (a reorder buffer),
 //!   whatever order workers finish in, so output never depends on the
@@ -26,7 +26,8 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
-use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 /// How often the supervisor wakes to check `stop` when nothing happens.
@@ -53,15 +54,45 @@ pub enum Ended {
 }
 
 struct Finished<R> {
-    slot: usize,
     seq: u64,
     result: R,
 }
 
-struct Worker<J> {
-    jobs: Sender<(u64, J)>,
-    /// The job it runs and when it got it.
-    busy: Option<(u64, Instant)>,
+/// The queue the workers take jobs from, and what each worker slot runs.
+struct Queue<J> {
+    jobs: VecDeque<(u64, J)>,
+    slots: Vec<Slot>,
+    /// No more jobs will come: idle workers exit.
+    closed: bool,
+}
+
+struct Slot {
+    /// Bumped when the slot's worker is abandoned: the old thread sees the
+    /// change and exits instead of taking another job.
+    generation: u64,
+    /// The job the slot's worker runs and when it took it.
+    current: Option<(u64, Instant)>,
+}
+
+struct Shared<J> {
+    queue: Mutex<Queue<J>>,
+    more: Condvar,
+}
+
+impl<J> Shared<J> {
+    fn lock(&self) -> MutexGuard<'_, Queue<J>> {
+        // A worker never panics while holding the lock (jobs run outside
+        // it), so a poisoned lock still holds consistent data.
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn close(&self) {
+        let mut q = self.lock();
+        q.closed = true;
+        q.jobs.clear();
+        drop(q);
+        self.more.notify_all();
+    }
 }
 
 /// Runs `work` over `jobs` on `shape.threads` threads and calls `emit` with
@@ -69,6 +100,10 @@ struct Worker<J> {
 /// `on_timeout(label, budget)` instead. Returns early with
 /// [`Ended::Stopped`] when `emit` returns false or `stop()` returns true
 /// (checked at least every 100 ms); jobs still running are abandoned.
+///
+/// Workers take jobs from one shared queue holding up to `window` jobs, so
+/// a busy worker goes from one job to the next without sleeping; the
+/// supervisor wakes once per finished job.
 pub fn run_ordered<L, J, R>(
     shape: Shape,
     jobs: impl IntoIterator<Item = (L, J)>,
@@ -84,64 +119,102 @@ where
     let threads = shape.threads.max(1);
     let window = shape.window.max(threads) as u64;
     let (results_tx, results) = mpsc::channel::<Finished<R>>();
-    let mut workers: Vec<Worker<J>> = (0..threads)
-        .map(|slot| spawn(slot, &work, &results_tx))
-        .collect::<std::io::Result<_>>()?;
+    let shared = Arc::new(Shared {
+        queue: Mutex::new(Queue {
+            jobs: VecDeque::new(),
+            slots: (0..threads)
+                .map(|_| Slot {
+                    generation: 0,
+                    current: None,
+                })
+                .collect(),
+            closed: false,
+        }),
+        more: Condvar::new(),
+    });
+    for slot in 0..threads {
+        spawn(slot, 0, &shared, &work, &results_tx)?;
+    }
+    let ended = supervise(
+        shape.timeout,
+        window,
+        jobs,
+        &shared,
+        &work,
+        &results_tx,
+        &results,
+        on_timeout,
+        &mut emit,
+        &stop,
+    );
+    shared.close();
+    ended
+}
+
+#[allow(clippy::too_many_arguments)]
+fn supervise<L, J, R>(
+    timeout: Option<Duration>,
+    window: u64,
+    jobs: impl IntoIterator<Item = (L, J)>,
+    shared: &Arc<Shared<J>>,
+    work: &Arc<dyn Fn(J) -> R + Send + Sync>,
+    results_tx: &Sender<Finished<R>>,
+    results: &Receiver<Finished<R>>,
+    on_timeout: impl Fn(L, Duration) -> R,
+    emit: &mut impl FnMut(R) -> bool,
+    stop: &impl Fn() -> bool,
+) -> std::io::Result<Ended>
+where
+    J: Send + 'static,
+    R: Send + 'static,
+{
     let mut jobs = jobs.into_iter();
     let mut labels: BTreeMap<u64, L> = BTreeMap::new();
     let mut ready: BTreeMap<u64, R> = BTreeMap::new();
     let (mut next_seq, mut next_emit) = (0u64, 0u64);
     let mut exhausted = false;
-    let mut idle: VecDeque<usize> = (0..threads).collect();
-
     loop {
         if stop() {
             return Ok(Ended::Stopped);
         }
-        // Dispatch while a worker is idle and the window has room.
+        // Fill the queue up to the window.
+        let mut added = 0;
         while !exhausted && next_seq < next_emit + window {
-            let Some(&slot) = idle.front() else { break };
             let Some((label, job)) = jobs.next() else {
                 exhausted = true;
                 break;
             };
-            idle.pop_front();
             labels.insert(next_seq, label);
-            let worker = &mut workers[slot];
-            worker.busy = Some((next_seq, Instant::now()));
-            if worker.jobs.send((next_seq, job)).is_err() {
-                // The thread is gone, which jobs that catch their own
-                // panics never cause.
-                return Err(std::io::Error::other("a worker thread exited unexpectedly"));
-            }
+            shared.lock().jobs.push_back((next_seq, job));
             next_seq += 1;
+            added += 1;
+        }
+        match added {
+            0 => {}
+            1 => shared.more.notify_one(),
+            _ => shared.more.notify_all(),
         }
         if exhausted && next_emit == next_seq {
             return Ok(Ended::Complete);
         }
 
         let now = Instant::now();
-        let wait = shape
-            .timeout
+        let wait = timeout
             .and_then(|budget| {
-                workers
+                let q = shared.lock();
+                q.slots
                     .iter()
-                    .filter_map(|w| {
-                        w.busy
-                            .map(|(_, start)| (start + budget).saturating_duration_since(now))
-                    })
+                    .filter_map(|s| s.current)
+                    .map(|(_, start)| (start + budget).saturating_duration_since(now))
                     .min()
             })
             .map_or(TICK, |d| d.min(TICK));
         match results.recv_timeout(wait) {
             Ok(first) => {
                 let mut message = Some(first);
-                while let Some(Finished { slot, seq, result }) = message {
-                    // A late result of an abandoned job is dropped: its seq
-                    // was already answered by a timeout.
-                    if workers[slot].busy.map(|(s, _)| s) == Some(seq) {
-                        workers[slot].busy = None;
-                        idle.push_back(slot);
+                while let Some(Finished { seq, result }) = message {
+                    // A late result of a job that timed out is dropped.
+                    if seq >= next_emit && !ready.contains_key(&seq) {
                         ready.insert(seq, result);
                     }
                     message = results.try_recv().ok();
@@ -153,19 +226,24 @@ where
             }
         }
 
-        if let Some(budget) = shape.timeout {
+        if let Some(budget) = timeout {
             let now = Instant::now();
-            for (slot, worker) in workers.iter_mut().enumerate() {
-                let Some((seq, start)) = worker.busy else {
+            let mut q = shared.lock();
+            for slot in 0..q.slots.len() {
+                let Some((seq, start)) = q.slots[slot].current else {
                     continue;
                 };
-                if now.duration_since(start) < budget {
+                if now.duration_since(start) < budget || seq < next_emit || ready.contains_key(&seq)
+                {
                     continue;
                 }
-                // Abandon: dropping the old sender ends the thread after its
-                // job returns; a new worker takes the slot.
-                *worker = spawn(slot, &work, &results_tx)?;
-                idle.push_back(slot);
+                // Abandon the worker (it exits when its job returns, if
+                // ever) and start a fresh one in its slot.
+                let s = &mut q.slots[slot];
+                s.generation += 1;
+                s.current = None;
+                let generation = s.generation;
+                spawn(slot, generation, shared, work, results_tx)?;
                 if let Some(label) = labels.remove(&seq) {
                     ready.insert(seq, on_timeout(label, budget));
                 }
@@ -184,27 +262,46 @@ where
 
 fn spawn<J, R>(
     slot: usize,
+    generation: u64,
+    shared: &Arc<Shared<J>>,
     work: &Arc<dyn Fn(J) -> R + Send + Sync>,
     results: &Sender<Finished<R>>,
-) -> std::io::Result<Worker<J>>
+) -> std::io::Result<()>
 where
     J: Send + 'static,
     R: Send + 'static,
 {
-    let (jobs, inbox) = mpsc::channel::<(u64, J)>();
+    let shared = Arc::clone(shared);
     let work = Arc::clone(work);
     let results = results.clone();
     std::thread::Builder::new()
         .name(format!("jixiao-worker-{slot}"))
         .spawn(move || {
-            for (seq, job) in inbox {
+            let mut q = shared.lock();
+            loop {
+                if q.slots[slot].generation != generation {
+                    return; // abandoned
+                }
+                let Some((seq, job)) = q.jobs.pop_front() else {
+                    if q.closed {
+                        return;
+                    }
+                    q = shared.more.wait(q).unwrap_or_else(PoisonError::into_inner);
+                    continue;
+                };
+                q.slots[slot].current = Some((seq, Instant::now()));
+                drop(q);
                 let result = work(job);
-                if results.send(Finished { slot, seq, result }).is_err() {
-                    break;
+                if results.send(Finished { seq, result }).is_err() {
+                    return;
+                }
+                q = shared.lock();
+                if q.slots[slot].generation == generation {
+                    q.slots[slot].current = None;
                 }
             }
         })?;
-    Ok(Worker { jobs, busy: None })
+    Ok(())
 }
 
 #[cfg(test)]
