@@ -189,53 +189,53 @@ fn strip_colon(s: &str) -> &str {
         .unwrap_or(t)
 }
 
-/// Every label key that names a contract field, sorted by bytes (binary
-/// search; a test checks the order).
+/// Every label key that names a contract field, sorted by length, then
+/// bytes (binary search that rarely compares bytes; a test checks the order).
 pub(crate) const FIELD_KEYS: &[(&str, Field)] = &[
-    ("保证项目实施的制度、措施", Field::Safeguards),
-    ("保证项目实施的制度和措施", Field::Safeguards),
     ("单位", Field::MoneyUnit),
     ("单位名称", Field::Department),
-    ("同名项目上年执行数", Field::BudgetPriorYearExecuted),
-    ("同名项目上年预算执行数", Field::BudgetPriorYearExecuted),
-    ("同名项目上年预算数", Field::BudgetPriorYearBudget),
-    ("同名项目上年预算额", Field::BudgetPriorYearBudget),
-    ("年度绩效目标", Field::Goals),
-    ("总目标及阶段性目标", Field::Goals),
-    ("是否包含政府购买服务", Field::GovernmentProcurement),
-    ("是否含政府购买服务", Field::GovernmentProcurement),
-    ("是否含有政府购买服务", Field::GovernmentProcurement),
     ("申报单位", Field::Department),
-    ("申报单位名称", Field::Department),
     ("申报部门", Field::Department),
     ("立项依据", Field::Basis),
     ("绩效目标", Field::Goals),
     ("绩效类型", Field::PerformanceType),
+    ("部门名称", Field::Department),
+    ("金额单位", Field::MoneyUnit),
+    ("项目名称", Field::ProjectName),
+    ("项目概况", Field::Overview),
+    ("项目类别", Field::ProjectCategory),
+    ("项目类型", Field::ProjectCategory),
+    ("项目总预算", Field::BudgetTotal),
+    ("年度绩效目标", Field::Goals),
+    ("申报单位名称", Field::Department),
     ("计划完成日期", Field::PlannedEnd),
     ("计划完成时间", Field::PlannedEnd),
     ("计划开始日期", Field::PlannedStart),
     ("计划开始时间", Field::PlannedStart),
     ("计划结束日期", Field::PlannedEnd),
-    ("部门名称", Field::Department),
-    ("金额单位", Field::MoneyUnit),
-    ("项目名称", Field::ProjectName),
     ("项目完成日期", Field::PlannedEnd),
     ("项目实施计划", Field::ImplementationPlan),
     ("项目开始日期", Field::PlannedStart),
     ("项目当年预算", Field::BudgetCurrentYear),
-    ("项目总预算", Field::BudgetTotal),
-    ("项目概况", Field::Overview),
     ("项目立项依据", Field::Basis),
-    ("项目类别", Field::ProjectCategory),
-    ("项目类型", Field::ProjectCategory),
     ("项目绩效目标", Field::Goals),
     ("项目设立必要性", Field::Necessity),
     ("项目设立的必要性", Field::Necessity),
+    ("同名项目上年执行数", Field::BudgetPriorYearExecuted),
+    ("同名项目上年预算数", Field::BudgetPriorYearBudget),
+    ("同名项目上年预算额", Field::BudgetPriorYearBudget),
+    ("总目标及阶段性目标", Field::Goals),
+    ("是否含政府购买服务", Field::GovernmentProcurement),
+    ("是否包含政府购买服务", Field::GovernmentProcurement),
+    ("是否含有政府购买服务", Field::GovernmentProcurement),
+    ("同名项目上年预算执行数", Field::BudgetPriorYearExecuted),
+    ("保证项目实施的制度、措施", Field::Safeguards),
+    ("保证项目实施的制度和措施", Field::Safeguards),
 ];
 
 fn field_for_key(key: &str) -> Option<Field> {
     FIELD_KEYS
-        .binary_search_by(|(k, _)| k.as_bytes().cmp(key.as_bytes()))
+        .binary_search_by(|(k, _)| (k.len(), k.as_bytes()).cmp(&(key.len(), key.as_bytes())))
         .ok()
         .map(|i| FIELD_KEYS[i].1)
 }
@@ -688,10 +688,14 @@ mod tests {
         for (key, _) in FIELD_KEYS {
             assert!(may_be_known_key(key), "{key}");
         }
+        let order = |k: &str| (k.len(), k.as_bytes().to_vec());
         assert!(
-            FIELD_KEYS.windows(2).all(|w| w[0].0 < w[1].0),
+            FIELD_KEYS.windows(2).all(|w| order(w[0].0) < order(w[1].0)),
             "FIELD_KEYS sorted"
         );
+        for (key, field) in FIELD_KEYS {
+            assert_eq!(field_for_key(key), Some(*field), "{key}");
+        }
         for key in TRAILERS {
             assert!(may_be_known_key(key), "{key}");
         }
