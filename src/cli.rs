@@ -147,15 +147,20 @@ pub enum Emit {
     Indicators,
 }
 
-/// `256MiB`, `1GB`, `64K`, `1000`: a size in bytes. `KiB`/`MiB`/`GiB` and
-/// the bare letters are powers of 1024, `KB`/`MB`/`GB` powers of 1000.
-pub fn parse_size(s: &str) -> Result<u64, String> {
+/// `1.5 GiB` → (1.5, "GiB"): a leading decimal number and what follows it.
+fn number_and_unit(s: &str) -> Option<(f64, &str)> {
     let t = s.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let num: f64 = num.parse().map_err(|_| format!("not a size: {s:?}"))?;
+    Some((num.parse().ok()?, unit))
+}
+
+/// `256MiB`, `1GB`, `64K`, `1000`: a size in bytes. `KiB`/`MiB`/`GiB` and
+/// the bare letters are powers of 1024, `KB`/`MB`/`GB` powers of 1000.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let (num, unit) = number_and_unit(s).ok_or_else(|| format!("not a size: {s:?}"))?;
     let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kib" => 1 << 10,
@@ -175,12 +180,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 
 /// `30s`, `500ms`, `2m`, `1.5s`, `0`: a duration (a bare number is seconds).
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    let t = s.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let num: f64 = num.parse().map_err(|_| format!("not a duration: {s:?}"))?;
+    let (num, unit) = number_and_unit(s).ok_or_else(|| format!("not a duration: {s:?}"))?;
     let secs = match unit.trim() {
         "" | "s" => num,
         "ms" => num / 1e3,

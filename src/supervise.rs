@@ -316,35 +316,50 @@ mod tests {
         }
     }
 
+    /// Runs the pool to the end, collecting every emitted result.
+    fn run_all<L, J: Send + 'static, R: Send + 'static>(
+        shape: Shape,
+        jobs: impl IntoIterator<Item = (L, J)>,
+        work: Arc<dyn Fn(J) -> R + Send + Sync>,
+        on_timeout: impl Fn(L, Duration) -> R,
+    ) -> Vec<R> {
+        let mut out = Vec::new();
+        let ended = run_ordered(
+            shape,
+            jobs,
+            work,
+            on_timeout,
+            |r| {
+                out.push(r);
+                true
+            },
+            || false,
+        )
+        .expect("threads start");
+        assert_eq!(ended, Ended::Complete);
+        out
+    }
+
     #[test]
     fn results_come_in_job_order_whatever_the_finishing_order() {
         for threads in [1, 2, 4] {
-            let mut out = Vec::new();
             // Early jobs are the slow ones, so they finish last.
             let work: Arc<dyn Fn(u64) -> u64 + Send + Sync> = Arc::new(|n| {
                 std::thread::sleep(Duration::from_millis(10u64.saturating_sub(n)));
                 n * n
             });
-            let ended = run_ordered(
+            let out = run_all(
                 shape(threads, None),
                 (0..40u64).map(|n| ((), n)),
                 work,
                 |(), _| unreachable!("no budget"),
-                |r| {
-                    out.push(r);
-                    true
-                },
-                || false,
-            )
-            .expect("threads start");
-            assert_eq!(ended, Ended::Complete);
+            );
             assert_eq!(out, (0..40u64).map(|n| n * n).collect::<Vec<_>>());
         }
     }
 
     #[test]
     fn a_job_that_never_returns_times_out_and_the_run_goes_on() {
-        let mut out = Vec::new();
         let work: Arc<dyn Fn(u64) -> String + Send + Sync> = Arc::new(|n| {
             if n == 3 {
                 loop {
@@ -354,19 +369,12 @@ mod tests {
             format!("ok {n}")
         });
         let start = Instant::now();
-        let ended = run_ordered(
+        let out = run_all(
             shape(2, Some(Duration::from_millis(200))),
             (0..10u64).map(|n| (format!("job {n}"), n)),
             work,
             |label, budget| format!("timeout {label} after {budget:?}"),
-            |r| {
-                out.push(r);
-                true
-            },
-            || false,
-        )
-        .expect("threads start");
-        assert_eq!(ended, Ended::Complete);
+        );
         assert_eq!(out.len(), 10);
         assert_eq!(out[3], "timeout job 3 after 200ms");
         assert_eq!(out[9], "ok 9");
