@@ -21,10 +21,9 @@
 //! 5. Many C0 control bytes in the first 4 KiB make it
 //!    [`DecodeError::Binary`] (see `check_binary`). A few stray NULs do not:
 //!    they are removed before detection and decoding, and `replaced` is set.
-//! 6. A file whose lines mix convincing UTF-8 with convincing GBK (or
-//!    another CJK double-byte encoding) is decoded line by line, each line
-//!    in its own encoding (`decode_mixed`; `utf8_lines` counts the UTF-8
-//!    ones). Otherwise, invalid UTF-8 that is still overwhelmingly
+//! 6. A file whose lines mix convincing UTF-8 with convincing GBK is
+//!    decoded line by line, each line in its own encoding (`decode_mixed`;
+//!    `utf8_lines` counts the UTF-8 ones). Otherwise, invalid UTF-8 that is still overwhelmingly
 //!    well-formed UTF-8 (a damaged UTF-8 file) is decoded as UTF-8 with
 //!    U+FFFD for the damage.
 //! 7. Plainly Chinese text in GB2312's byte layout (the common legacy case)
@@ -197,18 +196,18 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, DecodeError> {
 /// text is valid UTF-8 by accident only for a character or two.
 const MIXED_MIN_CHARS: usize = 4;
 
-/// Two exports concatenated, one UTF-8 and one legacy (GBK): decoding the
-/// whole file either way garbles or replaces the other half. When one line
-/// is convincingly UTF-8 (at least [`MIXED_MIN_CHARS`] non-ASCII
-/// characters) and the lines that are neither UTF-8 nor damaged UTF-8 hold
-/// at least as many double-byte characters that decode cleanly in a CJK
-/// double-byte encoding, every line
-/// is decoded on its own: valid UTF-8 lines as UTF-8, damaged UTF-8 lines
-/// as UTF-8 with U+FFFD, and the rest in the legacy encoding detected from
-/// them (never UTF-8). `None` for files that do not mix.
+/// Two exports concatenated, one UTF-8 and one GBK: decoding the whole
+/// file either way garbles or replaces the other half. When one line is
+/// convincingly UTF-8 (at least [`MIXED_MIN_CHARS`] non-ASCII characters)
+/// and the invalid-UTF-8 lines in GB2312's byte layout hold at least as
+/// many characters (UTF-8, damaged or not, never has that layout over a
+/// line: its continuation bytes 80–A0 are no GB2312 byte), every line is
+/// decoded on its own: valid UTF-8 as UTF-8, GBK lines (see `is_gbk_line`)
+/// as GBK, and anything else as damaged UTF-8 with U+FFFD. `None` for
+/// files that do not mix (they go on to the whole-file detection).
 fn decode_mixed(bytes: &[u8]) -> Option<Decoded<'static>> {
     let lines = || bytes.split_inclusive(|&b| b == b'\n');
-    // First the cheap test that almost every file fails: a legacy line is
+    // First the cheap test that almost every file fails: a GBK line is
     // rejected by from_utf8 at its first non-ASCII byte.
     let convincing = lines().any(|line| {
         !line.is_ascii()
@@ -222,24 +221,11 @@ fn decode_mixed(bytes: &[u8]) -> Option<Decoded<'static>> {
     if !convincing {
         return None;
     }
-    let mut sample: Vec<u8> = Vec::new();
-    for line in lines() {
-        if sample.len() >= 2 * SNIFF_LIMIT {
-            break;
-        }
-        if std::str::from_utf8(line).is_err() && !looks_like_damaged_utf8(line, true) {
-            sample.extend_from_slice(line);
-        }
-    }
-    // The legacy lines must be convincing too: plenty of non-ASCII bytes
-    // that decode cleanly (a stray bad byte in UTF-8 is damage, not a mix).
-    let non_ascii = sample.iter().filter(|&&b| b >= 0x80).count();
-    if non_ascii < 2 * MIXED_MIN_CHARS {
-        return None;
-    }
-    let legacy = detect_legacy(&sample);
-    let double_byte = [GBK, BIG5, EUC_KR, EUC_JP, SHIFT_JIS].contains(&legacy);
-    if !double_byte || !decodes_cleanly(legacy, whole_lines(&sample, false)) {
+    let gb2312_bytes: usize = lines()
+        .filter(|line| std::str::from_utf8(line).is_err() && gb2312_shaped(line))
+        .map(|line| line.iter().filter(|&&b| b >= 0x80).count())
+        .sum();
+    if gb2312_bytes < 2 * MIXED_MIN_CHARS {
         return None;
     }
     let mut text = String::with_capacity(bytes.len() + bytes.len() / 2);
@@ -248,19 +234,38 @@ fn decode_mixed(bytes: &[u8]) -> Option<Decoded<'static>> {
         if let Ok(t) = std::str::from_utf8(line) {
             utf8_lines += usize::from(!line.is_ascii());
             text.push_str(t);
-        } else if looks_like_damaged_utf8(line, true) {
+        } else if is_gbk_line(line) {
+            text.push_str(&GBK.decode_without_bom_handling(line).0);
+        } else {
+            // damaged UTF-8: U+FFFD for the damage, the rest kept
             utf8_lines += 1;
             replaced = true;
             text.push_str(&String::from_utf8_lossy(line));
-        } else {
-            let (t, r) = legacy.decode_without_bom_handling(line);
-            replaced |= r;
-            text.push_str(&t);
         }
     }
-    let mut decoded = make(Cow::Owned(text), legacy, false, replaced);
+    let mut decoded = make(Cow::Owned(text), GBK, false, replaced);
     decoded.utf8_lines = utf8_lines;
     Some(decoded)
+}
+
+/// An invalid-UTF-8 line of a mixed file that is GBK: it decodes cleanly
+/// as GBK, and either has GB2312's byte layout or is mostly invalid as
+/// UTF-8 (fewer well-formed multi-byte characters than malformed
+/// sequences: GBK read as UTF-8 fails on nearly every character, while
+/// UTF-8 with a damaged byte keeps the rest).
+fn is_gbk_line(line: &[u8]) -> bool {
+    if !decodes_cleanly(GBK, line) {
+        return false;
+    }
+    if gb2312_shaped(line) {
+        return true;
+    }
+    let (mut chars, mut errors) = (0usize, 0usize);
+    for chunk in line.utf8_chunks() {
+        chars += chunk.valid().bytes().filter(|&b| b >= 0xC0).count();
+        errors += usize::from(!chunk.invalid().is_empty());
+    }
+    chars < errors
 }
 
 fn make<'a>(
@@ -1178,5 +1183,21 @@ mod tests {
         let bytes = encode(GBK, &format!("{SIMPLIFIED_PROSE}{SIMPLIFIED_TABLE}"));
         let d = ok(&bytes);
         assert_eq!((d.name, d.utf8_lines), ("GBK", 0));
+    }
+
+    #[test]
+    fn utf8_with_damaged_lines_is_not_a_mix() {
+        // A few corrupted bytes on several lines of a UTF-8 file (found by
+        // the fuzzer): those lines keep their characters, with U+FFFD for
+        // the damage, instead of being read as GBK or Big5.
+        let text = format!("{SIMPLIFIED_PROSE}{SIMPLIFIED_TABLE}");
+        let mut bytes = text.clone().into_bytes();
+        for line_start in [0, SIMPLIFIED_PROSE.find('\n').unwrap() + 1] {
+            bytes[line_start + 4] = 0xFF;
+        }
+        let d = ok(&bytes);
+        assert_eq!((d.name, d.utf8_lines, d.replaced), ("UTF-8", 0, true));
+        // each broken character: its lead, the bad byte, its orphaned continuation
+        assert_eq!(d.text.chars().filter(|&c| c == '\u{FFFD}').count(), 6);
     }
 }
