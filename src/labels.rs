@@ -352,7 +352,10 @@ pub fn looks_like_label(text: &str) -> bool {
 /// are split anywhere; an unknown label only when `first_in_row` (a value
 /// cell may well contain a colon).
 pub fn split_inline(cell: &str, first_in_row: bool) -> Option<(Label, &str)> {
-    let (pos, colon_len) = first_colon_outside_brackets(cell)?;
+    // No label is longer than 30 characters (`looks_like_label`; the known
+    // keys with decorations stay under that), so the colon that ends one is
+    // in the first 120 bytes: prose is not scanned to its end.
+    let (pos, colon_len) = first_colon_outside_brackets(cell, 4 * 30)?;
     let head = &cell[..pos];
     let rest = cell[pos + colon_len..].trim();
     if rest.is_empty() {
@@ -367,9 +370,9 @@ pub fn split_inline(cell: &str, first_in_row: bool) -> Option<(Label, &str)> {
 }
 
 /// The first `：`/`:` not inside brackets (`项目总预算（单位：万元）：100`).
-fn first_colon_outside_brackets(s: &str) -> Option<(usize, usize)> {
+fn first_colon_outside_brackets(s: &str, within: usize) -> Option<(usize, usize)> {
     let mut depth = 0i32;
-    for (i, c) in s.char_indices() {
+    for (i, c) in s.char_indices().take_while(|&(i, _)| i <= within) {
         match c {
             '（' | '(' => depth += 1,
             '）' | ')' => depth -= 1,
