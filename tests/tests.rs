@@ -5,7 +5,9 @@
 //! run `scripts/bless.sh` (= `JIXIAO_BLESS=1 cargo test --test integration golden`)
 //! and review the diff by eye before committing.
 
+mod fuzz_regressions;
 mod hostile;
+mod props;
 mod util;
 
 use std::collections::BTreeSet;

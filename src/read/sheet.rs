@@ -39,7 +39,10 @@
 //! parts calamine reads (a deflate bomb of a few MB can hold GBs of XML,
 //! and one XML element is buffered whole), and calamine's xlsb and xls
 //! record parsers index their buffers without checks, so a damaged file
-//! can panic there (a panic, not an abort: the caller catches it).
+//! can panic there (a panic, not an abort). The xls walk refuses the
+//! records fuzzing found panicking (short NAME and EXTERNSHEET records),
+//! and every calamine call runs under `catch_unwind`, so any other such
+//! panic makes the file `corrupt` rather than the run's business.
 //!
 //! Old `.xls` (BIFF5 and earlier) store text in the writer's code page.
 //! When the workbook names none, or names Windows-1252 (the Western default
@@ -131,12 +134,25 @@ pub fn read_workbook(
     format: SheetFormat,
     limits: &SheetLimits,
 ) -> Result<Vec<Sheet>, SheetError> {
-    match format {
-        SheetFormat::Xlsx => read_xlsx(bytes, limits),
-        SheetFormat::Xlsb => read_xlsb(bytes, limits),
-        SheetFormat::Xls => read_xls(bytes, limits),
-        SheetFormat::Ods => read_ods(bytes, limits),
-    }
+    let (name, read): (&str, fn(&[u8], &SheetLimits) -> Result<Vec<Sheet>, SheetError>) =
+        match format {
+            SheetFormat::Xlsx => ("xlsx", read_xlsx),
+            SheetFormat::Xlsb => ("xlsb", read_xlsb),
+            SheetFormat::Xls => ("xls", read_xls),
+            SheetFormat::Ods => ("ods", read_ods),
+        };
+    // calamine indexes record buffers without checks: a panic there is a
+    // damaged file (fuzzing found three in xls), not a bug of the run.
+    std::panic::catch_unwind(|| read(bytes, limits)).unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(SheetError::Corrupt(format!(
+            "not a readable {name} file (the reader failed on a malformed record: {message})"
+        )))
+    })
 }
 
 fn read_xlsx(bytes: &[u8], limits: &SheetLimits) -> Result<Vec<Sheet>, SheetError> {
@@ -909,6 +925,18 @@ mod xls_scan {
                 0x0085 => {
                     let pos = u32_at(data, 0).unwrap_or(0) as usize;
                     sheets.push((pos, sheet_name(data, scan.biff8, sheets.len())));
+                }
+                // NAME: calamine reads a 14-byte header, then takes the
+                // formula (cce bytes) from the record's end (found by fuzzing).
+                0x0018 => {
+                    let cce = u16_at(data, 4).map_or(usize::MAX, usize::from);
+                    if data.len() < 14 || cce > data.len() - 14 {
+                        return Err(bad("a NAME record is shorter than it says"));
+                    }
+                }
+                // EXTERNSHEET: calamine reads its count first (found by fuzzing).
+                0x0017 if scan.biff8 && data.len() < 2 => {
+                    return Err(bad("an EXTERNSHEET record is too short"));
                 }
                 0x000A => break,
                 _ => {}
