@@ -134,13 +134,13 @@ pub fn read_workbook(
     format: SheetFormat,
     limits: &SheetLimits,
 ) -> Result<Vec<Sheet>, SheetError> {
-    let (name, read): (&str, fn(&[u8], &SheetLimits) -> Result<Vec<Sheet>, SheetError>) =
-        match format {
-            SheetFormat::Xlsx => ("xlsx", read_xlsx),
-            SheetFormat::Xlsb => ("xlsb", read_xlsb),
-            SheetFormat::Xls => ("xls", read_xls),
-            SheetFormat::Ods => ("ods", read_ods),
-        };
+    type Reader = fn(&[u8], &SheetLimits) -> Result<Vec<Sheet>, SheetError>;
+    let (name, read): (&str, Reader) = match format {
+        SheetFormat::Xlsx => ("xlsx", read_xlsx),
+        SheetFormat::Xlsb => ("xlsb", read_xlsb),
+        SheetFormat::Xls => ("xls", read_xls),
+        SheetFormat::Ods => ("ods", read_ods),
+    };
     // calamine indexes record buffers without checks: a panic there is a
     // damaged file (fuzzing found three in xls), not a bug of the run.
     std::panic::catch_unwind(|| read(bytes, limits)).unwrap_or_else(|payload| {
