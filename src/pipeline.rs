@@ -276,12 +276,15 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
         shape,
         jobs,
         work,
-        |label, budget| Done {
+        |label, lost| Done {
             display: label.display,
             bytes: 0,
             outcomes: vec![Outcome {
                 member: label.member,
-                result: Err(DocError::Timeout(budget)),
+                result: Err(match lost {
+                    supervise::Lost::Timeout(budget) => DocError::Timeout(budget),
+                    supervise::Lost::Panic(message) => DocError::Panic(message),
+                }),
             }],
         },
         |done| match output.write(done) {

@@ -7,7 +7,7 @@
 //! So workers take jobs from a shared queue, and the supervisor (the
 //! calling thread) watches which job each worker slot runs since when:
 //!
-//! - a job that outlives its budget gets `on_timeout`'s result in its place,
+//! - a job that outlives its budget gets `on_lost`'s result in its place,
 //!   and its worker is **abandoned**: its slot's generation moves on, so
 //!   the thread exits as soon as the job returns (its result is discarded),
 //!   or spins on until the process exits if it never does. A fresh worker
@@ -25,6 +25,7 @@
 //! parsers rare enough that threads are the better trade here.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
@@ -53,9 +54,19 @@ pub enum Ended {
     Stopped,
 }
 
+/// Why a job has no result of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lost {
+    /// Still running when its budget ran out (the worker was abandoned).
+    Timeout(Duration),
+    /// The job panicked (the message); its worker goes on with the next.
+    Panic(String),
+}
+
 struct Finished<R> {
     seq: u64,
-    result: R,
+    /// `Err`: the job panicked, with the panic's message.
+    result: Result<R, String>,
 }
 
 /// The queue the workers take jobs from, and what each worker slot runs.
@@ -97,7 +108,9 @@ impl<J> Shared<J> {
 
 /// Runs `work` over `jobs` on `shape.threads` threads and calls `emit` with
 /// each result in job order (see the module doc). A job over budget gets
-/// `on_timeout(label, budget)` instead. Returns early with
+/// `on_lost(label, Lost::Timeout(budget))` instead, and a job that panics
+/// (jobs should catch their own panics; this is the backstop)
+/// `on_lost(label, Lost::Panic(message))`. Returns early with
 /// [`Ended::Stopped`] when `emit` returns false or `stop()` returns true
 /// (checked at least every 100 ms); jobs still running are abandoned.
 ///
@@ -108,7 +121,7 @@ pub fn run_ordered<L, J, R>(
     shape: Shape,
     jobs: impl IntoIterator<Item = (L, J)>,
     work: Arc<dyn Fn(J) -> R + Send + Sync>,
-    on_timeout: impl Fn(L, Duration) -> R,
+    on_lost: impl Fn(L, Lost) -> R,
     mut emit: impl FnMut(R) -> bool,
     stop: impl Fn() -> bool,
 ) -> std::io::Result<Ended>
@@ -143,7 +156,7 @@ where
         &work,
         &results_tx,
         &results,
-        on_timeout,
+        on_lost,
         &mut emit,
         &stop,
     );
@@ -160,7 +173,7 @@ fn supervise<L, J, R>(
     work: &Arc<dyn Fn(J) -> R + Send + Sync>,
     results_tx: &Sender<Finished<R>>,
     results: &Receiver<Finished<R>>,
-    on_timeout: impl Fn(L, Duration) -> R,
+    on_lost: impl Fn(L, Lost) -> R,
     emit: &mut impl FnMut(R) -> bool,
     stop: &impl Fn() -> bool,
 ) -> std::io::Result<Ended>
@@ -215,7 +228,15 @@ where
                 while let Some(Finished { seq, result }) = message {
                     // A late result of a job that timed out is dropped.
                     if seq >= next_emit && !ready.contains_key(&seq) {
-                        ready.insert(seq, result);
+                        let result = match result {
+                            Ok(result) => Some(result),
+                            Err(message) => labels
+                                .remove(&seq)
+                                .map(|label| on_lost(label, Lost::Panic(message))),
+                        };
+                        if let Some(result) = result {
+                            ready.insert(seq, result);
+                        }
                     }
                     message = results.try_recv().ok();
                 }
@@ -245,7 +266,7 @@ where
                 let generation = s.generation;
                 spawn(slot, generation, shared, work, results_tx)?;
                 if let Some(label) = labels.remove(&seq) {
-                    ready.insert(seq, on_timeout(label, budget));
+                    ready.insert(seq, on_lost(label, Lost::Timeout(budget)));
                 }
             }
         }
@@ -291,7 +312,13 @@ where
                 };
                 q.slots[slot].current = Some((seq, Instant::now()));
                 drop(q);
-                let result = work(job);
+                let result = catch_unwind(AssertUnwindSafe(|| work(job))).map_err(|payload| {
+                    payload
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| payload.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown panic".to_string())
+                });
                 if results.send(Finished { seq, result }).is_err() {
                     return;
                 }
@@ -321,14 +348,14 @@ mod tests {
         shape: Shape,
         jobs: impl IntoIterator<Item = (L, J)>,
         work: Arc<dyn Fn(J) -> R + Send + Sync>,
-        on_timeout: impl Fn(L, Duration) -> R,
+        on_lost: impl Fn(L, Lost) -> R,
     ) -> Vec<R> {
         let mut out = Vec::new();
         let ended = run_ordered(
             shape,
             jobs,
             work,
-            on_timeout,
+            on_lost,
             |r| {
                 out.push(r);
                 true
@@ -352,7 +379,7 @@ mod tests {
                 shape(threads, None),
                 (0..40u64).map(|n| ((), n)),
                 work,
-                |(), _| unreachable!("no budget"),
+                |(), lost| unreachable!("nothing is lost: {lost:?}"),
             );
             assert_eq!(out, (0..40u64).map(|n| n * n).collect::<Vec<_>>());
         }
@@ -373,10 +400,10 @@ mod tests {
             shape(2, Some(Duration::from_millis(200))),
             (0..10u64).map(|n| (format!("job {n}"), n)),
             work,
-            |label, budget| format!("timeout {label} after {budget:?}"),
+            |label, lost| format!("{lost:?} {label}"),
         );
         assert_eq!(out.len(), 10);
-        assert_eq!(out[3], "timeout job 3 after 200ms");
+        assert_eq!(out[3], "Timeout(200ms) job 3");
         assert_eq!(out[9], "ok 9");
         assert!(
             start.elapsed() < Duration::from_secs(5),
@@ -424,5 +451,26 @@ mod tests {
         .expect("threads start");
         assert_eq!(ended, Ended::Stopped);
         assert!(start.elapsed() < Duration::from_secs(3));
+    }
+
+    #[test]
+    fn a_job_that_panics_is_reported_and_its_worker_goes_on() {
+        let work: Arc<dyn Fn(u64) -> String + Send + Sync> = Arc::new(|n| {
+            if n == 2 {
+                panic!("job {n} broke");
+            }
+            format!("ok {n}")
+        });
+        // No budget: a lost result must not leave the run waiting forever.
+        let out = run_all(
+            shape(1, None),
+            (0..5u64).map(|n| (n, n)),
+            work,
+            |n, lost| format!("{lost:?} {n}"),
+        );
+        assert_eq!(
+            out,
+            ["ok 0", "ok 1", "Panic(\"job 2 broke\") 2", "ok 3", "ok 4"]
+        );
     }
 }
