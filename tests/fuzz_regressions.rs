@@ -4,8 +4,8 @@
 //! target once, and small inputs that reach code the seeds do not) goes
 //! through the same function, with the same assertions, as the fuzz target
 //! `<target>` does: the checks live in `fuzz/src/lib.rs`, included here.
-//! Inputs of findings not yet fixed in `src/` are listed in
-//! `KNOWN_FINDINGS` and expected to fail. See `fuzz/README.md`.
+//! A finding is fixed in `src/` before its input is saved here, so every
+//! input must pass. See `fuzz/README.md`.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
@@ -25,17 +25,6 @@ const TARGETS: [(&str, Check); 4] = [
     ("html_strip", checks::html_strip),
     ("sheet_reader", checks::sheet_reader),
 ];
-
-/// Saved inputs that still fail their checks: findings not yet fixed in
-/// `src/`. Each is expected to fail (so that a fix is noticed: then take it
-/// off this list); `cargo test -- --ignored known_fuzz_findings` runs them
-/// as they should behave.
-const KNOWN_FINDINGS: &[(&str, &str)] = &[];
-
-fn is_known(target: &str, file: &std::path::Path) -> bool {
-    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    KNOWN_FINDINGS.contains(&(target, name))
-}
 
 /// Runs `check` on a saved input; the panic message when it fails.
 fn run(check: Check, file: &std::path::Path) -> Result<(), String> {
@@ -81,50 +70,14 @@ fn every_fuzz_regression_input_passes_its_target_checks() {
             files.len()
         );
         for file in files {
-            let known = is_known(target, &file);
-            match (run(check, &file), known) {
-                (Ok(()), false) | (Err(_), true) => {}
-                (Err(message), false) => {
-                    failures.push(format!("{target}: {}: {message}", file.display()));
-                }
-                (Ok(()), true) => failures.push(format!(
-                    "{target}: {} passes now: take it off KNOWN_FINDINGS",
-                    file.display()
-                )),
-            }
-        }
-    }
-    for (target, name) in KNOWN_FINDINGS {
-        let file = root().join("fuzz/regressions").join(target).join(name);
-        assert!(
-            file.is_file(),
-            "KNOWN_FINDINGS names a missing {}",
-            file.display()
-        );
-    }
-    assert!(
-        failures.is_empty(),
-        "fuzz regression inputs fail their target's checks:\n{}",
-        failures.join("\n")
-    );
-}
-
-#[test]
-#[ignore = "finding: calamine's xls parser panics on short SST, NAME and EXTERNSHEET records (see KNOWN_FINDINGS)"]
-fn known_fuzz_findings_pass_their_checks() {
-    let mut failures = Vec::new();
-    for (target, check) in TARGETS {
-        for file in inputs(target) {
-            if is_known(target, &file)
-                && let Err(message) = run(check, &file)
-            {
+            if let Err(message) = run(check, &file) {
                 failures.push(format!("{target}: {}: {message}", file.display()));
             }
         }
     }
     assert!(
         failures.is_empty(),
-        "open findings:\n{}",
+        "fuzz regression inputs fail their target's checks:\n{}",
         failures.join("\n")
     );
 }

@@ -41,8 +41,8 @@
 //! record parsers index their buffers without checks, so a damaged file
 //! can panic there (a panic, not an abort). The xls walk refuses the
 //! records fuzzing found panicking (short NAME and EXTERNSHEET records),
-//! and every calamine call runs under `catch_unwind`, so any other such
-//! panic makes the file `corrupt` rather than the run's business.
+//! and every calamine call runs under `catch_unwind` (`calamine()`), so
+//! any other such panic makes the file `corrupt`.
 //!
 //! Old `.xls` (BIFF5 and earlier) store text in the writer's code page.
 //! When the workbook names none, or names Windows-1252 (the Western default
@@ -134,42 +134,46 @@ pub fn read_workbook(
     format: SheetFormat,
     limits: &SheetLimits,
 ) -> Result<Vec<Sheet>, SheetError> {
-    type Reader = fn(&[u8], &SheetLimits) -> Result<Vec<Sheet>, SheetError>;
-    let (name, read): (&str, Reader) = match format {
-        SheetFormat::Xlsx => ("xlsx", read_xlsx),
-        SheetFormat::Xlsb => ("xlsb", read_xlsb),
-        SheetFormat::Xls => ("xls", read_xls),
-        SheetFormat::Ods => ("ods", read_ods),
-    };
-    // calamine indexes record buffers without checks: a panic there is a
-    // damaged file (fuzzing found three in xls), not a bug of the run.
-    std::panic::catch_unwind(|| read(bytes, limits)).unwrap_or_else(|payload| {
+    match format {
+        SheetFormat::Xlsx => read_xlsx(bytes, limits),
+        SheetFormat::Xlsb => read_xlsb(bytes, limits),
+        SheetFormat::Xls => read_xls(bytes, limits),
+        SheetFormat::Ods => read_ods(bytes, limits),
+    }
+}
+
+/// Runs one calamine call. calamine indexes record buffers without checks
+/// (fuzzing found three such panics in its xls parser): a panic there is a
+/// damaged file, so it becomes `corrupt`. Only calamine's calls are wrapped,
+/// so a panic in this module's own code still shows (and the fuzzer sees it).
+fn calamine<T>(format: &str, call: impl FnOnce() -> T) -> Result<T, SheetError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).map_err(|payload| {
         let message = payload
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_default();
-        Err(SheetError::Corrupt(format!(
-            "not a readable {name} file (the reader failed on a malformed record: {message})"
-        )))
+        SheetError::Corrupt(format!(
+            "not a readable {format} file (the reader failed on a malformed record: {message})"
+        ))
     })
 }
 
 fn read_xlsx(bytes: &[u8], limits: &SheetLimits) -> Result<Vec<Sheet>, SheetError> {
     zip_scan::check_xlsx(bytes)?;
-    let mut wb = Xlsx::new(Cursor::new(bytes)).map_err(|e| corrupt("xlsx", &e))?;
+    let mut wb =
+        calamine("xlsx", || Xlsx::new(Cursor::new(bytes)))?.map_err(|e| corrupt("xlsx", &e))?;
     let mut sheets = Vec::new();
     for name in worksheet_names(wb.sheets_metadata())? {
         let mut grid = Grid::new(&name, limits);
-        let mut cells = match wb.worksheet_cells_reader(&name) {
+        let mut cells = match calamine("xlsx", || wb.worksheet_cells_reader(&name))? {
             Ok(cells) => cells,
             // A sheet the workbook calls a worksheet but is not one.
             Err(XlsxError::NotAWorksheet(_)) => continue,
             Err(e) => return Err(sheet_corrupt("xlsx", &name, &e)),
         };
-        while let Some(cell) = cells
-            .next_cell()
-            .map_err(|e| sheet_corrupt("xlsx", &name, &e))?
+        while let Some(cell) =
+            calamine("xlsx", || cells.next_cell())?.map_err(|e| sheet_corrupt("xlsx", &name, &e))?
         {
             let (row, col) = cell.get_position();
             grid.push(row, col, render(Value::from(cell.get_value())))?;
@@ -181,16 +185,15 @@ fn read_xlsx(bytes: &[u8], limits: &SheetLimits) -> Result<Vec<Sheet>, SheetErro
 }
 
 fn read_xlsb(bytes: &[u8], limits: &SheetLimits) -> Result<Vec<Sheet>, SheetError> {
-    let mut wb = Xlsb::new(Cursor::new(bytes)).map_err(|e| corrupt("xlsb", &e))?;
+    let mut wb =
+        calamine("xlsb", || Xlsb::new(Cursor::new(bytes)))?.map_err(|e| corrupt("xlsb", &e))?;
     let mut sheets = Vec::new();
     for name in worksheet_names(wb.sheets_metadata())? {
         let mut grid = Grid::new(&name, limits);
-        let mut cells = wb
-            .worksheet_cells_reader(&name)
+        let mut cells = calamine("xlsb", || wb.worksheet_cells_reader(&name))?
             .map_err(|e| sheet_corrupt("xlsb", &name, &e))?;
-        while let Some(cell) = cells
-            .next_cell()
-            .map_err(|e| sheet_corrupt("xlsb", &name, &e))?
+        while let Some(cell) =
+            calamine("xlsb", || cells.next_cell())?.map_err(|e| sheet_corrupt("xlsb", &name, &e))?
         {
             let (row, col) = cell.get_position();
             grid.push(row, col, render(Value::from(cell.get_value())))?;
@@ -205,12 +208,11 @@ fn read_xls(bytes: &[u8], limits: &SheetLimits) -> Result<Vec<Sheet>, SheetError
     let scan = xls_scan::scan(bytes, limits)?;
     let mut options = XlsOptions::default();
     options.force_codepage = scan.force_codepage();
-    let mut wb =
-        Xls::new_with_options(Cursor::new(bytes), options).map_err(|e| corrupt("xls", &e))?;
+    let mut wb = calamine("xls", || Xls::new_with_options(Cursor::new(bytes), options))?
+        .map_err(|e| corrupt("xls", &e))?;
     let mut sheets = Vec::new();
     for name in worksheet_names(wb.sheets_metadata())? {
-        let range = wb
-            .worksheet_range(&name)
+        let range = calamine("xls", || wb.worksheet_range(&name))?
             .map_err(|e| sheet_corrupt("xls", &name, &e))?;
         sheets.push(range_sheet(&name, &range, limits)?);
     }
@@ -219,11 +221,11 @@ fn read_xls(bytes: &[u8], limits: &SheetLimits) -> Result<Vec<Sheet>, SheetError
 
 fn read_ods(bytes: &[u8], limits: &SheetLimits) -> Result<Vec<Sheet>, SheetError> {
     zip_scan::check_ods(bytes, limits)?;
-    let mut wb: Ods<_> = Ods::new(Cursor::new(bytes)).map_err(|e| corrupt("ods", &e))?;
+    let mut wb: Ods<_> =
+        calamine("ods", || Ods::new(Cursor::new(bytes)))?.map_err(|e| corrupt("ods", &e))?;
     let mut sheets = Vec::new();
     for name in worksheet_names(wb.sheets_metadata())? {
-        let range = wb
-            .worksheet_range(&name)
+        let range = calamine("ods", || wb.worksheet_range(&name))?
             .map_err(|e| sheet_corrupt("ods", &name, &e))?;
         sheets.push(range_sheet(&name, &range, limits)?);
     }
