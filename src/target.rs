@@ -178,6 +178,11 @@ static DATE_LIKE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:19|20)[0-9]{2}\.(?:0?[1-9]|1[0-2])$").expect("date regex compiles")
 });
 
+/// `2020.12` (see [`DATE_LIKE`]): only 6 or 7 bytes with a dot can be one.
+fn is_date_like(raw: &str) -> bool {
+    matches!(raw.len(), 6 | 7) && raw.contains('.') && DATE_LIKE.is_match(raw)
+}
+
 /// Merged shape: one cell holds operator, number and unit (">=2000人").
 pub fn parse_target(text: &str) -> Target {
     let norm = normalize(text);
@@ -286,7 +291,7 @@ fn read(text: &str) -> Option<Reading> {
         None => (None, text),
     };
     let (value, raw, rest) = read_number(rest)?;
-    let mut date_like = DATE_LIKE.is_match(raw);
+    let mut date_like = is_date_like(raw);
 
     if let Some((at, sep)) = rest.char_indices().find(|(_, c)| RANGE_SEPS.contains(c)) {
         if prefix.is_some() {
@@ -298,7 +303,7 @@ fn read(text: &str) -> Option<Reading> {
         if value > value_max {
             return None;
         }
-        date_like |= DATE_LIKE.is_match(raw_max);
+        date_like |= is_date_like(raw_max);
         let unit = match (first_unit, second_unit) {
             (Some(a), Some(b)) if a != b => return None,
             (a, b) => b.or(a),
