@@ -147,12 +147,7 @@ pub fn read_workbook(
 /// damaged file, so it becomes `corrupt`. Only calamine's calls are wrapped,
 /// so a panic in this module's own code still shows (and the fuzzer sees it).
 fn calamine<T>(format: &str, call: impl FnOnce() -> T) -> Result<T, SheetError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).map_err(|payload| {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
+    crate::error::catch_panic(call).map_err(|message| {
         SheetError::Corrupt(format!(
             "not a readable {format} file (the reader failed on a malformed record: {message})"
         ))
@@ -165,21 +160,13 @@ fn read_xlsx(bytes: &[u8], limits: &SheetLimits) -> Result<Vec<Sheet>, SheetErro
         calamine("xlsx", || Xlsx::new(Cursor::new(bytes)))?.map_err(|e| corrupt("xlsx", &e))?;
     let mut sheets = Vec::new();
     for name in worksheet_names(wb.sheets_metadata())? {
-        let mut grid = Grid::new(&name, limits);
         let mut cells = match calamine("xlsx", || wb.worksheet_cells_reader(&name))? {
             Ok(cells) => cells,
             // A sheet the workbook calls a worksheet but is not one.
             Err(XlsxError::NotAWorksheet(_)) => continue,
             Err(e) => return Err(sheet_corrupt("xlsx", &name, &e)),
         };
-        while let Some(cell) =
-            calamine("xlsx", || cells.next_cell())?.map_err(|e| sheet_corrupt("xlsx", &name, &e))?
-        {
-            let (row, col) = cell.get_position();
-            grid.push(row, col, render(Value::from(cell.get_value())))?;
-        }
-        drop(cells);
-        sheets.push(grid.into_sheet());
+        sheets.push(stream_sheet("xlsx", &name, limits, || cells.next_cell())?);
     }
     Ok(sheets)
 }
@@ -189,19 +176,30 @@ fn read_xlsb(bytes: &[u8], limits: &SheetLimits) -> Result<Vec<Sheet>, SheetErro
         calamine("xlsb", || Xlsb::new(Cursor::new(bytes)))?.map_err(|e| corrupt("xlsb", &e))?;
     let mut sheets = Vec::new();
     for name in worksheet_names(wb.sheets_metadata())? {
-        let mut grid = Grid::new(&name, limits);
         let mut cells = calamine("xlsb", || wb.worksheet_cells_reader(&name))?
             .map_err(|e| sheet_corrupt("xlsb", &name, &e))?;
-        while let Some(cell) =
-            calamine("xlsb", || cells.next_cell())?.map_err(|e| sheet_corrupt("xlsb", &name, &e))?
-        {
-            let (row, col) = cell.get_position();
-            grid.push(row, col, render(Value::from(cell.get_value())))?;
-        }
-        drop(cells);
-        sheets.push(grid.into_sheet());
+        sheets.push(stream_sheet("xlsb", &name, limits, || cells.next_cell())?);
     }
     Ok(sheets)
+}
+
+/// One sheet of a streamed workbook (xlsx, xlsb): its cells, each read by
+/// `next_cell` under [`calamine`], go into a grid as they come, so no range
+/// is built before the grid has checked the extent.
+fn stream_sheet<'a, E: Display>(
+    format: &str,
+    name: &str,
+    limits: &SheetLimits,
+    mut next_cell: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'a>>>, E>,
+) -> Result<Sheet, SheetError> {
+    let mut grid = Grid::new(name, limits);
+    while let Some(cell) =
+        calamine(format, &mut next_cell)?.map_err(|e| sheet_corrupt(format, name, &e))?
+    {
+        let (row, col) = cell.get_position();
+        grid.push(row, col, render(Value::from(cell.get_value())))?;
+    }
+    Ok(grid.into_sheet())
 }
 
 fn read_xls(bytes: &[u8], limits: &SheetLimits) -> Result<Vec<Sheet>, SheetError> {
