@@ -13,7 +13,6 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -25,7 +24,7 @@ use crate::archive;
 use crate::cli::Emit;
 use crate::config::Config;
 use crate::document::{self, Origin};
-use crate::error::DocError;
+use crate::error::{DocError, catch_panic};
 use crate::input::{self, Format, Input};
 use crate::record::{self, FlatIndicator, Record};
 use crate::supervise;
@@ -512,8 +511,7 @@ fn extract_member(
 
 /// Runs `f`, turning a panic into a `panic` error.
 fn guarded<T>(f: impl FnOnce() -> Result<T, DocError>) -> Result<T, DocError> {
-    catch_unwind(AssertUnwindSafe(f))
-        .unwrap_or_else(|payload| Err(DocError::Panic(panic_message(payload.as_ref()))))
+    catch_panic(f).unwrap_or_else(|message| Err(DocError::Panic(message)))
 }
 
 fn extract_lines(
@@ -602,12 +600,4 @@ fn serialise(mut records: Vec<Record>, emit: Emit) -> Result<Lines, DocError> {
             .extend(r.project.warnings.iter().map(|w| w.code));
     }
     Ok(out)
-}
-
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".to_string())
 }

@@ -25,11 +25,12 @@
 //! parsers rare enough that threads are the better trade here.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
+
+use crate::error::catch_panic;
 
 /// How often the supervisor wakes to check `stop` when nothing happens.
 const TICK: Duration = Duration::from_millis(100);
@@ -312,13 +313,7 @@ where
                 };
                 q.slots[slot].current = Some((seq, Instant::now()));
                 drop(q);
-                let result = catch_unwind(AssertUnwindSafe(|| work(job))).map_err(|payload| {
-                    payload
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| payload.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "unknown panic".to_string())
-                });
+                let result = catch_panic(|| work(job));
                 if results.send(Finished { seq, result }).is_err() {
                     return;
                 }
