@@ -26,7 +26,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -97,13 +97,19 @@ impl<J> Shared<J> {
         // it), so a poisoned lock still holds consistent data.
         self.queue.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
 
-    fn close(&self) {
-        let mut q = self.lock();
+/// Closes the queue when dropped: idle workers exit, queued jobs are
+/// dropped, busy workers exit after their job.
+struct Close<'a, J>(&'a Shared<J>);
+
+impl<J> Drop for Close<'_, J> {
+    fn drop(&mut self) {
+        let mut q = self.0.lock();
         q.closed = true;
         q.jobs.clear();
         drop(q);
-        self.more.notify_all();
+        self.0.more.notify_all();
     }
 }
 
@@ -146,42 +152,12 @@ where
         }),
         more: Condvar::new(),
     });
+    // However this ends (even if a spawn fails), idle workers are told to exit.
+    let _close = Close(&shared);
     for slot in 0..threads {
         spawn(slot, 0, &shared, &work, &results_tx)?;
     }
-    let ended = supervise(
-        shape.timeout,
-        window,
-        jobs,
-        &shared,
-        &work,
-        &results_tx,
-        &results,
-        on_lost,
-        &mut emit,
-        &stop,
-    );
-    shared.close();
-    ended
-}
-
-#[allow(clippy::too_many_arguments)]
-fn supervise<L, J, R>(
-    timeout: Option<Duration>,
-    window: u64,
-    jobs: impl IntoIterator<Item = (L, J)>,
-    shared: &Arc<Shared<J>>,
-    work: &Arc<dyn Fn(J) -> R + Send + Sync>,
-    results_tx: &Sender<Finished<R>>,
-    results: &Receiver<Finished<R>>,
-    on_lost: impl Fn(L, Lost) -> R,
-    emit: &mut impl FnMut(R) -> bool,
-    stop: &impl Fn() -> bool,
-) -> std::io::Result<Ended>
-where
-    J: Send + 'static,
-    R: Send + 'static,
-{
+    let timeout = shape.timeout;
     let mut jobs = jobs.into_iter();
     let mut labels: BTreeMap<u64, L> = BTreeMap::new();
     let mut ready: BTreeMap<u64, R> = BTreeMap::new();
@@ -265,7 +241,7 @@ where
                 s.generation += 1;
                 s.current = None;
                 let generation = s.generation;
-                spawn(slot, generation, shared, work, results_tx)?;
+                spawn(slot, generation, &shared, &work, &results_tx)?;
                 if let Some(label) = labels.remove(&seq) {
                     ready.insert(seq, on_lost(label, Lost::Timeout(budget)));
                 }
