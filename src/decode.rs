@@ -260,11 +260,7 @@ fn is_gbk_line(line: &[u8]) -> bool {
     if gb2312_shaped(line) {
         return true;
     }
-    let (mut chars, mut errors) = (0usize, 0usize);
-    for chunk in line.utf8_chunks() {
-        chars += chunk.valid().bytes().filter(|&b| b >= 0xC0).count();
-        errors += usize::from(!chunk.invalid().is_empty());
-    }
+    let (chars, errors) = utf8_tally(line);
     chars < errors
 }
 
@@ -508,11 +504,7 @@ fn looks_like_damaged_utf8(window: &[u8], is_whole: bool) -> bool {
         }
         window = &window[..end];
     }
-    let (mut chars, mut errors) = (0usize, 0usize);
-    for chunk in window.utf8_chunks() {
-        chars += chunk.valid().bytes().filter(|&b| b >= 0xC0).count();
-        errors += usize::from(!chunk.invalid().is_empty());
-    }
+    let (chars, errors) = utf8_tally(window);
     chars > 0 && chars >= errors * 8
 }
 
@@ -566,25 +558,16 @@ fn whole_lines(window: &[u8], is_whole: bool) -> &[u8] {
 /// and the Chinese prior exactly as before.
 fn plainly_gb2312_chinese(sample: &[u8]) -> bool {
     let (mut pairs, mut late, mut kana) = (0usize, 0usize, 0usize);
-    let mut i = 0;
-    while i < sample.len() {
-        let lead = sample[i];
-        if lead < 0x80 {
-            i += 1;
-            continue;
-        }
-        let gb2312_row = matches!(lead, 0xA1..=0xA9 | 0xB0..=0xF7);
-        match sample.get(i + 1) {
-            Some(&trail) if gb2312_row && (0xA1..=0xFE).contains(&trail) => {
-                pairs += 1;
-                late += usize::from(lead >= 0xC9);
-                kana += usize::from(lead == 0xA4 || lead == 0xA5);
-                i += 2;
-            }
-            _ => return false,
-        }
-    }
-    pairs >= FAST_PATH_MIN_PAIRS && late * 100 >= pairs * 15 && kana * 100 < pairs * 5
+    let shaped = walk_double_bytes(
+        sample,
+        |lead| matches!(lead, 0xA1..=0xA9 | 0xB0..=0xF7),
+        |lead| {
+            pairs += 1;
+            late += usize::from(lead >= 0xC9);
+            kana += usize::from(lead == 0xA4 || lead == 0xA5);
+        },
+    );
+    shaped && pairs >= FAST_PATH_MIN_PAIRS && late * 100 >= pairs * 15 && kana * 100 < pairs * 5
 }
 
 /// Whether `bytes` decode in `encoding` without any malformed sequence
@@ -604,19 +587,39 @@ fn decodes_cleanly(encoding: &'static Encoding, bytes: &[u8]) -> bool {
 }
 
 fn gb2312_shaped(bytes: &[u8]) -> bool {
+    walk_double_bytes(bytes, |lead| (0xA1..=0xF7).contains(&lead), |_| {})
+}
+
+/// Walks `bytes` as ASCII and double-byte characters whose lead passes
+/// `lead_ok` and whose trail is A1–FE (the EUC layout), calling `each` with
+/// every lead; false at the first byte pair that is not such a character.
+fn walk_double_bytes(bytes: &[u8], lead_ok: impl Fn(u8) -> bool, mut each: impl FnMut(u8)) -> bool {
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
-        if b < 0x80 {
+        let lead = bytes[i];
+        if lead < 0x80 {
             i += 1;
             continue;
         }
         match bytes.get(i + 1) {
-            Some(&t) if (0xA1..=0xF7).contains(&b) && (0xA1..=0xFE).contains(&t) => i += 2,
+            Some(&trail) if lead_ok(lead) && (0xA1..=0xFE).contains(&trail) => {
+                each(lead);
+                i += 2;
+            }
             _ => return false,
         }
     }
     true
+}
+
+/// Well-formed multi-byte UTF-8 characters and malformed sequences in `bytes`.
+fn utf8_tally(bytes: &[u8]) -> (usize, usize) {
+    let (mut chars, mut errors) = (0usize, 0usize);
+    for chunk in bytes.utf8_chunks() {
+        chars += chunk.valid().bytes().filter(|&b| b >= 0xC0).count();
+        errors += usize::from(!chunk.invalid().is_empty());
+    }
+    (chars, errors)
 }
 
 #[cfg(test)]
