@@ -1108,47 +1108,35 @@ mod tests {
         assert_round_trip(text.as_bytes(), &text, "UTF-8", false);
     }
 
-    #[test]
-    fn long_korean_text_is_not_forced_to_chinese() {
-        let text = "예산 집행률은 95% 이상을 목표로 하며, 사업 성과 지표는 매년 점검한다.\n공공 정보 시스템 유지 보수 사업의 주요 내용은 서버 교체, 데이터베이스 성능 개선, 네트워크 보안 강화 및 사용자 교육이다.\n";
-        let bytes = encode(EUC_KR, text);
-        let d = ok(&bytes);
-        assert_eq!(d.name, "EUC-KR");
-        assert_eq!(d.text, text);
-    }
+    const KOREAN: &str = "예산 집행률은 95% 이상을 목표로 하며, 사업 성과 지표는 매년 점검한다.\n공공 정보 시스템 유지 보수 사업의 주요 내용은 서버 교체, 데이터베이스 성능 개선, 네트워크 보안 강화 및 사용자 교육이다.\n";
+    const JAPANESE: &str = "予算の執行率は九十五パーセント以上を目標とし、事業の成果指標は毎年点検する。\n公共情報システムの保守事業の主な内容は、サーバーの交換とデータベースの性能改善である。\n";
+    const FRENCH: &str = "Le budget de l'année prévoit une réduction des dépenses, déjà annoncée; coût élevé, à réévaluer.\nÉtat prévisionnel des crédits: très précis.\n";
 
     #[test]
-    fn western_legacy_text_is_not_forced_to_chinese() {
-        let text = "Le budget de l'année prévoit une réduction des dépenses, déjà annoncée; coût élevé, à réévaluer.\nÉtat prévisionnel des crédits: très précis.\n";
-        let bytes = encode(encoding_rs::WINDOWS_1252, text);
-        let d = ok(&bytes);
-        assert_eq!(d.name, "windows-1252");
-        assert_eq!(d.text, text);
+    fn long_non_chinese_legacy_text_is_not_forced_to_chinese() {
+        for (encoding, text) in [
+            (EUC_KR, KOREAN),
+            (EUC_JP, JAPANESE),
+            (encoding_rs::WINDOWS_1252, FRENCH),
+        ] {
+            let bytes = encode(encoding, text);
+            let d = ok(&bytes);
+            assert_eq!(d.name, encoding.name());
+            assert_eq!(d.text, text);
+        }
     }
 
     #[test]
     fn plain_chinese_takes_the_fast_path_and_others_do_not() {
         let gbk = encode(GBK, SIMPLIFIED_PROSE);
         assert!(plainly_gb2312_chinese(&gbk));
-        let korean = "예산 집행률은 95% 이상을 목표로 하며, 사업 성과 지표는 매년 점검한다.\n";
-        assert!(!plainly_gb2312_chinese(&encode(EUC_KR, korean)));
-        let japanese =
-            "予算の執行率は九十五パーセント以上を目標とし、事業の成果指標は毎年点検する。\n";
-        assert!(!plainly_gb2312_chinese(&encode(EUC_JP, japanese)));
+        assert!(!plainly_gb2312_chinese(&encode(EUC_KR, KOREAN)));
+        assert!(!plainly_gb2312_chinese(&encode(EUC_JP, JAPANESE)));
         let traditional =
             "項目概述：本項目主要用於保障科創中心建設各項工作的順利推進，包括政策研究。\n";
         assert!(!plainly_gb2312_chinese(&encode(BIG5, traditional)));
         // Too short to decide without chardetng.
         assert!(!plainly_gb2312_chinese(&encode(GBK, "项目名称\n")));
-    }
-
-    #[test]
-    fn long_japanese_text_stays_euc_jp() {
-        let text = "予算の執行率は九十五パーセント以上を目標とし、事業の成果指標は毎年点検する。\n公共情報システムの保守事業の主な内容は、サーバーの交換とデータベースの性能改善である。\n";
-        let bytes = encode(EUC_JP, text);
-        let d = ok(&bytes);
-        assert_eq!(d.name, "EUC-JP");
-        assert_eq!(d.text, text);
     }
 
     #[test]
