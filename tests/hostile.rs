@@ -410,12 +410,7 @@ fn a_document_over_its_time_budget_is_a_timeout_line_and_the_run_goes_on() {
 fn a_full_disk_is_exit_2_and_leaves_no_output() {
     let seed = root().join("tests/fixtures/seed/seed.utf8.txt");
     let run = extract(&[seed.to_str().unwrap(), "-o", "/dev/full"]);
-    run.expect_code(2);
-    assert!(
-        run.stderr().contains("No space left on device"),
-        "{}",
-        run.stderr()
-    );
+    run.expect_code(2).expect_stderr("No space left on device");
     // The errors file of a failed run is not left behind either.
     let dir = tempfile::tempdir().unwrap();
     let errors = dir.path().join("errors.jsonl");

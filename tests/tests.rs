@@ -468,7 +468,7 @@ fn emit_indicators_writes_one_flat_line_per_indicator() {
     assert_eq!(rows[15]["indicator_index"], 0);
     assert_eq!(rows[15]["project_name"], "科创中心展厅运营经费");
     assert!(rows[15]["record_id"].as_str().unwrap().ends_with("-1"));
-    assert!(run.stderr().contains("47 indicators"), "{}", run.stderr());
+    run.expect_stderr("47 indicators");
 }
 
 #[test]
@@ -523,7 +523,7 @@ fn other_file_types_are_skipped_and_counted() {
     let run = extract(&[dir.path().to_str().unwrap()]);
     run.expect_code(0);
     assert_eq!(lines(&run.records()).len(), 3);
-    assert!(run.stderr().contains("skipped: .pdf=1"), "{}", run.stderr());
+    run.expect_stderr("skipped: .pdf=1");
 }
 
 #[test]
@@ -552,7 +552,7 @@ fn zip_members_give_the_same_records_as_the_files() {
     assert_eq!(got[0]["source"]["member"], "2020/教育局.zip/seed-gbk.txt");
     // stored in GBK without the UTF-8 flag
     assert_eq!(got[3]["source"]["member"], "2020/科创办/绩效目标表.txt");
-    assert!(run.stderr().contains("skipped: .pdf=1"), "{}", run.stderr());
+    run.expect_stderr("skipped: .pdf=1");
 }
 
 #[test]
@@ -810,12 +810,9 @@ fn show_prints_the_source_rows_beside_the_record() {
         );
     }
     let unknown = run_show("0000000000000000-9", &records);
-    unknown.expect_code(1);
-    assert!(
-        unknown.stderr().contains("no record 0000000000000000-9"),
-        "{}",
-        unknown.stderr()
-    );
+    unknown
+        .expect_code(1)
+        .expect_stderr("no record 0000000000000000-9");
 }
 
 #[test]
@@ -833,12 +830,8 @@ fn show_refuses_a_source_that_changed_since_extraction() {
     text.push_str("\n备注：改过了\n");
     std::fs::write(&doc, text).unwrap();
     let show = run_show(&id, &records);
-    show.expect_code(1);
-    assert!(
-        show.stderr().contains("has changed since extraction"),
-        "{}",
-        show.stderr()
-    );
+    show.expect_code(1)
+        .expect_stderr("has changed since extraction");
 }
 
 #[test]

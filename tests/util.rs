@@ -59,6 +59,14 @@ impl Run {
         }
         self
     }
+
+    /// Fails (showing the run) unless stderr contains `needle`.
+    pub fn expect_stderr(&self, needle: &str) -> &Run {
+        if !self.stderr().contains(needle) {
+            self.fail(&format!("expected {needle:?} on stderr"));
+        }
+        self
+    }
 }
 
 /// Runs `jixiao extract ARGS -o DIR/records.jsonl --errors DIR/errors.jsonl`
