@@ -205,18 +205,10 @@ fn errors_section(out: &mut String, errors: &[Value]) {
     }
     out.push_str("<div class=\"scroll\"><table class=\"grid lazy errs\" id=\"errors-table\"><thead><tr><th>path</th><th>member</th><th>stage</th><th>code</th><th>message</th></tr></thead>");
     for (i, e) in errors.iter().enumerate() {
-        if i % CHUNK == 0 {
-            if i > 0 {
-                out.push_str("</tbody>");
-            }
-            // Rows wrap here, so the height is an estimate the browser replaces once seen.
-            let rows = (errors.len() - i).min(CHUNK);
-            let _ = write!(
-                out,
-                "\n<tbody style=\"contain-intrinsic-size:auto {}px\">\n",
-                rows * 2 * ROW_PX
-            );
-        }
+        // Rows wrap here, so the height is an estimate the browser replaces once seen.
+        chunk_break(out, i, errors.len(), |rows| {
+            format!("contain-intrinsic-size:auto {}px", rows * 2 * ROW_PX)
+        });
         out.push_str("<tr>");
         for key in ["path", "member", "stage", "code", "message"] {
             out.push_str("<td>");
@@ -234,6 +226,20 @@ fn errors_section(out: &mut String, errors: &[Value]) {
 /// scrolls into view (`content-visibility: auto`): a 100,000-row table laid
 /// out at once takes a browser tens of seconds.
 const CHUNK: usize = 200;
+
+/// At every `CHUNK`-th row of `total`: closes the previous `<tbody>` and
+/// opens one styled by `size(rows in this chunk)`, so the browser lays out
+/// only the chunks in view.
+fn chunk_break(out: &mut String, i: usize, total: usize, size: impl Fn(usize) -> String) {
+    if !i.is_multiple_of(CHUNK) {
+        return;
+    }
+    if i > 0 {
+        out.push_str("</tbody>");
+    }
+    let rows = (total - i).min(CHUNK);
+    let _ = write!(out, "\n<tbody style=\"{}\">\n", size(rows));
+}
 /// Height of a records-table row in CSS pixels (cells do not wrap), so the
 /// script can size a chunk it has not laid out.
 const ROW_PX: usize = 22;
@@ -287,18 +293,10 @@ fn records_section(out: &mut String, records: &[Value], stats: &Stats, panel_ids
     out.push_str("<div class=\"scroll tall\"><table class=\"grid lazy rec\" id=\"records-table\"><thead><tr><th>record_id</th><th>申报单位 department</th><th>项目名称 project</th><th>年度 year</th><th>指标 #</th><th>警告 warnings</th></tr></thead>");
     let mut codes: Vec<&str> = Vec::new();
     for (i, r) in records.iter().enumerate() {
-        if i % CHUNK == 0 {
-            if i > 0 {
-                out.push_str("</tbody>");
-            }
-            // Rows do not wrap: the height of a chunk is exact.
-            let rows = (records.len() - i).min(CHUNK);
-            let _ = write!(
-                out,
-                "\n<tbody style=\"contain-intrinsic-height:{}px\">\n",
-                rows * ROW_PX
-            );
-        }
+        // Rows do not wrap: the height of a chunk is exact.
+        chunk_break(out, i, records.len(), |rows| {
+            format!("contain-intrinsic-height:{}px", rows * ROW_PX)
+        });
         let id = str_at(r, &["record_id"]).unwrap_or("");
         out.push_str("<tr id=\"r-");
         esc(out, id);
