@@ -267,7 +267,9 @@ const OFFICE_PREFIXES: &[&str] = &["m", "o", "st1", "v", "w"];
 const NAME_BUF: usize = 16;
 
 /// Elements that end a paragraph when they open and when they close.
-fn is_block(name: &str) -> bool {
+/// Elements that end a paragraph of text (the cell cleaner's rule, also
+/// used by the page reader for text around and inside table cells).
+pub(crate) fn is_block(name: &str) -> bool {
     matches!(
         name,
         "address"

@@ -39,6 +39,7 @@ use encoding_rs::{Encoding, GB18030, GBK, UTF_8, UTF_16BE, UTF_16LE};
 use scraper::{ElementRef, Html, Node};
 
 use super::Row;
+use crate::clean::is_block;
 use crate::decode::{self, DecodeError};
 
 /// Limits on what a page may demand of the parser.
@@ -244,46 +245,6 @@ fn check_depth(text: &str, max_depth: usize) -> Result<(), HtmlError> {
     Ok(())
 }
 
-/// Elements that end a paragraph of text.
-const BLOCK: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "br",
-    "caption",
-    "center",
-    "dd",
-    "div",
-    "dl",
-    "dt",
-    "fieldset",
-    "figcaption",
-    "figure",
-    "footer",
-    "form",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hr",
-    "li",
-    "main",
-    "nav",
-    "ol",
-    "p",
-    "pre",
-    "section",
-    "table",
-    "tr",
-    "td",
-    "th",
-    "ul",
-    "body",
-];
 /// Where the end tag `</name` of a raw-text element starts (or the end).
 fn find_close(b: &[u8], mut from: usize, name: &[u8]) -> usize {
     while let Some(off) = memchr::memchr(b'<', &b[from..]) {
@@ -321,7 +282,7 @@ fn rows(page: &Html) -> Vec<Row<'static>> {
             Node::Element(e) => {
                 let name = e.name();
                 if visited {
-                    if BLOCK.contains(&name) {
+                    if is_block(name) {
                         out.flush_text(&mut text);
                     }
                     continue;
@@ -336,7 +297,7 @@ fn rows(page: &Html) -> Vec<Row<'static>> {
                     }
                     continue;
                 }
-                if BLOCK.contains(&name) {
+                if is_block(name) {
                     out.flush_text(&mut text);
                 }
                 stack.push((node, true));
@@ -470,7 +431,7 @@ fn cell_fragment<'a>(td: ElementRef<'a>, nested: &mut Vec<ElementRef<'a>>) -> St
             Node::Element(e) => {
                 let name = e.name();
                 if visited {
-                    if BLOCK.contains(&name) {
+                    if is_block(name) {
                         out.push_str("<br>");
                     }
                     continue;
@@ -484,7 +445,7 @@ fn cell_fragment<'a>(td: ElementRef<'a>, nested: &mut Vec<ElementRef<'a>>) -> St
                     }
                     continue;
                 }
-                if BLOCK.contains(&name) {
+                if is_block(name) {
                     out.push_str("<br>");
                 }
                 stack.push((node, true));
