@@ -167,18 +167,11 @@ pub fn extract(rows: &[Row<'_>], block: &Block) -> Project {
             } else {
                 "before the project's first field"
             };
-            for item in items(row) {
-                match item {
-                    Item::Pair { label, value }
-                        if label.field() == Some(Field::MoneyUnit)
-                            && value.and_then(MoneyUnit::from_text).is_some() =>
-                    {
-                        money_unit = value.and_then(MoneyUnit::from_text);
-                    }
-                    _ => {}
-                }
+            let units: Vec<Option<MoneyUnit>> = items(row).iter().map(money_unit_of).collect();
+            if let Some(&unit) = units.iter().flatten().last() {
+                money_unit = Some(unit);
             }
-            if !is_money_unit_row(row) {
+            if units.contains(&None) {
                 unplaced_row(&mut p.warnings, row, why);
             }
             continue;
@@ -273,12 +266,14 @@ fn without<'a>(row: &Row<'a>, cols: &[usize]) -> Row<'a> {
     }
 }
 
-/// Only `单位：万元`-style pairs (consumed as the money unit).
-fn is_money_unit_row(row: &Row<'_>) -> bool {
-    items(row).iter().all(|i| {
-        matches!(i, Item::Pair { label, value }
-            if label.field() == Some(Field::MoneyUnit) && value.and_then(MoneyUnit::from_text).is_some())
-    })
+/// The unit of a `单位：万元`-style pair; `None` for any other item.
+fn money_unit_of(item: &Item<'_>) -> Option<MoneyUnit> {
+    match item {
+        Item::Pair { label, value } if label.field() == Some(Field::MoneyUnit) => {
+            value.and_then(MoneyUnit::from_text)
+        }
+        _ => None,
+    }
 }
 
 fn unplaced_row(warnings: &mut Vec<Warning>, row: &Row<'_>, why: &str) {
