@@ -236,39 +236,41 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
     let mut write_error: Option<io::Error> = None;
     // Archives are listed here, on the supervising thread, as the jobs are
     // dispatched: only their central directories are read.
-    let jobs = inputs
-        .documents
-        .into_iter()
-        .map(Arc::new)
-        .flat_map(|input| {
-            let work = if input.problem.is_none() && input.format == Format::Zip {
-                match open_archive(&input, cfg) {
-                    Ok((bytes, listing)) if listing.entries.is_empty() => {
-                        archive_bytes += bytes;
-                        let error = DocError::EmptyArchive(listing.skipped.len());
-                        vec![Work::Failed { input, error }]
-                    }
-                    Ok((bytes, listing)) => {
-                        archive_bytes += bytes;
-                        archive_skipped.extend(listing.skipped);
-                        progress.inc_length(listing.entries.len() as u64);
-                        progress.inc(1);
-                        listing
-                            .entries
-                            .into_iter()
-                            .map(|entry| Work::Member {
-                                input: Arc::clone(&input),
-                                entry,
-                            })
-                            .collect()
-                    }
-                    Err(error) => vec![Work::Failed { input, error }],
+    let jobs = inputs.documents.into_iter().flat_map(|mut input| {
+        // A path that failed before reading (walk error, not found) is
+        // its own error line: its error moves into the job.
+        let problem = input.problem.take();
+        let input = Arc::new(input);
+        let work = if let Some(error) = problem {
+            vec![Work::Failed { input, error }]
+        } else if input.format == Format::Zip {
+            match open_archive(&input, cfg) {
+                Ok((bytes, listing)) if listing.entries.is_empty() => {
+                    archive_bytes += bytes;
+                    let error = DocError::EmptyArchive(listing.skipped.len());
+                    vec![Work::Failed { input, error }]
                 }
-            } else {
-                vec![Work::File(input)]
-            };
-            work.into_iter().map(|w| (w.label(), w))
-        });
+                Ok((bytes, listing)) => {
+                    archive_bytes += bytes;
+                    archive_skipped.extend(listing.skipped);
+                    progress.inc_length(listing.entries.len() as u64);
+                    progress.inc(1);
+                    listing
+                        .entries
+                        .into_iter()
+                        .map(|entry| Work::Member {
+                            input: Arc::clone(&input),
+                            entry,
+                        })
+                        .collect()
+                }
+                Err(error) => vec![Work::Failed { input, error }],
+            }
+        } else {
+            vec![Work::File(input)]
+        };
+        work.into_iter().map(|w| (w.label(), w))
+    });
     // The supervising thread also writes: results arrive in order, and a
     // writer thread of its own would only add a wake-up per document.
     supervise::run_ordered(
@@ -453,10 +455,6 @@ fn process_file(input: &Input, cfg: &Config) -> Done {
             result,
         }]
     };
-    if let Some(problem) = &input.problem {
-        done.outcomes = single(Err(clone_problem(problem)));
-        return done;
-    }
     let data = match read(input, cfg.max_file_size) {
         Ok(d) => d,
         Err(e) => {
@@ -549,13 +547,6 @@ fn io_error(e: io::Error) -> DocError {
     match e.kind() {
         io::ErrorKind::NotFound => DocError::NotFound,
         _ => DocError::Io(e),
-    }
-}
-
-fn clone_problem(p: &DocError) -> DocError {
-    match p {
-        DocError::NotFound => DocError::NotFound,
-        other => DocError::Io(io::Error::other(other.to_string())),
     }
 }
 
