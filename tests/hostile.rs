@@ -291,6 +291,22 @@ fn a_hostile_archive_costs_one_line_per_bad_file_and_leaves_the_good_one_intact(
     let stderr = run.stderr();
     assert!(stderr.contains("symlink loop"), "{stderr}");
     assert!(stderr.contains("special file"), "{stderr}");
+    // The escaping names are kept as names, three projects each, with the
+    // record ids of the same bytes in good.txt.
+    let ids = |pred: &dyn Fn(&serde_json::Value) -> bool| -> Vec<String> {
+        records
+            .iter()
+            .filter(|r| pred(r))
+            .map(|r| r["record_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for member in ["../../escaped.txt", "/tmp/jixiao-absolute.txt"] {
+        assert_eq!(
+            ids(&|r| r["source"]["member"] == member),
+            ids(&|r| name_of(r) == "good.txt"),
+            "{member}"
+        );
+    }
     assert!(!dir.path().join("escaped.txt").exists());
     assert!(!Path::new("/tmp/jixiao-absolute.txt").exists());
     assert!(rss < 1 << 30, "peak RSS {rss} bytes");
