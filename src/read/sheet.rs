@@ -280,13 +280,50 @@ fn one_line(s: &str) -> String {
 }
 
 /// The non-blank cells of one sheet, sparse, with the extent they span.
-struct Grid<'n> {
+/// The used range of one sheet as cells come in, refused as `TooLarge`
+/// once it holds more than the cell limit (the streamed grid and the xls
+/// pre-walk both keep one).
+struct Extent<'n> {
     name: &'n str,
     limit: u64,
+    /// First and last used row, last used column.
+    span: Option<(u32, u32, u32)>,
+}
+
+impl<'n> Extent<'n> {
+    fn new(name: &'n str, limits: &SheetLimits) -> Self {
+        Extent {
+            name,
+            limit: limits.max_cells,
+            span: None,
+        }
+    }
+
+    fn add(&mut self, row: u32, col: u32) -> Result<(), SheetError> {
+        let (first, last, width) = match self.span {
+            None => (row, row, col),
+            Some((f, l, w)) => (f.min(row), l.max(row), w.max(col)),
+        };
+        self.span = Some((first, last, width));
+        let rows = u64::from(last - first) + 1;
+        let cols = u64::from(width) + 1;
+        if rows.saturating_mul(cols) > self.limit {
+            return Err(SheetError::TooLarge {
+                sheet: self.name.to_string(),
+                rows,
+                cols,
+                limit: self.limit,
+            });
+        }
+        Ok(())
+    }
+}
+
+struct Grid<'n> {
+    name: &'n str,
     /// `(row, column, trimmed text)`, 0-based, in the order read.
     cells: Vec<(u32, u32, String)>,
-    /// First and last used row, last used column.
-    extent: Option<(u32, u32, u32)>,
+    extent: Extent<'n>,
     /// Length at which duplicate positions are folded away (see `push`).
     compact_at: usize,
 }
@@ -296,9 +333,8 @@ impl<'n> Grid<'n> {
         let limit = usize::try_from(limits.max_cells).unwrap_or(usize::MAX);
         Grid {
             name,
-            limit: limits.max_cells,
             cells: Vec::new(),
-            extent: None,
+            extent: Extent::new(name, limits),
             compact_at: limit.saturating_mul(2).max(1024),
         }
     }
@@ -310,21 +346,7 @@ impl<'n> Grid<'n> {
         if text.is_empty() {
             return Ok(());
         }
-        let (first, last, width) = match self.extent {
-            None => (row, row, col),
-            Some((first, last, width)) => (first.min(row), last.max(row), width.max(col)),
-        };
-        self.extent = Some((first, last, width));
-        let rows = u64::from(last - first) + 1;
-        let cols = u64::from(width) + 1;
-        if rows.saturating_mul(cols) > self.limit {
-            return Err(SheetError::TooLarge {
-                sheet: self.name.to_string(),
-                rows,
-                cols,
-                limit: self.limit,
-            });
-        }
+        self.extent.add(row, col)?;
         self.cells.push((row, col, text.to_string()));
         // Distinct positions are at most the limit, so more cells than that
         // means a cell repeated (a crafted file): fold the repeats, the last
@@ -837,34 +859,6 @@ mod xls_scan {
         }
     }
 
-    /// The extent of the cells calamine will place on one sheet.
-    struct Extent<'a> {
-        name: &'a str,
-        limit: u64,
-        span: Option<(u32, u32, u32)>,
-    }
-
-    impl Extent<'_> {
-        fn add(&mut self, row: u32, col: u32) -> Result<(), SheetError> {
-            let (first, last, width) = match self.span {
-                None => (row, row, col),
-                Some((f, l, w)) => (f.min(row), l.max(row), w.max(col)),
-            };
-            self.span = Some((first, last, width));
-            let rows = u64::from(last - first) + 1;
-            let cols = u64::from(width) + 1;
-            if rows.saturating_mul(cols) > self.limit {
-                return Err(SheetError::TooLarge {
-                    sheet: self.name.to_string(),
-                    rows,
-                    cols,
-                    limit: self.limit,
-                });
-            }
-            Ok(())
-        }
-    }
-
     /// The (row, column) at the start of a cell record.
     fn cell_pos(data: &[u8]) -> Option<(u32, u32)> {
         Some((u32::from(u16_at(data, 0)?), u32::from(u16_at(data, 2)?)))
@@ -960,11 +954,7 @@ mod xls_scan {
     /// of its cells. Nested substreams (embedded charts) are skipped, as
     /// calamine skips them.
     fn scan_sheet(records: &[u8], name: &str, limits: &SheetLimits) -> Result<(), SheetError> {
-        let mut extent = Extent {
-            name,
-            limit: limits.max_cells,
-            span: None,
-        };
+        let mut extent = super::Extent::new(name, limits);
         let mut seen_bof = false;
         let mut depth = 0usize;
         let mut formula_pos = (0, 0);
