@@ -193,6 +193,18 @@ fn header(out: &mut String, input: &ReportInput<'_>, stats: &Stats) {
     out.push_str("</header>\n");
 }
 
+/// One `<td>` per key: the object's value there, displayed and escaped
+/// (empty when missing).
+fn value_cells<'k>(out: &mut String, object: &Value, keys: impl IntoIterator<Item = &'k str>) {
+    for key in keys {
+        out.push_str("<td>");
+        if let Some(v) = object.get(key) {
+            esc(out, &display(v));
+        }
+        out.push_str("</td>");
+    }
+}
+
 fn errors_section(out: &mut String, errors: &[Value]) {
     let _ = write!(
         out,
@@ -210,13 +222,7 @@ fn errors_section(out: &mut String, errors: &[Value]) {
             format!("contain-intrinsic-size:auto {}px", rows * 2 * ROW_PX)
         });
         out.push_str("<tr>");
-        for key in ["path", "member", "stage", "code", "message"] {
-            out.push_str("<td>");
-            if let Some(v) = e.get(key) {
-                esc(out, &display(v));
-            }
-            out.push_str("</td>");
-        }
+        value_cells(out, e, ["path", "member", "stage", "code", "message"]);
         out.push_str("</tr>\n");
     }
     out.push_str("</tbody></table></div>\n</section>\n");
@@ -694,13 +700,7 @@ fn indicators_table(out: &mut String, r: &Value) {
     out.push_str("<table class=\"grid\"><thead><tr><th>#</th><th>一级指标</th><th>二级指标</th><th>三级指标</th><th>指标目标值</th><th>op</th><th>value</th><th>value_max</th><th>unit</th><th>kind</th></tr></thead><tbody>\n");
     for (i, ind) in inds.iter().enumerate() {
         let _ = write!(out, "<tr><td class=\"r\">{i}</td>");
-        for key in INDICATOR_KEYS {
-            out.push_str("<td>");
-            if let Some(v) = ind.get(key) {
-                esc(out, &display(v));
-            }
-            out.push_str("</td>");
-        }
+        value_cells(out, ind, INDICATOR_KEYS);
         out.push_str("</tr>\n");
     }
     out.push_str("</tbody></table>\n");
