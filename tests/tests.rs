@@ -132,15 +132,7 @@ fn the_seed_reads_as_three_projects() {
             "未来公园展厅运营经费"
         ]
     );
-    let spans: Vec<_> = r
-        .iter()
-        .map(|r| {
-            (
-                r["source"]["first_row"].as_u64().unwrap(),
-                r["source"]["last_row"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let spans = row_spans(&r);
     assert_eq!(spans, [(3, 37), (39, 75), (77, 111)]);
     let counts: Vec<_> = r
         .iter()
@@ -638,15 +630,7 @@ fn every_sheet_and_every_table_is_read() {
     );
     let run = extract(&["tests/fixtures/html/two_tables.html"]);
     let r = lines(&run.expect_code(0).records());
-    let spans: Vec<_> = r
-        .iter()
-        .map(|r| {
-            (
-                r["source"]["first_row"].as_u64().unwrap(),
-                r["source"]["last_row"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let spans = row_spans(&r);
     // table rows are counted across both tables of the page
     assert_eq!(spans, [(2, 36), (37, 73)]);
     assert_eq!(r[1]["indicators"].as_array().unwrap().len(), 17);
@@ -980,4 +964,17 @@ fn the_report_renders_in_a_real_browser() {
             .unwrap_or(false),
         "no screenshot"
     );
+}
+
+/// `(first_row, last_row)` of each record's source.
+fn row_spans(records: &[Value]) -> Vec<(u64, u64)> {
+    records
+        .iter()
+        .map(|r| {
+            (
+                r["source"]["first_row"].as_u64().unwrap(),
+                r["source"]["last_row"].as_u64().unwrap(),
+            )
+        })
+        .collect()
 }
