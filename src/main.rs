@@ -6,10 +6,11 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
+use jixiao::cli::config::Config;
 use jixiao::cli::{Cli, Command, Emit};
-use jixiao::config::Config;
-use jixiao::document::Limits;
-use jixiao::{pipeline, review};
+use jixiao::review;
+use jixiao::run::document::Limits;
+use jixiao::run::pipeline;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -84,8 +85,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Schema { emit } => {
             let schema = match emit {
-                Emit::Projects => jixiao::record::RECORD_SCHEMA,
-                Emit::Indicators => jixiao::record::INDICATOR_SCHEMA,
+                Emit::Projects => jixiao::model::RECORD_SCHEMA,
+                Emit::Indicators => jixiao::model::INDICATOR_SCHEMA,
             };
             std::io::stdout().write_all(schema.as_bytes())?;
             Ok(ExitCode::SUCCESS)

@@ -4,8 +4,8 @@
 //! targets' own (`fuzz/src/lib.rs`, through `crate::fuzz_regressions`).
 //! Failures are not persisted to files: a failing case is printed, shrunk.
 
-use jixiao::clean::clean_text;
-use jixiao::target::{parse_split, parse_target};
+use jixiao::read::clean::clean_text;
+use jixiao::table::target::{parse_split, parse_target};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 

@@ -184,9 +184,9 @@ fn the_seed_reads_as_three_projects() {
 /// lines, headings, table headers) are accounted for by what they label.
 #[test]
 fn nothing_is_lost() {
-    use jixiao::clean::clean_text;
-    use jixiao::fields::{parse_amount, parse_date};
-    use jixiao::labels::{self, MoneyUnit};
+    use jixiao::read::clean::clean_text;
+    use jixiao::table::fields::{parse_amount, parse_date};
+    use jixiao::table::vocabulary::{self, MoneyUnit};
     let mut missing = Vec::new();
     for sub in TEXT_DIRS {
         for fx in fixtures(sub) {
@@ -199,14 +199,14 @@ fn nothing_is_lost() {
                 for cell in &row.cells {
                     let cell = clean_text(cell).into_owned();
                     if cell.is_empty()
-                        || labels::is_label_cell(&cell)
-                        || labels::year_line(&cell).is_some()
-                        || labels::heading(&cell).is_some()
-                        || labels::column_for_header(&cell).is_some()
+                        || vocabulary::is_label_cell(&cell)
+                        || vocabulary::year_line(&cell).is_some()
+                        || vocabulary::heading(&cell).is_some()
+                        || vocabulary::column_for_header(&cell).is_some()
                     {
                         continue;
                     }
-                    let (label, value) = labels::split_inline(&cell, true)
+                    let (label, value) = vocabulary::split_inline(&cell, true)
                         .map(|(l, v)| (Some(l), v.to_string()))
                         .unwrap_or((None, cell.clone()));
                     let found = value.split('\n').all(|para| {
@@ -224,7 +224,7 @@ fn nothing_is_lost() {
                         || label.as_ref().is_some_and(|l| l.unit.is_some())
                         // `单位：万元` sets the unit of the project's amounts
                         || label.is_some_and(|l| {
-                            l.field() == Some(labels::Field::MoneyUnit)
+                            l.field() == Some(vocabulary::Field::MoneyUnit)
                                 && MoneyUnit::from_text(&value).is_some()
                         });
                     if !found {

@@ -133,7 +133,7 @@ pub fn fixtures(sub: &str) -> Vec<PathBuf> {
         .map(|e| e.expect("dir entry").path())
         .filter(|p| {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            !name.ends_with(".jsonl") && jixiao::input::Format::from_path(p).is_some()
+            !name.ends_with(".jsonl") && jixiao::source::Format::from_path(p).is_some()
         })
         .map(|p| p.strip_prefix(root()).expect("under root").to_path_buf())
         .collect();

@@ -8,12 +8,12 @@
 //! inputs without the fuzzer. Only `jixiao` and `serde_json` are used here:
 //! both are available to the fuzz crate and to the integration tests.
 
-use jixiao::clean::clean_text;
-use jixiao::document::{Limits, Origin, extract};
-use jixiao::input::Format;
+use jixiao::model::to_json_line;
+use jixiao::read::clean::clean_text;
 use jixiao::read::sheet::{SheetFormat, SheetLimits, read_workbook};
-use jixiao::record::to_json_line;
-use jixiao::target::{Op, Target, parse_split, parse_target};
+use jixiao::run::document::{Limits, Origin, extract};
+use jixiao::source::Format;
+use jixiao::table::target::{Op, Target, parse_split, parse_target};
 
 /// Cell cap for the sheet target: small enough that no input can make the
 /// fuzzer run out of memory through a legitimately large sheet.

@@ -39,8 +39,8 @@ use encoding_rs::{Encoding, GB18030, GBK, UTF_8, UTF_16BE, UTF_16LE};
 use scraper::{ElementRef, Html, Node};
 
 use super::Row;
-use crate::clean::is_block;
 use crate::decode::{self, DecodeError};
+use crate::read::clean::is_block;
 
 /// Limits on what a page may demand of the parser.
 #[derive(Debug, Clone, Copy)]
@@ -462,7 +462,7 @@ fn cell_fragment<'a>(td: ElementRef<'a>, nested: &mut Vec<ElementRef<'a>>) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clean::clean_text;
+    use crate::read::clean::clean_text;
 
     const SEED_TSV: &str = include_str!("../../tests/fixtures/seed/seed.utf8.txt");
     const SEED_HTML: &[u8] = include_bytes!("../../tests/fixtures/html/seed.html");

@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 
+pub mod clean;
 pub mod html;
 pub mod sheet;
 pub mod text;

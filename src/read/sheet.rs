@@ -147,7 +147,7 @@ pub fn read_workbook(
 /// damaged file, so it becomes `corrupt`. Only calamine's calls are wrapped,
 /// so a panic in this module's own code still shows (and the fuzzer sees it).
 fn calamine<T>(format: &str, call: impl FnOnce() -> T) -> Result<T, SheetError> {
-    crate::error::catch_panic(call).map_err(|message| {
+    crate::panic::catch_panic(call).map_err(|message| {
         SheetError::Corrupt(format!(
             "not a readable {format} file (the reader failed on a malformed record: {message})"
         ))

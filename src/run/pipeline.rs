@@ -20,15 +20,16 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::archive;
 use crate::cli::Emit;
-use crate::config::Config;
-use crate::document::{self, Origin};
-use crate::error::{DocError, catch_panic};
-use crate::input::{self, Format, Input};
-use crate::record::{self, FlatIndicator, Record};
-use crate::supervise;
-use crate::write::{ErrorLine, ProjectKey, SeenProjects, Sink, with_warning};
+use crate::cli::config::Config;
+use crate::error::DocError;
+use crate::model::{self, FlatIndicator, Record};
+use crate::panic::catch_panic;
+use crate::run::document::{self, Origin};
+use crate::run::output::{ErrorLine, ProjectKey, SeenProjects, Sink, with_warning};
+use crate::run::supervise;
+use crate::source::archive;
+use crate::source::{self, Format, Input};
 
 /// Jobs in flight or waiting to be written, per worker thread: enough that
 /// one slow document does not idle the others, few enough that memory
@@ -209,13 +210,13 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
             std::fs::read_to_string(list)
                 .with_context(|| format!("cannot read --files-from {}", list.display()))?
         };
-        paths.extend(input::read_path_list(&text));
+        paths.extend(source::read_path_list(&text));
     }
-    let mut inputs = input::collect(&paths);
+    let mut inputs = source::collect(&paths);
     if let Some((index, count)) = cfg.shard {
         inputs
             .documents
-            .retain(|d| input::shard_of(&d.display, count) == index);
+            .retain(|d| source::shard_of(&d.display, count) == index);
     }
     if cfg.summary {
         for note in &inputs.notes {
@@ -561,7 +562,7 @@ fn serialise(mut records: Vec<Record>, emit: Emit) -> Result<Lines, DocError> {
     for r in records.iter_mut() {
         match emit {
             Emit::Projects => {
-                let line = record::to_json_line(r).map_err(DocError::Serialize)?;
+                let line = model::to_json_line(r).map_err(DocError::Serialize)?;
                 let start = out.bytes.len();
                 out.bytes.extend_from_slice(&line);
                 out.spans.push((

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use encoding_rs::GBK;
 
 use crate::error::DocError;
-use crate::input::Format;
+use crate::source::Format;
 
 /// Caps applied while reading members.
 #[derive(Debug, Clone, Copy)]

@@ -3,12 +3,12 @@
 
 use std::path::PathBuf;
 
-use crate::archive::ZipLimits;
 use crate::cli::{Emit, ExtractArgs};
-use crate::document::Limits;
 use crate::read::html::HtmlLimits;
 use crate::read::sheet::SheetLimits;
-use crate::write::Target;
+use crate::run::document::Limits;
+use crate::run::output::Target;
+use crate::source::archive::ZipLimits;
 
 #[derive(Debug, Clone)]
 pub struct Config {

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::error::DocError;
-use crate::record::{Project, Warning};
+use crate::model::{Project, Warning};
 
 /// Where a stream of lines goes.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,10 +11,10 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::fields::{self, Item};
-use crate::indicator;
-use crate::labels::{self, Field, MoneyUnit};
 use crate::read::Row;
+use crate::table::fields::{self, Item};
+use crate::table::indicator;
+use crate::table::vocabulary::{self, Field, MoneyUnit};
 
 /// One project's rows: `rows` indexes the document's row list; `anchor` is
 /// the index of the title (or first field) row, `rows.start <= anchor`.
@@ -28,7 +28,9 @@ pub struct Block {
 
 /// The title cell of a row: its first non-empty cell, when that is a title.
 pub fn title_cell<'r>(row: &'r Row<'_>) -> Option<(usize, &'r str)> {
-    row.non_empty().next().filter(|(_, c)| labels::is_title(c))
+    row.non_empty()
+        .next()
+        .filter(|(_, c)| vocabulary::is_title(c))
 }
 
 /// Splits rows into projects. An empty result means the document holds no
@@ -122,7 +124,9 @@ fn is_preamble(row: &Row<'_>) -> bool {
             label.field() == Some(Field::MoneyUnit)
                 && value.and_then(MoneyUnit::from_text).is_some()
         }
-        Item::Loose { text, .. } => labels::year_line(text).is_some() || ATTACHMENT.is_match(text),
+        Item::Loose { text, .. } => {
+            vocabulary::year_line(text).is_some() || ATTACHMENT.is_match(text)
+        }
     })
 }
 
@@ -199,7 +203,7 @@ mod tests {
 
     #[test]
     fn every_name_and_department_key_has_a_prefilter_character() {
-        for (key, field) in crate::labels::FIELD_KEYS {
+        for (key, field) in crate::table::vocabulary::FIELD_KEYS {
             if matches!(field, Field::ProjectName | Field::Department) {
                 assert!(key.contains(['名', '单', '部']), "{key}");
             }

@@ -734,7 +734,7 @@ mod tests {
         for h in headers {
             assert!(column_for_header(h).is_some(), "{h}");
         }
-        let src = include_str!("labels.rs");
+        let src = include_str!("vocabulary.rs");
         let arms = &src[src.find("Some(match s {").expect("the header match")..];
         let arms = &arms[..arms.find("_ => return None").expect("its end")];
         let named = arms.matches('"').count() / 2;

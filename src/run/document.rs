@@ -8,16 +8,16 @@ use std::borrow::Cow;
 
 use sha2::{Digest, Sha256};
 
-use crate::clean::clean_text;
 use crate::decode::decode;
 use crate::error::DocError;
-use crate::fields;
-use crate::input::Format;
+use crate::model::{Record, SCHEMA_VERSION, Source, Warning};
+use crate::read::clean::clean_text;
 use crate::read::html::{self, HtmlLimits};
 use crate::read::sheet::{self, SheetFormat, SheetLimits};
 use crate::read::{Row, text};
-use crate::record::{Record, SCHEMA_VERSION, Source, Warning};
-use crate::split::split;
+use crate::source::Format;
+use crate::table::fields;
+use crate::table::split::split;
 
 /// Where a document came from, as written in `source`.
 #[derive(Debug, Clone, Copy)]
@@ -223,7 +223,7 @@ pub fn clean_rows(rows: &mut Vec<Row<'_>>) {
 mod tests {
     use super::*;
 
-    const SEED: &str = include_str!("../tests/fixtures/seed/seed.utf8.txt");
+    const SEED: &str = include_str!("../../tests/fixtures/seed/seed.utf8.txt");
     const HEAD: &str = "财政项目支出绩效目标表\n(2020年度)\n申报单位名称：某局\n项目名称：\t甲\n";
     const TABLE: &str = "一级目标\t二级目标\t三级目标\t指标目标值\n产出目标\t数量\t次数\t>=2次\n";
 

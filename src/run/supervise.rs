@@ -30,7 +30,7 @@ use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::error::catch_panic;
+use crate::panic::catch_panic;
 
 /// How often the supervisor wakes to check `stop` when nothing happens.
 const TICK: Duration = Duration::from_millis(100);

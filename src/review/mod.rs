@@ -8,6 +8,8 @@
 //! and sheets included) and checked against `source.sha256`, so a source
 //! that changed since extraction is reported rather than shown wrongly.
 
+pub mod report;
+
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::Path;
@@ -15,11 +17,11 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::archive::{self, ZipLimits};
-use crate::document::{self, Limits};
 use crate::error::DocError;
-use crate::input::Format;
-use crate::record::{BUDGET_LABELS, FIELD_LABELS};
+use crate::model::{BUDGET_LABELS, FIELD_LABELS};
+use crate::run::document::{self, Limits};
+use crate::source::Format;
+use crate::source::archive::{self, ZipLimits};
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -260,27 +262,27 @@ pub fn write_report(
             true
         })?;
     }
-    let panels: Vec<crate::report::Panel<'_>> = full
+    let panels: Vec<crate::review::report::Panel<'_>> = full
         .iter()
-        .map(|r| crate::report::Panel {
+        .map(|r| crate::review::report::Panel {
             record: r,
             rows: source_rows(r, limits).map_err(|e| e.to_string()),
         })
         .collect();
     let generated = modified_utc(records).unwrap_or_else(|| "unknown".to_string());
-    let html = crate::report::render(&crate::report::ReportInput {
+    let html = crate::review::report::render(&crate::review::report::ReportInput {
         records: &slim,
         errors: &error_lines,
         panels,
         generated: &generated,
-        schema_version: u64::from(crate::record::SCHEMA_VERSION),
+        schema_version: u64::from(crate::model::SCHEMA_VERSION),
     });
-    let target = crate::write::Target::File(out.to_path_buf());
+    let target = crate::run::output::Target::File(out.to_path_buf());
     let io_err = |source| ReviewError::Io {
         path: out.display().to_string(),
         source,
     };
-    let mut sink = crate::write::Sink::create(&target).map_err(io_err)?;
+    let mut sink = crate::run::output::Sink::create(&target).map_err(io_err)?;
     sink.write_all(html.as_bytes()).map_err(io_err)?;
     sink.finish().map_err(io_err)?;
     Ok(ReportStats {

@@ -1,5 +1,7 @@
 //! Command-line arguments (clap). Validation into settings the rest of the
-//! program can trust happens in [`crate::config`].
+//! program can trust happens in [`crate::cli::config`].
+
+pub mod config;
 
 use std::path::PathBuf;
 

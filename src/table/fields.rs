@@ -2,7 +2,7 @@
 //!
 //! Rows are read as label/value pairs (`项目名称：⇥科创…`, or inline
 //! `申报单位名称：上海…`, up to two pairs a row), the indicator table is
-//! handed to [`crate::indicator`], and every value is converted to the type
+//! handed to [`crate::table::indicator`], and every value is converted to the type
 //! the contract asks for: ISO dates, booleans, amounts in yuan. The stage
 //! accounts for every non-empty cell: it fills a field, goes to `extra`,
 //! becomes an indicator, or is named in an `unplaced_text` warning.
@@ -13,11 +13,11 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::indicator::{self, Table};
-use crate::labels::{self, Field, Label, MoneyUnit};
+use crate::model::{Amount, Budget, Project, Warning};
 use crate::read::Row;
-use crate::record::{Amount, Budget, Project, Warning};
-use crate::split::{self, Block};
+use crate::table::indicator::{self, Table};
+use crate::table::split::{self, Block};
+use crate::table::vocabulary::{self, Field, Label, MoneyUnit};
 
 /// One item of a row: a label with its value, or a loose cell.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,12 +50,12 @@ pub fn items<'r>(row: &'r Row<'_>) -> Vec<Item<'r>> {
         // right after another pair (`填报人：张三⇥联系电话：021-1234`).
         let after_pair = matches!(out.last(), Some(Item::Pair { .. }));
         let first_in_row = std::mem::replace(&mut first, false) || after_pair;
-        if labels::is_label_cell(cell) {
+        if vocabulary::is_label_cell(cell) {
             let label = Label::parse(cell);
             let j = (i + 1..n).find(|&j| !row.cell(j).is_empty());
             let value = match j {
-                Some(j) if j == i + 1 && !labels::is_known_label_cell(row.cell(j)) => Some(j),
-                Some(j) if j > i + 1 && !labels::is_label_cell(row.cell(j)) => Some(j),
+                Some(j) if j == i + 1 && !vocabulary::is_known_label_cell(row.cell(j)) => Some(j),
+                Some(j) if j > i + 1 && !vocabulary::is_label_cell(row.cell(j)) => Some(j),
                 _ => None,
             };
             match value {
@@ -71,7 +71,7 @@ pub fn items<'r>(row: &'r Row<'_>) -> Vec<Item<'r>> {
                     i += 1;
                 }
             }
-        } else if let Some((label, value)) = labels::split_inline(cell, first_in_row) {
+        } else if let Some((label, value)) = vocabulary::split_inline(cell, first_in_row) {
             out.push(Item::Pair {
                 label,
                 value: Some(value),
@@ -101,12 +101,12 @@ pub fn row_fields(row: &Row<'_>) -> impl Iterator<Item = Field> {
 fn ends_table(row: &Row<'_>) -> bool {
     let first = row.cell(0);
     (!first.is_empty()
-        && (labels::is_label_cell(first)
-            || labels::split_inline(first, true).is_some()
-            || labels::is_trailer(first)))
+        && (vocabulary::is_label_cell(first)
+            || vocabulary::split_inline(first, true).is_some()
+            || vocabulary::is_trailer(first)))
         || row.non_empty().any(|(_, c)| {
-            labels::is_known_label_cell(c)
-                || labels::split_inline(c, false).is_some_and(|(l, _)| l.field().is_some())
+            vocabulary::is_known_label_cell(c)
+                || vocabulary::split_inline(c, false).is_some_and(|(l, _)| l.field().is_some())
         })
 }
 
@@ -139,13 +139,13 @@ pub fn extract(rows: &[Row<'_>], block: &Block) -> Project {
         {
             if p.title.is_none() {
                 p.title = Some(title.to_string());
-                year_line = year_line.or(labels::year_in_title(title));
+                year_line = year_line.or(vocabulary::year_in_title(title));
                 consumed.push(col);
             }
             table = None;
         }
         for (col, cell) in row.non_empty() {
-            if let Some(y) = labels::year_line(cell) {
+            if let Some(y) = vocabulary::year_line(cell) {
                 year_line = year_line.or(Some(y));
                 consumed.push(col);
             }
@@ -181,7 +181,7 @@ pub fn extract(rows: &[Row<'_>], block: &Block) -> Project {
             table = Some(Table::new(header));
             continue;
         }
-        if let Some(y) = sole.and_then(labels::heading) {
+        if let Some(y) = sole.and_then(vocabulary::heading) {
             heading_year = heading_year.or(y);
             table = None;
             continue;

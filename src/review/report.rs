@@ -547,7 +547,7 @@ fn panels_section(out: &mut String, panels: &[Panel<'_>]) {
     out.push_str("</section>\n");
 }
 
-use crate::record::{BUDGET_LABELS as BUDGET, FIELD_LABELS as FIELDS, INDICATOR_KEYS};
+use crate::model::{BUDGET_LABELS as BUDGET, FIELD_LABELS as FIELDS, INDICATOR_KEYS};
 
 fn panel(out: &mut String, p: &Panel<'_>) {
     let r = p.record;
@@ -1148,8 +1148,8 @@ document.body.dataset.ready="1";
 mod tests {
     use super::*;
 
-    const SEED_TSV: &str = include_str!("../tests/fixtures/seed/seed.utf8.txt");
-    const SEED_JSONL: &str = include_str!("../tests/fixtures/seed/seed.utf8.txt.expected.jsonl");
+    const SEED_TSV: &str = include_str!("../../tests/fixtures/seed/seed.utf8.txt");
+    const SEED_JSONL: &str = include_str!("../../tests/fixtures/seed/seed.utf8.txt.expected.jsonl");
 
     fn seed_records() -> Vec<Value> {
         SEED_JSONL
@@ -1426,7 +1426,7 @@ mod tests {
     #[test]
     fn split_shape_cells_feed_op_value_and_unit() {
         let traps: Vec<Value> =
-            include_str!("../tests/fixtures/text/review_traps.txt.expected.jsonl")
+            include_str!("../../tests/fixtures/text/review_traps.txt.expected.jsonl")
                 .lines()
                 .map(|l| serde_json::from_str(l).expect("golden line"))
                 .collect();

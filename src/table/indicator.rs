@@ -1,17 +1,17 @@
 //! The indicator stage: the three-level table of a project → indicators.
 //!
 //! A header row names the columns (matched by meaning in
-//! [`crate::labels::column_for_header`]); it is either the *merged* shape,
+//! [`crate::table::vocabulary::column_for_header`]); it is either the *merged* shape,
 //! where one 指标目标值 cell holds operator, number and unit, or the *split*
 //! shape with separate 计算符号 / 指标值 / 计量单位 columns. Blank level-1 and
 //! level-2 cells repeat the value above (merged cells export as blanks).
-//! Targets are normalised by [`crate::target`]; the name (三级指标) is kept
+//! Targets are normalised by [`crate::table::target`]; the name (三级指标) is kept
 //! verbatim and never parsed.
 
-use crate::labels::{self, Column};
+use crate::model::{Indicator, Kind, Num, Warning};
 use crate::read::Row;
-use crate::record::{Indicator, Kind, Num, Warning};
-use crate::target::{self, Target};
+use crate::table::target::{self, Target};
+use crate::table::vocabulary::{self, Column};
 
 /// Column positions of an indicator table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +59,7 @@ pub fn header(row: &Row<'_>) -> Option<Header> {
     };
     let mut known = 0;
     for (i, cell) in row.non_empty() {
-        if let Some(c) = labels::column_for_header(cell) {
+        if let Some(c) = vocabulary::column_for_header(cell) {
             known += 1;
             let s = &mut cols[slot(c)];
             if s.is_none() {
@@ -242,7 +242,7 @@ fn indicator(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::target::Op;
+    use crate::table::target::Op;
     use std::borrow::Cow;
 
     fn row(n: u32, cells: &[&'static str]) -> Row<'static> {

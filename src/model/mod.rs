@@ -8,14 +8,14 @@
 
 use serde::{Serialize, Serializer};
 
-use crate::target::Op;
+use crate::table::target::Op;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// JSON Schema (2020-12) of a `--emit projects` line (`schema/record.schema.json`).
-pub const RECORD_SCHEMA: &str = include_str!("../schema/record.schema.json");
+pub const RECORD_SCHEMA: &str = include_str!("../../schema/record.schema.json");
 /// JSON Schema (2020-12) of a `--emit indicators` line (`schema/indicator.schema.json`).
-pub const INDICATOR_SCHEMA: &str = include_str!("../schema/indicator.schema.json");
+pub const INDICATOR_SCHEMA: &str = include_str!("../../schema/indicator.schema.json");
 
 /// The project fields of a record in contract order, with the label the
 /// source tables give them (for people: `show`, the report).

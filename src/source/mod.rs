@@ -6,6 +6,8 @@
 //! extension for the summary. The list is sorted by the path as displayed,
 //! so output order never depends on the file system.
 
+pub mod archive;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,9 @@
+//! The run stage: every document of the walk through the pure stages in
+//! parallel ([`pipeline`], [`supervise`]), one document at a time
+//! ([`document`]), and the output written whole and in input order
+//! ([`output`]).
+
+pub mod document;
+pub mod output;
+pub mod pipeline;
+pub mod supervise;
