@@ -110,6 +110,49 @@ pub struct Project {
     #[serde(serialize_with = "ordered_map")]
     pub extra: Vec<(String, Option<String>)>,
     pub warnings: Vec<Warning>,
+    /// Which source cells fed which key; kept in memory for `show` and
+    /// the report, never written to `records.jsonl`.
+    #[serde(skip)]
+    pub provenance: Provenance,
+}
+
+/// A cell of the source table: its row number (as in `source.first_row`:
+/// the 1-based line, sheet row or table row) and its 0-based column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CellRef {
+    pub row: u32,
+    pub col: u32,
+}
+
+/// The cells a record's values were read from, recorded at extraction so
+/// a reviewer sees the very cell that fed each value (no search by text).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Provenance {
+    /// One entry per filled key, in the order they were read.
+    pub fields: Vec<FieldCells>,
+    /// One entry per indicator, in the order of `indicators`.
+    pub indicators: Vec<IndicatorCells>,
+}
+
+/// Where one record key's value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldCells {
+    /// The key as a path into the record: `title`, `year`, `department`,
+    /// `budget.total`, `extra.填报人` (an `extra` key).
+    pub key: String,
+    /// The label cell (`项目名称：`); the value cell itself for an inline
+    /// `label：value` cell; `None` for titles and year lines.
+    pub label: Option<CellRef>,
+    /// The cell(s) the value was read from.
+    pub value: Vec<CellRef>,
+}
+
+/// Where one indicator's keys came from: `level1`, `level2` (the cell
+/// the name was filled down from), `level3`, and `target` (the merged
+/// target cell, or in the split shape `op`, `value` and `unit` cells).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndicatorCells {
+    pub cells: Vec<(&'static str, CellRef)>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
