@@ -10,6 +10,9 @@ use serde::{Serialize, Serializer};
 
 use crate::table::target::Op;
 
+mod warning;
+pub use warning::{Warning, WarningCode};
+
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// JSON Schema (2020-12) of a `--emit projects` line (`schema/record.schema.json`).
@@ -183,21 +186,6 @@ pub enum Kind {
     Qualitative,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Warning {
-    pub code: &'static str,
-    pub message: String,
-}
-
-impl Warning {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Warning {
-        Warning {
-            code,
-            message: message.into(),
-        }
-    }
-}
-
 /// One line of `--emit indicators`.
 #[derive(Debug, Serialize)]
 pub struct FlatIndicator<'a> {
@@ -276,7 +264,7 @@ pub fn to_json_line(record: &mut Record) -> serde_json::Result<Vec<u8>> {
         let before = text.len();
         text.truncate(keep);
         record.project.warnings.push(Warning::new(
-            "text_truncated",
+            WarningCode::TextTruncated,
             format!(
                 "{name} was {before} bytes; cut to {keep} bytes so that the line stays under 16 MiB"
             ),
@@ -399,7 +387,7 @@ mod tests {
         let line = to_json_line(&mut r).unwrap();
         assert!(line.len() < MAX_LINE_BYTES, "{}", line.len());
         assert_eq!(r.project.warnings.len(), 1);
-        assert_eq!(r.project.warnings[0].code, "text_truncated");
+        assert_eq!(r.project.warnings[0].code.as_str(), "text_truncated");
         assert!(r.project.warnings[0].message.starts_with("overview was"));
         assert_eq!(r.project.basis.as_deref(), Some("短"));
         let v: serde_json::Value = serde_json::from_slice(&line).unwrap();

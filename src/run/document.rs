@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::decode::decode;
 use crate::error::DocError;
-use crate::model::{Record, SCHEMA_VERSION, Source, Warning};
+use crate::model::{Record, SCHEMA_VERSION, Source, Warning, WarningCode};
 use crate::read::clean::clean_text;
 use crate::read::html::{self, HtmlLimits};
 use crate::read::sheet::{self, SheetFormat, SheetLimits};
@@ -157,8 +157,7 @@ fn records(origin: Origin<'_>, sha256: &str, tables: Tables<'_>) -> Result<Vec<R
             if utf8_lines > 0 {
                 project.warnings.insert(
                     0,
-                    Warning::new(
-                        "mixed_encoding",
+                    Warning::new(WarningCode::MixedEncoding,
                         format!(
                             "the document mixes encodings: {utf8_lines} lines are UTF-8, the rest {}; each line was decoded in its own",
                             encoding.unwrap_or("text")
@@ -169,8 +168,7 @@ fn records(origin: Origin<'_>, sha256: &str, tables: Tables<'_>) -> Result<Vec<R
             if replaced {
                 project.warnings.insert(
                     0,
-                    Warning::new(
-                        "decode_replaced",
+                    Warning::new(WarningCode::DecodeReplaced,
                         format!(
                             "the document is not valid {}: malformed bytes or NUL characters were replaced or removed",
                             encoding.unwrap_or("text")
@@ -236,7 +234,7 @@ mod tests {
         let records = extract(origin, bytes, &Limits::default()).expect("records");
         records
             .iter()
-            .flat_map(|r| r.project.warnings.iter().map(|w| w.code))
+            .flat_map(|r| r.project.warnings.iter().map(|w| w.code.as_str()))
             .collect()
     }
 

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::error::DocError;
-use crate::model::{Project, Warning};
+use crate::model::{Project, Warning, WarningCode};
 
 /// Where a stream of lines goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -281,7 +281,7 @@ impl SeenProjects {
         let hash = h.finish();
         match self.first.get(&hash) {
             Some(first) if &**first != id => Some(Warning::new(
-                "duplicate_project",
+                WarningCode::DuplicateProject,
                 format!(
                     "申报单位名称 {} / 项目名称 {} / {} 年 was already extracted as record {first}",
                     key.department, key.project_name, key.year
@@ -444,7 +444,7 @@ mod tests {
 
     #[test]
     fn a_warning_is_appended_to_a_record_line() {
-        let w = Warning::new("duplicate_project", "x");
+        let w = Warning::new(WarningCode::DuplicateProject, "x");
         assert_eq!(
             with_warning(b"{\"a\":1,\"warnings\":[]}\n", &w),
             b"{\"a\":1,\"warnings\":[{\"code\":\"duplicate_project\",\"message\":\"x\"}]}\n"

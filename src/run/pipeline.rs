@@ -381,7 +381,7 @@ impl<'p> Output<'p> {
                         match key.as_ref().and_then(|k| self.seen.check(k, id)) {
                             Some(w) => {
                                 self.records.write_all(&with_warning(line, &w))?;
-                                *s.warnings.entry(w.code).or_default() += 1;
+                                *s.warnings.entry(w.code.as_str()).or_default() += 1;
                             }
                             None => self.records.write_all(line)?,
                         }
@@ -589,7 +589,7 @@ fn serialise(mut records: Vec<Record>, emit: Emit) -> Result<Lines, DocError> {
         }
         out.indicators += r.project.indicators.len();
         out.warnings
-            .extend(r.project.warnings.iter().map(|w| w.code));
+            .extend(r.project.warnings.iter().map(|w| w.code.as_str()));
     }
     Ok(out)
 }

@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::model::{Amount, Budget, Project, Warning};
+use crate::model::{Amount, Budget, Project, Warning, WarningCode};
 use crate::read::Row;
 use crate::table::indicator::{self, Table};
 use crate::table::split::{self, Block};
@@ -196,7 +196,7 @@ pub fn extract(rows: &[Row<'_>], block: &Block) -> Project {
         for item in items(row) {
             match item {
                 Item::Loose { col, text } => p.warnings.push(Warning::new(
-                    "unplaced_text",
+                    WarningCode::UnplacedText,
                     format!(
                         "row {}, column {}: text outside any labelled field: {text}",
                         row.number,
@@ -224,7 +224,7 @@ pub fn extract(rows: &[Row<'_>], block: &Block) -> Project {
                 *slot = Some(a.amount);
                 if a.rounded {
                     p.warnings.push(Warning::new(
-                        "amount_rounded",
+                        WarningCode::AmountRounded,
                         format!(
                             "{label}: {raw} has more than two decimals in yuan; rounded to the fen"
                         ),
@@ -232,7 +232,7 @@ pub fn extract(rows: &[Row<'_>], block: &Block) -> Project {
                 }
             }
             None => p.warnings.push(Warning::new(
-                "unparsed_value",
+                WarningCode::UnparsedValue,
                 format!("{label}: {raw:?} is not an amount"),
             )),
         }
@@ -279,7 +279,7 @@ fn money_unit_of(item: &Item<'_>) -> Option<MoneyUnit> {
 fn unplaced_row(warnings: &mut Vec<Warning>, row: &Row<'_>, why: &str) {
     for (col, text) in row.non_empty() {
         warnings.push(Warning::new(
-            "unplaced_text",
+            WarningCode::UnplacedText,
             format!("row {}, column {} ({why}): {text}", row.number, col + 1),
         ));
     }
@@ -312,7 +312,7 @@ fn assign(
         // The same field twice (申报单位 and 单位名称, say): keep the first,
         // keep the second under its own label so nothing is lost.
         p.warnings.push(Warning::new(
-            "duplicate_field",
+            WarningCode::DuplicateField,
             format!(
                 "row {row}: {} is given again; the first value is kept, this one is in extra",
                 label.text
@@ -337,14 +337,14 @@ fn assign(
             Some(d) if field == Field::PlannedStart => p.planned_start = Some(d),
             Some(d) => p.planned_end = Some(d),
             None => p.warnings.push(Warning::new(
-                "unparsed_value",
+                WarningCode::UnparsedValue,
                 format!("row {row}: {} {value:?} is not a date", label.text),
             )),
         },
         Field::GovernmentProcurement => match parse_bool(value) {
             Some(b) => p.government_procurement = Some(b),
             None => p.warnings.push(Warning::new(
-                "unparsed_value",
+                WarningCode::UnparsedValue,
                 format!("row {row}: {} {value:?} is neither 是 nor 否", label.text),
             )),
         },
@@ -398,14 +398,14 @@ fn check(p: &mut Project) {
     ] {
         if missing {
             p.warnings.push(Warning::new(
-                "missing_field",
+                WarningCode::MissingField,
                 format!("no {label} found for this project"),
             ));
         }
     }
     if p.indicators.is_empty() {
         p.warnings.push(Warning::new(
-            "no_indicators",
+            WarningCode::NoIndicators,
             "no indicator table (一级目标/二级目标/三级目标/指标目标值) found for this project",
         ));
     }
@@ -413,7 +413,7 @@ fn check(p: &mut Project) {
         // ISO strings of the same precision compare as dates.
         if e < s && e.len() == s.len() {
             p.warnings.push(Warning::new(
-                "date_order",
+                WarningCode::DateOrder,
                 format!("计划完成日期 {e} is before 计划开始日期 {s}"),
             ));
         }
@@ -423,7 +423,7 @@ fn check(p: &mut Project) {
         && cur > total
     {
         p.warnings.push(Warning::new(
-            "budget_inconsistent",
+            WarningCode::BudgetInconsistent,
             format!(
                 "项目当年预算 {} is more than 项目总预算 {}",
                 cur.yuan(),
@@ -436,7 +436,7 @@ fn check(p: &mut Project) {
         && i128::from(exec.fen) * 10 > i128::from(budget.fen) * 11
     {
         p.warnings.push(Warning::new(
-            "budget_inconsistent",
+            WarningCode::BudgetInconsistent,
             format!(
                 "同名项目上年预算执行数 {} exceeds 同名项目上年预算额 {} by more than 10%",
                 exec.yuan(),

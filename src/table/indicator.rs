@@ -8,7 +8,7 @@
 //! Targets are normalised by [`crate::table::target`]; the name (三级指标) is kept
 //! verbatim and never parsed.
 
-use crate::model::{Indicator, Kind, Num, Warning};
+use crate::model::{Indicator, Kind, Num, Warning, WarningCode};
 use crate::read::Row;
 use crate::table::target::{self, Target};
 use crate::table::vocabulary::{self, Column};
@@ -115,8 +115,7 @@ impl Table {
         for (i, text) in row.non_empty() {
             if !h.is_known(i) {
                 let column = h.names.get(i).filter(|n| !n.is_empty());
-                warnings.push(Warning::new(
-                    "unplaced_text",
+                warnings.push(Warning::new(WarningCode::UnplacedText,
                     match column {
                         Some(name) => format!(
                             "row {}, column {} ({name}): indicator column not in the contract: {text}",
@@ -143,8 +142,7 @@ impl Table {
             // 定性 keeps only the value cell: a unit beside it would be lost.
             for (name, text) in parts {
                 if !text.is_empty() && text != "定性" && !target.contains(text) {
-                    warnings.push(Warning::new(
-                        "unplaced_text",
+                    warnings.push(Warning::new(WarningCode::UnplacedText,
                         format!("row {}: {name} {text:?} is not part of the qualitative target {target:?}", row.number),
                     ));
                 }
@@ -161,7 +159,7 @@ impl Table {
                 let text = cell(c);
                 if !text.is_empty() {
                     warnings.push(Warning::new(
-                        "unplaced_text",
+                        WarningCode::UnplacedText,
                         format!(
                             "row {}: {name} {text:?} on a row without an indicator",
                             row.number
@@ -174,7 +172,7 @@ impl Table {
         let index = out.len();
         if level3.is_empty() {
             warnings.push(Warning::new(
-                "missing_field",
+                WarningCode::MissingField,
                 format!(
                     "row {}: indicator {index} has a target ({target}) but no name (三级指标)",
                     row.number
@@ -182,8 +180,7 @@ impl Table {
             ));
         }
         if parsed.unparsed {
-            warnings.push(Warning::new(
-                "unparsed_target",
+            warnings.push(Warning::new(WarningCode::UnparsedTarget,
                 format!(
                     "row {}: 指标目标值 {target:?} of 三级指标 {level3:?} looks numeric but could not be read",
                     row.number
@@ -193,7 +190,7 @@ impl Table {
         let level = |v: &Option<String>, name: &str, warnings: &mut Vec<Warning>| {
             v.clone().unwrap_or_else(|| {
                 warnings.push(Warning::new(
-                    "missing_field",
+                    WarningCode::MissingField,
                     format!(
                         "row {}: indicator {index} has no {name} and none above it",
                         row.number
@@ -378,7 +375,7 @@ mod tests {
             ),
         ]);
         assert_eq!(ind.len(), 1);
-        let codes: Vec<_> = w.iter().map(|w| w.code).collect();
+        let codes: Vec<_> = w.iter().map(|w| w.code.as_str()).collect();
         assert_eq!(
             codes,
             ["unplaced_text", "unparsed_target", "missing_field"],
