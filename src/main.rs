@@ -6,9 +6,9 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use jixiao::cli::config::Config;
 use jixiao::cli::{Cli, Command, Emit};
 use jixiao::review;
+use jixiao::run::config::Config;
 use jixiao::run::document::Limits;
 use jixiao::run::pipeline;
 

@@ -5,6 +5,7 @@
 //! run `scripts/bless.sh` (= `JIXIAO_BLESS=1 cargo test --test integration golden`)
 //! and review the diff by eye before committing.
 
+mod architecture;
 mod fuzz_regressions;
 mod hostile;
 mod props;

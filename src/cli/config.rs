@@ -1,34 +1,15 @@
-//! Validated settings for a run, built from the raw arguments, so the
+//! The arguments of `extract` validated into a run's [`Config`], so the
 //! pipeline never sees a half-checked option.
 
 use std::path::PathBuf;
 
-use crate::cli::{Emit, ExtractArgs};
+use crate::cli::ExtractArgs;
 use crate::read::html::HtmlLimits;
 use crate::read::sheet::SheetLimits;
+use crate::run::config::Config;
 use crate::run::document::Limits;
 use crate::run::output::Target;
 use crate::source::archive::ZipLimits;
-
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub paths: Vec<PathBuf>,
-    /// `--files-from`: a file of paths, or `-` for standard input.
-    pub files_from: Option<PathBuf>,
-    /// `(index, count)`: only inputs of this shard.
-    pub shard: Option<(u64, u64)>,
-    pub output: Target,
-    pub errors: Target,
-    pub jobs: usize,
-    pub emit: Emit,
-    pub progress: bool,
-    pub summary: bool,
-    pub max_file_size: u64,
-    pub zip: ZipLimits,
-    pub limits: Limits,
-    /// Time budget per document (`None`: unlimited).
-    pub timeout: Option<std::time::Duration>,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {

@@ -5,7 +5,7 @@ pub mod config;
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -143,55 +143,29 @@ pub struct ExtractArgs {
     pub timeout: std::time::Duration,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Emit {
-    Projects,
-    Indicators,
-}
+pub use crate::run::config::Emit;
 
-/// `1.5 GiB` → (1.5, "GiB"): a leading decimal number and what follows it.
-fn number_and_unit(s: &str) -> Option<(f64, &str)> {
-    let t = s.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    Some((num.parse().ok()?, unit))
-}
-
-/// `256MiB`, `1GB`, `64K`, `1000`: a size in bytes. `KiB`/`MiB`/`GiB` and
-/// the bare letters are powers of 1024, `KB`/`MB`/`GB` powers of 1000.
+/// `256MiB`, `1GB`, `64KiB`, `1000`: a size in bytes, as `bytesize` reads
+/// it (`KiB`/`MiB`/`GiB` are powers of 1024, `KB`/`MB`/`GB` and the bare
+/// letters `K`/`M`/`G` powers of 1000). Zero is refused.
 pub fn parse_size(s: &str) -> Result<u64, String> {
-    let (num, unit) = number_and_unit(s).ok_or_else(|| format!("not a size: {s:?}"))?;
-    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kib" => 1 << 10,
-        "m" | "mib" => 1 << 20,
-        "g" | "gib" => 1 << 30,
-        "kb" => 1_000,
-        "mb" => 1_000_000,
-        "gb" => 1_000_000_000,
-        other => return Err(format!("unknown size unit {other:?} in {s:?}")),
-    };
-    let bytes = num * mult as f64;
-    if !(1.0..9.0e18).contains(&bytes) {
-        return Err(format!("size out of range: {s:?}"));
+    let size: bytesize::ByteSize = s
+        .trim()
+        .parse()
+        .map_err(|e| format!("not a size: {s:?} ({e})"))?;
+    match size.as_u64() {
+        0 => Err(format!("a size must be above zero: {s:?}")),
+        n => Ok(n),
     }
-    Ok(bytes as u64)
 }
 
-/// `30s`, `500ms`, `2m`, `1.5s`, `0`: a duration (a bare number is seconds).
+/// `30s`, `500ms`, `2m`, `1h 30m`, `0`: a duration, as `humantime` reads it
+/// (a unit is required, but `0` alone means none).
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    let (num, unit) = number_and_unit(s).ok_or_else(|| format!("not a duration: {s:?}"))?;
-    let secs = match unit.trim() {
-        "" | "s" => num,
-        "ms" => num / 1e3,
-        "m" | "min" => num * 60.0,
-        "h" => num * 3600.0,
-        other => return Err(format!("unknown time unit {other:?} in {s:?}")),
-    };
-    std::time::Duration::try_from_secs_f64(secs)
-        .map_err(|_| format!("duration out of range: {s:?}"))
+    match s.trim() {
+        "0" => Ok(std::time::Duration::ZERO),
+        t => humantime::parse_duration(t).map_err(|e| format!("not a duration: {s:?} ({e})")),
+    }
 }
 
 #[cfg(test)]
@@ -204,7 +178,8 @@ mod tests {
         assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("1m 30s"), Ok(Duration::from_secs(90)));
+        assert!(parse_duration("1.5").is_err(), "a unit is required");
         assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("3 fortnights").is_err());
@@ -215,7 +190,8 @@ mod tests {
     fn sizes() {
         assert_eq!(parse_size("256MiB"), Ok(256 << 20));
         assert_eq!(parse_size("1GB"), Ok(1_000_000_000));
-        assert_eq!(parse_size("64k"), Ok(64 << 10));
+        assert_eq!(parse_size("64KiB"), Ok(64 << 10));
+        assert_eq!(parse_size("64k"), Ok(64_000));
         assert_eq!(parse_size("1000"), Ok(1000));
         assert_eq!(parse_size("1.5 GiB"), Ok(3 << 29));
         assert!(parse_size("0").is_err());

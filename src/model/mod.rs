@@ -1,5 +1,5 @@
-//! The serde model of the output contract (`schema/README.md`, after
-//! `shared/design/record-format.md`).
+//! The serde model of the output contract (`schema/record-format.md`, and
+//! the JSON Schemas beside it).
 //!
 //! Field order here is the key order on the wire, every key is always
 //! written (`Option` serialises as `null`, never skipped), and numbers are
@@ -7,8 +7,6 @@
 //! JSON integers, money with at most two decimals.
 
 use serde::{Serialize, Serializer};
-
-use crate::table::target::Op;
 
 mod warning;
 pub use warning::{Warning, WarningCode};
@@ -177,6 +175,18 @@ pub struct Indicator {
     pub value_max: Option<Num>,
     pub unit: Option<String>,
     pub kind: Kind,
+}
+
+/// Comparison operator of a quantitative target (`>=95%` → `ge`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Op {
+    Eq,
+    Ge,
+    Le,
+    Gt,
+    Lt,
+    Range,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -1,8 +1,9 @@
 //! One document, start to finish: bytes → records.
 //!
-//! This is the composition of the pure stages (decode → rows → clean →
-//! split → fields/indicators) for a single document, with no I/O, so it
-//! can be called by the pipeline, by tests, and later for zip members alike.
+//! This is the composition of the pure stages (decode → read → clean →
+//! classify → split → fields/indicators) for a single document, with no
+//! I/O, so the pipeline (for files and zip members alike), the review
+//! commands and the tests all call the same thing.
 
 use std::borrow::Cow;
 
@@ -38,13 +39,7 @@ pub struct Limits {
 
 /// Lowercase hex sha256 of the raw bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut s = String::with_capacity(64);
-    for b in digest.iter() {
-        s.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
-        s.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0'));
-    }
-    s
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// One table of a document: a whole text file or HTML page, or one sheet.

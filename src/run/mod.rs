@@ -3,6 +3,7 @@
 //! ([`document`]), and the output written whole and in input order
 //! ([`output`]).
 
+pub mod config;
 pub mod document;
 pub mod output;
 pub mod pipeline;

@@ -2,10 +2,11 @@
 //!
 //! Inputs are sorted, then handed to the supervised pool of `--jobs` worker
 //! threads ([`supervise`]); each worker turns a whole document into
-//! finished JSON lines (or one error). A single writer thread receives the
-//! documents in input order over a bounded channel and owns both output
-//! files, so output bytes never depend on `--jobs` or on scheduling, lines
-//! are never torn, and at most a window of documents is in memory at once.
+//! finished JSON lines (or one error). The calling thread receives the
+//! results in input order (a bounded reorder window) and alone owns both
+//! output files, so output bytes never depend on `--jobs` or on
+//! scheduling, lines are never torn, and at most a window of documents is
+//! in memory at once.
 //! A panic in one document is caught and becomes that document's error
 //! line; a document over its time budget (`--timeout`) becomes a `timeout`
 //! line and its worker is replaced.
@@ -20,11 +21,10 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::cli::Emit;
-use crate::cli::config::Config;
 use crate::error::DocError;
 use crate::model::{self, FlatIndicator, Record};
 use crate::panic::catch_panic;
+use crate::run::config::{Config, Emit};
 use crate::run::document::{self, Origin};
 use crate::run::output::{ErrorLine, ProjectKey, SeenProjects, Sink, with_warning};
 use crate::run::supervise;

@@ -441,16 +441,12 @@ fn check(p: &mut Project) {
     }
 }
 
-/// Full-width digits and punctuation (`２０２０．１`) read as ASCII.
+/// Full-width digits and punctuation (`２０２０．１`, `１，０００`) read as ASCII.
 pub fn ascii_digits(s: &str) -> String {
     s.chars()
         .map(|c| match c {
-            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
-            '．' => '.',
             '，' => ',',
-            '／' => '/',
-            '－' => '-',
-            _ => c,
+            c => vocabulary::fold_number_char(c),
         })
         .collect()
 }

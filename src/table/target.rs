@@ -38,17 +38,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-/// Comparison operator of a quantitative target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Op {
-    Eq,
-    Ge,
-    Le,
-    Gt,
-    Lt,
-    Range,
-}
+pub use crate::model::Op;
 
 /// A normalised target value.
 #[derive(Debug, Clone, PartialEq)]
@@ -414,20 +404,16 @@ fn normalize(text: &str) -> String {
         .chars()
         .filter(|c| !matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{FEFF}'))
         .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            '％' | '﹪' => '%',
-            '．' => '.',
+            '﹪' => '%',
             '＞' => '>',
             '＜' => '<',
             '＝' => '=',
             '≧' => '≥',
             '≦' => '≤',
             '～' | '〜' => '~',
-            '－' | '−' => '-',
-            '＋' => '+',
-            '／' => '/',
+            '−' => '-',
             c if c.is_whitespace() => ' ',
-            c => c,
+            c => crate::table::vocabulary::fold_number_char(c),
         })
         .collect();
     mapped.trim().to_string()

@@ -182,6 +182,20 @@ pub fn has_whitespace(s: &str) -> bool {
     })
 }
 
+/// Full-width digits and number signs read as ASCII (`２０２０．１` →
+/// `2020.1`, `－５％` → `-5%`): the one place the table stage folds them.
+pub fn fold_number_char(c: char) -> char {
+    match c {
+        '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+        '．' => '.',
+        '／' => '/',
+        '－' => '-',
+        '＋' => '+',
+        '％' => '%',
+        _ => c,
+    }
+}
+
 fn strip_colon(s: &str) -> &str {
     let t = s.trim_end();
     t.strip_suffix('：')
