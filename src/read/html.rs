@@ -36,6 +36,7 @@
 use std::borrow::Cow;
 
 use encoding_rs::{Encoding, GB18030, GBK, UTF_8, UTF_16BE, UTF_16LE};
+use memchr::memmem;
 use scraper::{ElementRef, Html, Node};
 
 use super::Row;
@@ -130,14 +131,14 @@ fn decode_page(bytes: &[u8]) -> Result<(Cow<'_, str>, &'static str, bool), Decod
 fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
     let lower = head.to_ascii_lowercase();
     let mut from = 0;
-    while let Some(at) = find(&lower[from..], b"<meta") {
+    while let Some(at) = memmem::find(&lower[from..], b"<meta") {
         let start = from + at;
         let end = lower[start..]
             .iter()
             .position(|&b| b == b'>')
             .map_or(lower.len(), |e| start + e);
         let tag = &lower[start..end];
-        if let Some(c) = find(tag, b"charset") {
+        if let Some(c) = memmem::find(tag, b"charset") {
             let rest = &tag[c + b"charset".len()..];
             let rest = rest.trim_ascii_start();
             if let Some(rest) = rest.strip_prefix(b"=") {
@@ -160,10 +161,6 @@ fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
         from = end;
     }
     None
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Elements that never have content.
@@ -199,7 +196,7 @@ fn check_depth(text: &str, max_depth: usize) -> Result<(), HtmlError> {
         let at = i + off;
         let rest = &b[at + 1..];
         if rest.starts_with(b"!--") {
-            i = find(rest, b"-->").map_or(b.len(), |e| at + 1 + e + 3);
+            i = memmem::find(rest, b"-->").map_or(b.len(), |e| at + 1 + e + 3);
             continue;
         }
         let closing = rest.first() == Some(&b'/');

@@ -80,7 +80,7 @@ impl Format {
         const OLE2: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
         if bytes.starts_with(b"PK\x03\x04") {
             let head = &bytes[..bytes.len().min(64 * 1024)];
-            let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
+            let has = |needle: &[u8]| memchr::memmem::find(head, needle).is_some();
             return match self {
                 Format::Xlsx | Format::Xlsb | Format::Ods | Format::Zip => self,
                 _ if has(b"opendocument.spreadsheet") => Format::Ods,
