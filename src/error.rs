@@ -6,6 +6,7 @@
 //! are `anyhow` errors at the top, in `main.rs`.
 
 use crate::decode::DecodeError;
+use crate::read::ReadError;
 use crate::read::html::HtmlError;
 use crate::read::sheet::SheetError;
 
@@ -57,6 +58,18 @@ impl From<HtmlError> for DocError {
         match e {
             HtmlError::Decode(d) => DocError::Decode(d),
             other => DocError::Html(other),
+        }
+    }
+}
+
+/// A reader's error keeps its own variant, stage and code.
+impl From<ReadError> for DocError {
+    fn from(e: ReadError) -> DocError {
+        match e {
+            ReadError::Decode(e) => DocError::Decode(e),
+            ReadError::Html(e) => DocError::from(e),
+            ReadError::Sheet(e) => DocError::Sheet(e),
+            ReadError::Unsupported(message) => DocError::Unsupported(message),
         }
     }
 }

@@ -39,7 +39,7 @@ use encoding_rs::{Encoding, GB18030, GBK, UTF_8, UTF_16BE, UTF_16LE};
 use memchr::memmem;
 use scraper::{ElementRef, Html, Node};
 
-use super::Row;
+use super::{Limits, ReadError, Reader, Row, Scratch, Table, Tables};
 use crate::decode::{self, DecodeError};
 use crate::read::clean::is_block;
 
@@ -84,6 +84,30 @@ impl HtmlError {
             HtmlError::Decode(e) => e.code(),
             HtmlError::TooDeep { .. } => "too_deep",
         }
+    }
+}
+
+/// The HTML reader: a page is one table of rows (see the module doc).
+#[derive(Debug, Clone, Copy)]
+pub struct HtmlReader;
+
+impl Reader for HtmlReader {
+    fn read<'a>(
+        &self,
+        bytes: &'a [u8],
+        limits: &Limits,
+        _: &'a mut Scratch<'a>,
+    ) -> Result<Tables<'a>, ReadError> {
+        let page = read_html(bytes, &limits.html)?;
+        Ok(Tables {
+            tables: vec![Table {
+                sheet: None,
+                rows: page.rows,
+            }],
+            encoding: Some(page.encoding),
+            replaced: page.replaced,
+            utf8_lines: 0,
+        })
     }
 }
 

@@ -62,10 +62,11 @@ use std::fmt::Display;
 use std::io::Cursor;
 
 use calamine::{
-    Data, DataRef, Ods, Range, Reader, SheetType, Xls, XlsOptions, Xlsb, Xlsx, XlsxError,
+    Data, DataRef, Ods, Range, Reader as _, SheetType, Xls, XlsOptions, Xlsb, Xlsx, XlsxError,
 };
 
-use super::Row;
+use super::{Limits, ReadError, Reader, Row, Scratch, Table, Tables};
+use crate::source::Format;
 use cell::{Value, render};
 use grid::Grid;
 
@@ -87,6 +88,48 @@ pub enum SheetFormat {
     Xlsb,
     /// OpenDocument spreadsheet.
     Ods,
+}
+
+/// The one mapping from the formats documents come in.
+impl TryFrom<Format> for SheetFormat {
+    type Error = ReadError;
+
+    fn try_from(format: Format) -> Result<SheetFormat, ReadError> {
+        match format {
+            Format::Xlsx => Ok(SheetFormat::Xlsx),
+            Format::Xls => Ok(SheetFormat::Xls),
+            Format::Xlsb => Ok(SheetFormat::Xlsb),
+            Format::Ods => Ok(SheetFormat::Ods),
+            other => Err(ReadError::Unsupported(format!(
+                "{} is not a workbook format",
+                other.name()
+            ))),
+        }
+    }
+}
+
+/// A workbook format is its reader: one table per worksheet.
+impl Reader for SheetFormat {
+    fn read<'a>(
+        &self,
+        bytes: &'a [u8],
+        limits: &Limits,
+        _: &'a mut Scratch<'a>,
+    ) -> Result<Tables<'a>, ReadError> {
+        let sheets = read_workbook(bytes, *self, &limits.sheet)?;
+        Ok(Tables {
+            tables: sheets
+                .into_iter()
+                .map(|s| Table {
+                    sheet: Some(s.name),
+                    rows: s.rows,
+                })
+                .collect(),
+            encoding: None,
+            replaced: false,
+            utf8_lines: 0,
+        })
+    }
 }
 
 /// Bounds on the work one workbook may cause.
