@@ -78,29 +78,6 @@ pub fn list(bytes: Arc<[u8]>, limits: &ZipLimits) -> Result<Listing, DocError> {
     Ok(listing)
 }
 
-/// A member read whole.
-#[derive(Debug)]
-pub struct MemberBytes {
-    pub name: String,
-    pub format: Format,
-    pub bytes: Result<Vec<u8>, DocError>,
-}
-
-/// Lists and reads every member at once: for an archive found where a
-/// single document was expected (a `.txt` that is really a zip).
-pub fn read_all(bytes: &[u8], limits: &ZipLimits) -> Result<Vec<MemberBytes>, DocError> {
-    let listing = list(Arc::from(bytes), limits)?;
-    Ok(listing
-        .entries
-        .into_iter()
-        .map(|e| MemberBytes {
-            name: e.name.clone(),
-            format: e.format,
-            bytes: e.read(limits),
-        })
-        .collect())
-}
-
 fn list_level(
     bytes: Arc<[u8]>,
     prefix: &str,
@@ -313,22 +290,27 @@ mod tests {
             max_member_size: 16 << 20,
             max_ratio: 200,
         };
-        let c = read_all(&z, &limits).unwrap();
+        let listing = list(Arc::from(z.as_slice()), &limits).unwrap();
+        let c: Vec<_> = listing
+            .entries
+            .into_iter()
+            .map(|e| e.read(&limits))
+            .collect();
         assert!(
-            matches!(c[0].bytes, Err(DocError::MemberTooLarge { .. })),
+            matches!(c[0], Err(DocError::MemberTooLarge { .. })),
             "{:?}",
-            c[0].bytes.as_ref().err()
+            c[0].as_ref().err()
         );
-        assert_eq!(c[1].bytes.as_deref().unwrap(), b"fine");
+        assert_eq!(c[1].as_deref().unwrap(), b"fine");
         // the ratio cap catches it below the size cap
-        let c = read_all(&z, &ZipLimits::default()).unwrap();
-        assert!(matches!(c[0].bytes, Err(DocError::Ratio { .. })));
+        let c = read(list(Arc::from(z.as_slice()), &ZipLimits::default()).unwrap());
+        assert!(matches!(c[0].1, Err(DocError::Ratio { .. })));
     }
 
     #[test]
     fn garbage_is_an_archive_error() {
         assert!(matches!(
-            read_all(b"PK\x03\x04garbage", &ZipLimits::default()),
+            list(Arc::from(&b"PK\x03\x04garbage"[..]), &ZipLimits::default()),
             Err(DocError::Archive(_))
         ));
     }
