@@ -93,12 +93,14 @@ impl Summary {
     }
 }
 
-/// The outcome of one input (a file, or a zip archive and its members),
-/// ready to be written.
+/// The outcome of one job (a file, or one member of an archive): its
+/// lines or its error, ready to be written.
 struct Done {
     display: String,
+    member: Option<String>,
+    /// Bytes read from disk (an archive's are counted when it is listed).
     bytes: u64,
-    outcomes: Vec<Outcome>,
+    result: Result<Lines, DocError>,
 }
 
 /// One unit of work: a file, or one member of an archive listed by the
@@ -137,12 +139,7 @@ impl Work {
     }
 }
 
-/// One document's lines, or its error.
-struct Outcome {
-    member: Option<String>,
-    result: Result<Lines, DocError>,
-}
-
+/// One document's JSON lines, with what the summary counts of them.
 struct Lines {
     bytes: Vec<u8>,
     records: usize,
@@ -282,14 +279,12 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
         work,
         |label, lost| Done {
             display: label.display,
+            member: label.member,
             bytes: 0,
-            outcomes: vec![Outcome {
-                member: label.member,
-                result: Err(match lost {
-                    supervise::Lost::Timeout(budget) => DocError::Timeout(budget),
-                    supervise::Lost::Panic(message) => DocError::Panic(message),
-                }),
-            }],
+            result: Err(match lost {
+                supervise::Lost::Timeout(budget) => DocError::Timeout(budget),
+                supervise::Lost::Panic(message) => DocError::Panic(message),
+            }),
         },
         |done| match output.write(done) {
             Ok(()) => true,
@@ -371,34 +366,32 @@ impl<'p> Output<'p> {
         let s = &mut self.summary;
         s.bytes += done.bytes;
         self.progress.inc(1);
-        for outcome in done.outcomes {
-            s.documents += 1;
-            match outcome.result {
-                Ok(lines) => {
-                    if lines.spans.is_empty() {
-                        self.records.write_all(&lines.bytes)?;
-                    }
-                    for (span, id, key) in &lines.spans {
-                        let line = &lines.bytes[span.clone()];
-                        match key.as_ref().and_then(|k| self.seen.check(k, id)) {
-                            Some(w) => {
-                                self.records.write_all(&with_warning(line, &w))?;
-                                *s.warnings.entry(w.code).or_default() += 1;
-                            }
-                            None => self.records.write_all(line)?,
+        s.documents += 1;
+        match done.result {
+            Ok(lines) => {
+                if lines.spans.is_empty() {
+                    self.records.write_all(&lines.bytes)?;
+                }
+                for (span, id, key) in &lines.spans {
+                    let line = &lines.bytes[span.clone()];
+                    match key.as_ref().and_then(|k| self.seen.check(k, id)) {
+                        Some(w) => {
+                            self.records.write_all(&with_warning(line, &w))?;
+                            *s.warnings.entry(w.code).or_default() += 1;
                         }
-                    }
-                    s.records += lines.records;
-                    s.indicators += lines.indicators;
-                    for w in lines.warnings {
-                        *s.warnings.entry(w).or_default() += 1;
+                        None => self.records.write_all(line)?,
                     }
                 }
-                Err(err) => {
-                    let line = ErrorLine::new(&done.display, outcome.member.as_deref(), &err);
-                    self.errors.write_all(&line.to_line())?;
-                    *s.errors.entry(err.code()).or_default() += 1;
+                s.records += lines.records;
+                s.indicators += lines.indicators;
+                for w in lines.warnings {
+                    *s.warnings.entry(w).or_default() += 1;
                 }
+            }
+            Err(err) => {
+                let line = ErrorLine::new(&done.display, done.member.as_deref(), &err);
+                self.errors.write_all(&line.to_line())?;
+                *s.errors.entry(err.code()).or_default() += 1;
             }
         }
         if !self.progress.is_hidden() {
@@ -481,7 +474,8 @@ fn process(work: Work, cfg: &Config) -> Done {
     Done {
         display: input.display.clone(),
         bytes: 0,
-        outcomes: vec![Outcome { member, result }],
+        member,
+        result,
     }
 }
 
@@ -498,11 +492,9 @@ fn process_file(input: &Input, cfg: &Config) -> Done {
     };
     Done {
         display: input.display.clone(),
+        member: None,
         bytes,
-        outcomes: vec![Outcome {
-            member: None,
-            result,
-        }],
+        result,
     }
 }
 
