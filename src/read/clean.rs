@@ -19,25 +19,6 @@ use std::borrow::Cow;
 
 use scraper::{Html, Node};
 
-use super::Row;
-
-/// The clean stage, applied to every cell of a table: HTML fragments →
-/// plain text. Rows that clean down to nothing (`&nbsp;`) are dropped.
-pub fn clean_rows(rows: &mut Vec<Row<'_>>) {
-    for row in rows.iter_mut() {
-        for cell in row.cells.iter_mut() {
-            let replacement = match clean_text(cell) {
-                Cow::Borrowed(s) if s.len() == cell.len() => None,
-                other => Some(other.into_owned()),
-            };
-            if let Some(s) = replacement {
-                *cell = Cow::Owned(s);
-            }
-        }
-    }
-    rows.retain(|r| r.non_empty().next().is_some());
-}
-
 /// Plain text of one cell: HTML tags removed, entities decoded, paragraphs joined with '\n'.
 /// Borrowed (no allocation) when the input needs no change.
 ///

@@ -61,9 +61,27 @@ pub fn read<'a>(
 ) -> Result<Tables<'a>, ReadError> {
     let mut tables = reader_for(format)?.read(bytes, limits, scratch)?;
     for table in &mut tables.tables {
-        clean::clean_rows(&mut table.rows);
+        clean_rows(&mut table.rows);
     }
     Ok(tables)
+}
+
+/// The clean stage, applied to every cell of a table: HTML fragments →
+/// plain text ([`clean::clean_text`]). Rows that clean down to nothing
+/// (`&nbsp;`) are dropped.
+pub fn clean_rows(rows: &mut Vec<Row<'_>>) {
+    for row in rows.iter_mut() {
+        for cell in row.cells.iter_mut() {
+            let replacement = match clean::clean_text(cell) {
+                Cow::Borrowed(s) if s.len() == cell.len() => None,
+                other => Some(other.into_owned()),
+            };
+            if let Some(s) = replacement {
+                *cell = Cow::Owned(s);
+            }
+        }
+    }
+    rows.retain(|r| r.non_empty().next().is_some());
 }
 
 /// Where a reader keeps the text it decoded, for its rows to borrow.
