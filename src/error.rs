@@ -6,8 +6,10 @@
 //! are `anyhow` errors at the top, in `main.rs`.
 
 use crate::decode::DecodeError;
+use crate::read::ReadError;
 use crate::read::html::HtmlError;
 use crate::read::sheet::SheetError;
+use crate::source::SourceError;
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -50,6 +52,21 @@ pub enum DocError {
     Serialize(#[source] serde_json::Error),
 }
 
+/// An input that could not be found or opened keeps its variant, stage
+/// and code.
+impl From<SourceError> for DocError {
+    fn from(e: SourceError) -> DocError {
+        match e {
+            SourceError::NotFound => DocError::NotFound,
+            SourceError::Io(e) => DocError::Io(e),
+            SourceError::MemberTooLarge { size, limit } => DocError::MemberTooLarge { size, limit },
+            SourceError::Archive(m) => DocError::Archive(m),
+            SourceError::Ratio { ratio, limit } => DocError::Ratio { ratio, limit },
+            SourceError::Unsupported(m) => DocError::Unsupported(m),
+        }
+    }
+}
+
 /// A page that cannot be decoded fails like any text: the decode error is
 /// the document's error, so its stage and code are decided in one place.
 impl From<HtmlError> for DocError {
@@ -57,6 +74,18 @@ impl From<HtmlError> for DocError {
         match e {
             HtmlError::Decode(d) => DocError::Decode(d),
             other => DocError::Html(other),
+        }
+    }
+}
+
+/// A reader's error keeps its own variant, stage and code.
+impl From<ReadError> for DocError {
+    fn from(e: ReadError) -> DocError {
+        match e {
+            ReadError::Decode(e) => DocError::Decode(e),
+            ReadError::Html(e) => DocError::from(e),
+            ReadError::Sheet(e) => DocError::Sheet(e),
+            ReadError::Unsupported(message) => DocError::Unsupported(message),
         }
     }
 }

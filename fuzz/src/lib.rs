@@ -212,16 +212,12 @@ pub fn sheet_reader(data: &[u8]) {
 
 /// The reader `sheet_reader` uses for `data`.
 pub fn sheet_format(data: &[u8]) -> SheetFormat {
-    match Format::Text.sniff(data) {
-        Format::Xlsx => SheetFormat::Xlsx,
-        Format::Xls => SheetFormat::Xls,
-        Format::Xlsb => SheetFormat::Xlsb,
-        Format::Ods => SheetFormat::Ods,
-        _ => match data.last().map_or(0, |b| b % 4) {
+    SheetFormat::try_from(Format::Text.sniff(data)).unwrap_or(
+        match data.last().map_or(0, |b| b % 4) {
             0 => SheetFormat::Xlsx,
             1 => SheetFormat::Xls,
             2 => SheetFormat::Xlsb,
             _ => SheetFormat::Ods,
         },
-    }
+    )
 }

@@ -36,9 +36,10 @@
 use std::borrow::Cow;
 
 use encoding_rs::{Encoding, GB18030, GBK, UTF_8, UTF_16BE, UTF_16LE};
+use memchr::memmem;
 use scraper::{ElementRef, Html, Node};
 
-use super::Row;
+use super::{Limits, ReadError, Reader, Row, Scratch, Table, Tables};
 use crate::decode::{self, DecodeError};
 use crate::read::clean::is_block;
 
@@ -86,6 +87,30 @@ impl HtmlError {
     }
 }
 
+/// The HTML reader: a page is one table of rows (see the module doc).
+#[derive(Debug, Clone, Copy)]
+pub struct HtmlReader;
+
+impl Reader for HtmlReader {
+    fn read<'a>(
+        &self,
+        bytes: &'a [u8],
+        limits: &Limits,
+        _: &'a mut Scratch<'a>,
+    ) -> Result<Tables<'a>, ReadError> {
+        let page = read_html(bytes, &limits.html)?;
+        Ok(Tables {
+            tables: vec![Table {
+                sheet: None,
+                rows: page.rows,
+            }],
+            encoding: Some(page.encoding),
+            replaced: page.replaced,
+            utf8_lines: 0,
+        })
+    }
+}
+
 /// Reads every table (and the text around them) of a page.
 pub fn read_html(bytes: &[u8], limits: &HtmlLimits) -> Result<HtmlDoc, HtmlError> {
     let (text, encoding, replaced) = decode_page(bytes)?;
@@ -130,14 +155,14 @@ fn decode_page(bytes: &[u8]) -> Result<(Cow<'_, str>, &'static str, bool), Decod
 fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
     let lower = head.to_ascii_lowercase();
     let mut from = 0;
-    while let Some(at) = find(&lower[from..], b"<meta") {
+    while let Some(at) = memmem::find(&lower[from..], b"<meta") {
         let start = from + at;
         let end = lower[start..]
             .iter()
             .position(|&b| b == b'>')
             .map_or(lower.len(), |e| start + e);
         let tag = &lower[start..end];
-        if let Some(c) = find(tag, b"charset") {
+        if let Some(c) = memmem::find(tag, b"charset") {
             let rest = &tag[c + b"charset".len()..];
             let rest = rest.trim_ascii_start();
             if let Some(rest) = rest.strip_prefix(b"=") {
@@ -160,10 +185,6 @@ fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
         from = end;
     }
     None
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Elements that never have content.
@@ -199,7 +220,7 @@ fn check_depth(text: &str, max_depth: usize) -> Result<(), HtmlError> {
         let at = i + off;
         let rest = &b[at + 1..];
         if rest.starts_with(b"!--") {
-            i = find(rest, b"-->").map_or(b.len(), |e| at + 1 + e + 3);
+            i = memmem::find(rest, b"-->").map_or(b.len(), |e| at + 1 + e + 3);
             continue;
         }
         let closing = rest.first() == Some(&b'/');

@@ -1,16 +1,141 @@
-//! The reader stage: one document → rows of cells.
+//! The reader stage: one document's bytes → its tables of rows of cells.
 //!
-//! Every input format (tab-separated text today; spreadsheets and HTML
-//! tables behind the same type later) is turned into the same plain data,
-//! a list of non-empty [`Row`]s that remember where they came from, so
-//! splitting, field extraction and the indicator table are written once.
+//! Every input format (tab-separated text, HTML pages, xlsx, xls, xlsb
+//! and ods workbooks) is turned into the same plain data, [`Tables`] of
+//! non-empty [`Row`]s that remember where they came from, so splitting,
+//! field extraction and the indicator table are written once.
+//!
+//! One module per format, each behind the one [`Reader`] trait (as
+//! calamine keeps one module per workbook format behind its own); the
+//! format a document is read as is mapped to its reader in one place,
+//! [`reader_for`], and [`read`] runs it and the clean stage ([`clean`]:
+//! HTML fragments in cells → plain text). Each reader has its own error
+//! type; [`ReadError`] gathers them for the caller.
 
 use std::borrow::Cow;
+
+use crate::decode::DecodeError;
+use crate::source::Format;
+use html::{HtmlError, HtmlLimits};
+use sheet::{SheetError, SheetFormat, SheetLimits};
 
 pub mod clean;
 pub mod html;
 pub mod sheet;
 pub mod text;
+
+/// Reads one format: a document's bytes in, its tables out.
+///
+/// Rows may borrow from `bytes` or from text the reader decoded, which it
+/// leaves in `scratch` (the caller owns it, so no row is copied).
+pub trait Reader: Sync {
+    fn read<'a>(
+        &self,
+        bytes: &'a [u8],
+        limits: &Limits,
+        scratch: &'a mut Scratch<'a>,
+    ) -> Result<Tables<'a>, ReadError>;
+}
+
+/// The reader for documents in `format`. A zip archive is no document
+/// (the pipeline opens archives, one level deep, before reading).
+pub fn reader_for(format: Format) -> Result<Box<dyn Reader>, ReadError> {
+    match format {
+        Format::Text => Ok(Box::new(text::TextReader)),
+        Format::Html => Ok(Box::new(html::HtmlReader)),
+        Format::Zip => Err(ReadError::Unsupported(
+            "a zip archive where a document was expected (archives are opened one level deep)"
+                .into(),
+        )),
+        workbook => Ok(Box::new(SheetFormat::try_from(workbook)?)),
+    }
+}
+
+/// Reads a document as `format` into tables whose rows have been cleaned
+/// (the clean stage has run).
+pub fn read<'a>(
+    format: Format,
+    bytes: &'a [u8],
+    limits: &Limits,
+    scratch: &'a mut Scratch<'a>,
+) -> Result<Tables<'a>, ReadError> {
+    let mut tables = reader_for(format)?.read(bytes, limits, scratch)?;
+    for table in &mut tables.tables {
+        clean_rows(&mut table.rows);
+    }
+    Ok(tables)
+}
+
+/// The clean stage, applied to every cell of a table: HTML fragments →
+/// plain text ([`clean::clean_text`]). Rows that clean down to nothing
+/// (`&nbsp;`) are dropped.
+pub fn clean_rows(rows: &mut Vec<Row<'_>>) {
+    for row in rows.iter_mut() {
+        for cell in row.cells.iter_mut() {
+            let replacement = match clean::clean_text(cell) {
+                Cow::Borrowed(s) if s.len() == cell.len() => None,
+                other => Some(other.into_owned()),
+            };
+            if let Some(s) = replacement {
+                *cell = Cow::Owned(s);
+            }
+        }
+    }
+    rows.retain(|r| r.non_empty().next().is_some());
+}
+
+/// Where a reader keeps the text it decoded, for its rows to borrow.
+#[derive(Debug, Default)]
+pub struct Scratch<'b> {
+    text: Option<Cow<'b, str>>,
+}
+
+impl<'b> Scratch<'b> {
+    /// Keeps `text` and lends it back for as long as the scratch is lent.
+    pub fn keep(&mut self, text: Cow<'b, str>) -> &str {
+        self.text.insert(text)
+    }
+}
+
+/// Per-document caps on the readers that could be made to allocate or
+/// recurse without bound.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Limits {
+    pub sheet: SheetLimits,
+    pub html: HtmlLimits,
+}
+
+/// One table of a document: a whole text file or HTML page, or one sheet.
+pub struct Table<'a> {
+    pub sheet: Option<String>,
+    pub rows: Vec<Row<'a>>,
+}
+
+/// A document read into tables, with how it was decoded.
+pub struct Tables<'a> {
+    pub tables: Vec<Table<'a>>,
+    /// WHATWG name of the encoding; `None` for spreadsheets.
+    pub encoding: Option<&'static str>,
+    /// Malformed bytes were replaced while decoding.
+    pub replaced: bool,
+    /// Lines decoded as UTF-8 in a file otherwise in `encoding` (0: none).
+    pub utf8_lines: usize,
+}
+
+/// Why a document could not be read: its reader's error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReadError {
+    #[error("{0}")]
+    Decode(#[from] DecodeError),
+    #[error("{0}")]
+    Html(#[from] HtmlError),
+    #[error("{0}")]
+    Sheet(#[from] SheetError),
+    /// A format no reader reads (the message says which and why).
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+}
 
 /// One non-empty row of a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,5 +196,37 @@ fn trim_cow(c: Cow<'_, str>) -> Cow<'_, str> {
                 Cow::Owned(t.to_string())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_document_format_has_a_reader_and_an_archive_has_none() {
+        let seed = include_bytes!("../../tests/fixtures/seed/seed.utf8.txt");
+        let mut scratch = Scratch::default();
+        let tables = read(Format::Text, seed, &Limits::default(), &mut scratch).unwrap();
+        assert_eq!(tables.tables.len(), 1);
+        assert_eq!(tables.encoding, Some("UTF-8"));
+        for format in [
+            Format::Html,
+            Format::Xlsx,
+            Format::Xls,
+            Format::Xlsb,
+            Format::Ods,
+        ] {
+            assert!(reader_for(format).is_ok(), "{format:?}");
+        }
+        assert!(matches!(
+            reader_for(Format::Zip).err(),
+            Some(ReadError::Unsupported(_))
+        ));
+        assert!(SheetFormat::try_from(Format::Html).is_err());
+        assert_eq!(
+            SheetFormat::try_from(Format::Xlsb).ok(),
+            Some(SheetFormat::Xlsb)
+        );
     }
 }

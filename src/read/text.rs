@@ -14,7 +14,32 @@
 
 use std::borrow::Cow;
 
-use super::Row;
+use super::{Limits, ReadError, Reader, Row, Scratch, Table, Tables};
+use crate::decode::decode;
+
+/// The text reader: the bytes decoded (see [`crate::decode`]), then split
+/// into rows; one table.
+#[derive(Debug, Clone, Copy)]
+pub struct TextReader;
+
+impl Reader for TextReader {
+    fn read<'a>(
+        &self,
+        bytes: &'a [u8],
+        _: &Limits,
+        scratch: &'a mut Scratch<'a>,
+    ) -> Result<Tables<'a>, ReadError> {
+        let decoded = decode(bytes)?;
+        let (encoding, replaced, utf8_lines) = (decoded.name, decoded.replaced, decoded.utf8_lines);
+        let rows = read_rows(scratch.keep(decoded.text));
+        Ok(Tables {
+            tables: vec![Table { sheet: None, rows }],
+            encoding: Some(encoding),
+            replaced,
+            utf8_lines,
+        })
+    }
+}
 
 /// How far a quoted cell may reach before its opening quote is taken as a
 /// plain character: bounds the work an unmatched quote can cause.

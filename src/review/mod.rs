@@ -117,13 +117,14 @@ pub fn source_rows(
         source,
     })?;
     if let Some(member) = member {
-        let listing = archive::list(Arc::from(bytes), &ZipLimits::default())?;
+        let listing =
+            archive::list(Arc::from(bytes), &ZipLimits::default()).map_err(DocError::from)?;
         let entry = listing
             .entries
             .into_iter()
             .find(|e| e.name == member)
             .ok_or_else(|| ReviewError::NoMember(member.to_string()))?;
-        bytes = entry.read(&ZipLimits::default())?;
+        bytes = entry.read(&ZipLimits::default()).map_err(DocError::from)?;
     }
     if Some(document::sha256_hex(&bytes).as_str()) != src["sha256"].as_str() {
         let shown = match member {

@@ -5,17 +5,12 @@
 //! I/O, so the pipeline (for files and zip members alike), the review
 //! commands and the tests all call the same thing.
 
-use std::borrow::Cow;
-
 use sha2::{Digest, Sha256};
 
-use crate::decode::decode;
 use crate::error::DocError;
 use crate::model::{Record, SCHEMA_VERSION, Source, Warning, WarningCode};
-use crate::read::clean::clean_text;
-use crate::read::html::{self, HtmlLimits};
-use crate::read::sheet::{self, SheetFormat, SheetLimits};
-use crate::read::{Row, text};
+use crate::read::{self, Scratch};
+pub use crate::read::{Limits, Table, Tables};
 use crate::source::Format;
 use crate::table::classify::classify;
 use crate::table::fields;
@@ -29,100 +24,22 @@ pub struct Origin<'a> {
     pub format: Format,
 }
 
-/// Per-document caps on the readers that could be made to allocate or
-/// recurse without bound.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Limits {
-    pub sheet: SheetLimits,
-    pub html: HtmlLimits,
-}
-
 /// Lowercase hex sha256 of the raw bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// One table of a document: a whole text file or HTML page, or one sheet.
-/// Its rows are cleaned (the clean stage has run).
-pub struct Table<'a> {
-    pub sheet: Option<String>,
-    pub rows: Vec<Row<'a>>,
-}
-
-/// A document read into tables, with how it was decoded.
-pub struct Tables<'a> {
-    pub tables: Vec<Table<'a>>,
-    /// WHATWG name of the encoding; `None` for spreadsheets.
-    pub encoding: Option<&'static str>,
-    /// Malformed bytes were replaced while decoding.
-    pub replaced: bool,
-    /// Lines decoded as UTF-8 in a file otherwise in `encoding` (0: none).
-    pub utf8_lines: usize,
-}
-
-/// Reads a document as `format` into cleaned tables and hands them to `f`
-/// (the text they borrow from lives only for the call).
+/// Reads a document as `format` into cleaned tables (see [`read::read`])
+/// and hands them to `f` (the text they borrow from lives only for the
+/// call).
 pub fn with_tables<R>(
     format: Format,
     bytes: &[u8],
     limits: &Limits,
     f: impl FnOnce(Tables<'_>) -> R,
 ) -> Result<R, DocError> {
-    let decoded;
-    let mut tables = match format {
-        Format::Text => {
-            decoded = decode(bytes)?;
-            let rows = text::read_rows(&decoded.text);
-            Tables {
-                tables: vec![Table { sheet: None, rows }],
-                encoding: Some(decoded.name),
-                replaced: decoded.replaced,
-                utf8_lines: decoded.utf8_lines,
-            }
-        }
-        Format::Html => {
-            let page = html::read_html(bytes, &limits.html)?;
-            Tables {
-                tables: vec![Table {
-                    sheet: None,
-                    rows: page.rows,
-                }],
-                encoding: Some(page.encoding),
-                replaced: page.replaced,
-                utf8_lines: 0,
-            }
-        }
-        Format::Xlsx | Format::Xls | Format::Xlsb | Format::Ods => {
-            let sheet_format = match format {
-                Format::Xlsx => SheetFormat::Xlsx,
-                Format::Xls => SheetFormat::Xls,
-                Format::Xlsb => SheetFormat::Xlsb,
-                _ => SheetFormat::Ods,
-            };
-            let sheets = sheet::read_workbook(bytes, sheet_format, &limits.sheet)?;
-            Tables {
-                tables: sheets
-                    .into_iter()
-                    .map(|s| Table {
-                        sheet: Some(s.name),
-                        rows: s.rows,
-                    })
-                    .collect(),
-                encoding: None,
-                replaced: false,
-                utf8_lines: 0,
-            }
-        }
-        Format::Zip => {
-            return Err(DocError::Unsupported(
-                "a zip archive where a document was expected (archives are opened one level deep)"
-                    .into(),
-            ));
-        }
-    };
-    for table in &mut tables.tables {
-        clean_rows(&mut table.rows);
-    }
+    let mut scratch = Scratch::default();
+    let tables = read::read(format, bytes, limits, &mut scratch)?;
     Ok(f(tables))
 }
 
@@ -195,23 +112,6 @@ fn records(origin: Origin<'_>, sha256: &str, tables: Tables<'_>) -> Result<Vec<R
         return Err(DocError::NoProjects);
     }
     Ok(records)
-}
-
-/// The clean stage, applied to every cell: HTML fragments → plain text.
-/// Rows that clean down to nothing (`&nbsp;`) are dropped.
-pub fn clean_rows(rows: &mut Vec<Row<'_>>) {
-    for row in rows.iter_mut() {
-        for cell in row.cells.iter_mut() {
-            let replacement = match clean_text(cell) {
-                Cow::Borrowed(s) if s.len() == cell.len() => None,
-                other => Some(other.into_owned()),
-            };
-            if let Some(s) = replacement {
-                *cell = Cow::Owned(s);
-            }
-        }
-    }
-    rows.retain(|r| r.non_empty().next().is_some());
 }
 
 #[cfg(test)]
@@ -301,7 +201,7 @@ mod tests {
         let rows = crate::read::text::read_rows(SEED);
         let text_at = |c: &crate::model::CellRef| {
             let row = rows.iter().find(|r| r.number == c.row).expect("row");
-            clean_text(row.cell(c.col as usize)).into_owned()
+            crate::read::clean::clean_text(row.cell(c.col as usize)).into_owned()
         };
         for r in &records {
             let p = &r.project;

@@ -93,17 +93,20 @@ impl Summary {
     }
 }
 
-/// The outcome of one input (a file, or a zip archive and its members),
-/// ready to be written.
+/// The outcome of one job (a file, or one member of an archive): its
+/// lines or its error, ready to be written.
 struct Done {
     display: String,
+    member: Option<String>,
+    /// Bytes read from disk (an archive's are counted when it is listed).
     bytes: u64,
-    outcomes: Vec<Outcome>,
+    result: Result<Lines, DocError>,
 }
 
 /// One unit of work: a file, or one member of an archive listed by the
 /// main thread (so the members of one big archive spread over all workers
-/// and stream out in order like files do).
+/// and stream out in order like files do). An archive under another name
+/// (see [`is_archive`]) is listed the same way.
 enum Work {
     File(Arc<Input>),
     Member {
@@ -136,12 +139,7 @@ impl Work {
     }
 }
 
-/// One document's lines, or its error.
-struct Outcome {
-    member: Option<String>,
-    result: Result<Lines, DocError>,
-}
-
+/// One document's JSON lines, with what the summary counts of them.
 struct Lines {
     bytes: Vec<u8>,
     records: usize,
@@ -235,16 +233,20 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
     let work: Arc<dyn Fn(Work) -> Done + Send + Sync> = Arc::new(move |w| process(w, &shared_cfg));
     let mut output = Output::new(records_sink, errors_sink, &progress);
     let mut write_error: Option<io::Error> = None;
-    // Archives are listed here, on the supervising thread, as the jobs are
-    // dispatched: only their central directories are read.
+    // Archives, `.zip` or misnamed, are listed here, on the supervising
+    // thread, as the jobs are dispatched: only their central directories
+    // are read.
     let jobs = inputs.documents.into_iter().flat_map(|mut input| {
         // A path that failed before reading (walk error, not found) is
         // its own error line: its error moves into the job.
         let problem = input.problem.take();
         let input = Arc::new(input);
         let work = if let Some(error) = problem {
-            vec![Work::Failed { input, error }]
-        } else if input.format == Format::Zip {
+            vec![Work::Failed {
+                input,
+                error: error.into(),
+            }]
+        } else if is_archive(&input) {
             match open_archive(&input, cfg) {
                 Ok((bytes, listing)) if listing.entries.is_empty() => {
                     archive_bytes += bytes;
@@ -280,14 +282,12 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
         work,
         |label, lost| Done {
             display: label.display,
+            member: label.member,
             bytes: 0,
-            outcomes: vec![Outcome {
-                member: label.member,
-                result: Err(match lost {
-                    supervise::Lost::Timeout(budget) => DocError::Timeout(budget),
-                    supervise::Lost::Panic(message) => DocError::Panic(message),
-                }),
-            }],
+            result: Err(match lost {
+                supervise::Lost::Timeout(budget) => DocError::Timeout(budget),
+                supervise::Lost::Panic(message) => DocError::Panic(message),
+            }),
         },
         |done| match output.write(done) {
             Ok(()) => true,
@@ -369,34 +369,32 @@ impl<'p> Output<'p> {
         let s = &mut self.summary;
         s.bytes += done.bytes;
         self.progress.inc(1);
-        for outcome in done.outcomes {
-            s.documents += 1;
-            match outcome.result {
-                Ok(lines) => {
-                    if lines.spans.is_empty() {
-                        self.records.write_all(&lines.bytes)?;
-                    }
-                    for (span, id, key) in &lines.spans {
-                        let line = &lines.bytes[span.clone()];
-                        match key.as_ref().and_then(|k| self.seen.check(k, id)) {
-                            Some(w) => {
-                                self.records.write_all(&with_warning(line, &w))?;
-                                *s.warnings.entry(w.code.as_str()).or_default() += 1;
-                            }
-                            None => self.records.write_all(line)?,
+        s.documents += 1;
+        match done.result {
+            Ok(lines) => {
+                if lines.spans.is_empty() {
+                    self.records.write_all(&lines.bytes)?;
+                }
+                for (span, id, key) in &lines.spans {
+                    let line = &lines.bytes[span.clone()];
+                    match key.as_ref().and_then(|k| self.seen.check(k, id)) {
+                        Some(w) => {
+                            self.records.write_all(&with_warning(line, &w))?;
+                            *s.warnings.entry(w.code.as_str()).or_default() += 1;
                         }
-                    }
-                    s.records += lines.records;
-                    s.indicators += lines.indicators;
-                    for w in lines.warnings {
-                        *s.warnings.entry(w).or_default() += 1;
+                        None => self.records.write_all(line)?,
                     }
                 }
-                Err(err) => {
-                    let line = ErrorLine::new(&done.display, outcome.member.as_deref(), &err);
-                    self.errors.write_all(&line.to_line())?;
-                    *s.errors.entry(err.code()).or_default() += 1;
+                s.records += lines.records;
+                s.indicators += lines.indicators;
+                for w in lines.warnings {
+                    *s.warnings.entry(w).or_default() += 1;
                 }
+            }
+            Err(err) => {
+                let line = ErrorLine::new(&done.display, done.member.as_deref(), &err);
+                self.errors.write_all(&line.to_line())?;
+                *s.errors.entry(err.code()).or_default() += 1;
             }
         }
         if !self.progress.is_hidden() {
@@ -415,12 +413,52 @@ impl<'p> Output<'p> {
     }
 }
 
-/// Reads an archive named `.zip` and lists its members (main thread: only
-/// the central directory is parsed, and nested archives opened).
+/// Whether an input is a zip archive: named `.zip`, or found to be one
+/// by [`Format::sniff`] (an archive saved as `.txt`, or without
+/// extension). Either way its members become jobs of their own, so an
+/// archive takes one path whatever its name. Called on the supervising
+/// thread as jobs are dispatched: only a file starting with a zip's
+/// signature has more than its first four bytes read (the first 64 KiB,
+/// all that sniffing a zip looks at). A file that cannot be read here is
+/// left to its job, which reports why.
+fn is_archive(input: &Input) -> bool {
+    use std::io::Read as _;
+    if input.format == Format::Zip {
+        return true;
+    }
+    if !matches!(input.format.sniff(b"PK\x03\x04"), Format::Zip) {
+        return false; // named as a workbook: a zip signature is expected
+    }
+    let Ok(mut file) = open_regular(&input.path) else {
+        return false;
+    };
+    let mut head = Vec::new();
+    let signature = (&mut file).take(4).read_to_end(&mut head);
+    if signature.is_err() || head != b"PK\x03\x04" {
+        return false;
+    }
+    let rest = file.take(64 * 1024 - 4).read_to_end(&mut head);
+    rest.is_ok() && input.format.sniff(&head) == Format::Zip
+}
+
+/// Opens a file for reading if it is still a regular file (it may have
+/// been replaced by a FIFO since the walk, and the supervising thread
+/// must not block on one; as in [`read`], what changes between the check
+/// and the open is not guarded against).
+fn open_regular(path: &std::path::Path) -> io::Result<std::fs::File> {
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(io::Error::other("not a regular file"));
+    }
+    std::fs::File::open(path)
+}
+
+/// Reads an archive and lists its members (supervising thread: only the
+/// central directory is parsed, and nested archives opened).
 fn open_archive(input: &Input, cfg: &Config) -> Result<(u64, archive::Listing), DocError> {
     let data = read(input, cfg.max_file_size)?;
     let len = data.len() as u64;
-    guarded(|| archive::list(data.into(), &cfg.zip)).map(|listing| (len, listing))
+    guarded(|| archive::list(data.into(), &cfg.zip).map_err(DocError::from))
+        .map(|listing| (len, listing))
 }
 
 /// Reads, extracts and serialises one unit of work; never panics: a panic
@@ -431,7 +469,7 @@ fn process(work: Work, cfg: &Config) -> Done {
         Work::Member { input, entry } => {
             let name = entry.name.clone();
             let format = entry.format;
-            let result = guarded(|| entry.read(&cfg.zip))
+            let result = guarded(|| entry.read(&cfg.zip).map_err(DocError::from))
                 .and_then(|bytes| extract_member(&input, &name, format, &bytes, cfg));
             (input, Some(name), result)
         }
@@ -440,59 +478,28 @@ fn process(work: Work, cfg: &Config) -> Done {
     Done {
         display: input.display.clone(),
         bytes: 0,
-        outcomes: vec![Outcome { member, result }],
+        member,
+        result,
     }
 }
 
+/// A file that is a document (an archive, even misnamed, was listed by
+/// [`is_archive`] and its members are jobs of their own).
 fn process_file(input: &Input, cfg: &Config) -> Done {
-    let mut done = Done {
-        display: input.display.clone(),
-        bytes: 0,
-        outcomes: Vec::new(),
-    };
-    let single = |result| {
-        vec![Outcome {
-            member: None,
-            result,
-        }]
-    };
-    let data = match read(input, cfg.max_file_size) {
-        Ok(d) => d,
-        Err(e) => {
-            done.outcomes = single(Err(e));
-            return done;
+    let (bytes, result) = match read(input, cfg.max_file_size) {
+        Ok(data) => {
+            let format = input.format.sniff(&data);
+            let result = guarded(|| extract_lines(&input.display, None, format, &data, cfg));
+            (data.len() as u64, result)
         }
+        Err(e) => (0, Err(e)),
     };
-    done.bytes = data.len() as u64;
-    let format = input.format.sniff(&data);
-    if format != Format::Zip {
-        done.outcomes = single(guarded(|| {
-            extract_lines(&input.display, None, format, &data, cfg)
-        }));
-        return done;
+    Done {
+        display: input.display.clone(),
+        member: None,
+        bytes,
+        result,
     }
-    // An archive under another name: its members, read one after another.
-    done.outcomes = match guarded(|| archive::read_all(&data, &cfg.zip)) {
-        Err(e) => single(Err(e)),
-        Ok(members) => members
-            .into_iter()
-            .map(
-                |archive::MemberBytes {
-                     name,
-                     format,
-                     bytes,
-                 }| {
-                    let result =
-                        bytes.and_then(|bytes| extract_member(input, &name, format, &bytes, cfg));
-                    Outcome {
-                        member: Some(name),
-                        result,
-                    }
-                },
-            )
-            .collect(),
-    };
-    done
 }
 
 /// One zip member: sniffed (a `.txt` member may be a workbook) and
@@ -592,4 +599,41 @@ fn serialise(mut records: Vec<Record>, emit: Emit) -> Result<Lines, DocError> {
             .extend(r.project.warnings.iter().map(|w| w.code.as_str()));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(path: std::path::PathBuf) -> Input {
+        Input {
+            display: path.to_string_lossy().into_owned(),
+            format: Format::from_path(&path).unwrap_or(Format::Text),
+            path,
+            problem: None,
+        }
+    }
+
+    #[test]
+    fn an_archive_is_an_archive_whatever_its_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let zip = std::fs::read("tests/fixtures/zip/archive.zip").unwrap();
+        let seed = std::fs::read("tests/fixtures/seed/seed.utf8.txt").unwrap();
+        let xlsx = std::fs::read("tests/fixtures/sheets/seed.xlsx").unwrap();
+        let cases: [(&str, &[u8], bool); 6] = [
+            ("a.zip", &zip, true),
+            ("a.txt", &zip, true),
+            ("noext", &zip, true),
+            ("a.xlsx", &zip, false), // a workbook is a zip: read as one
+            ("b.txt", &xlsx, false),
+            ("c.txt", &seed, false),
+        ];
+        for (name, bytes, want) in cases {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            assert_eq!(is_archive(&input(path)), want, "{name}");
+        }
+        assert!(!is_archive(&input(dir.path().join("missing.txt"))));
+        assert!(!is_archive(&input(dir.path().to_path_buf())));
+    }
 }

@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 use encoding_rs::GBK;
 
-use crate::error::DocError;
 use crate::source::Format;
+use crate::source::SourceError;
 
 /// Caps applied while reading members.
 #[derive(Debug, Clone, Copy)]
@@ -46,16 +46,16 @@ type Zip = zip::ZipArchive<Cursor<Arc<[u8]>>>;
 pub struct Entry {
     pub name: String,
     pub format: Format,
-    source: Result<(Zip, usize), DocError>,
+    source: Result<(Zip, usize), SourceError>,
 }
 
 impl Entry {
     /// Decompresses the member, with the size and ratio caps.
-    pub fn read(self, limits: &ZipLimits) -> Result<Vec<u8>, DocError> {
+    pub fn read(self, limits: &ZipLimits) -> Result<Vec<u8>, SourceError> {
         let (mut zip, index) = self.source?;
         let mut file = zip
             .by_index(index)
-            .map_err(|e| DocError::Archive(e.to_string()))?;
+            .map_err(|e| SourceError::Archive(e.to_string()))?;
         read_member(&mut file, limits)
     }
 }
@@ -71,34 +71,11 @@ pub struct Listing {
 
 /// Lists the members of an archive and of archives inside it, one level
 /// deep (their members are named `inner.zip/doc.txt`).
-pub fn list(bytes: Arc<[u8]>, limits: &ZipLimits) -> Result<Listing, DocError> {
+pub fn list(bytes: Arc<[u8]>, limits: &ZipLimits) -> Result<Listing, SourceError> {
     let mut listing = Listing::default();
     list_level(bytes, "", 0, limits, &mut listing)?;
     listing.entries.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(listing)
-}
-
-/// A member read whole.
-#[derive(Debug)]
-pub struct MemberBytes {
-    pub name: String,
-    pub format: Format,
-    pub bytes: Result<Vec<u8>, DocError>,
-}
-
-/// Lists and reads every member at once: for an archive found where a
-/// single document was expected (a `.txt` that is really a zip).
-pub fn read_all(bytes: &[u8], limits: &ZipLimits) -> Result<Vec<MemberBytes>, DocError> {
-    let listing = list(Arc::from(bytes), limits)?;
-    Ok(listing
-        .entries
-        .into_iter()
-        .map(|e| MemberBytes {
-            name: e.name.clone(),
-            format: e.format,
-            bytes: e.read(limits),
-        })
-        .collect())
 }
 
 fn list_level(
@@ -107,9 +84,9 @@ fn list_level(
     depth: u32,
     limits: &ZipLimits,
     out: &mut Listing,
-) -> Result<(), DocError> {
-    let mut zip: Zip =
-        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| DocError::Archive(e.to_string()))?;
+) -> Result<(), SourceError> {
+    let mut zip: Zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| SourceError::Archive(e.to_string()))?;
     for i in 0..zip.len() {
         let fallback_name = zip
             .name_for_index(i)
@@ -124,7 +101,7 @@ fn list_level(
                 out.entries.push(Entry {
                     name: format!("{prefix}{fallback_name}"),
                     format: Format::Text,
-                    source: Err(DocError::Archive(e.to_string())),
+                    source: Err(SourceError::Archive(e.to_string())),
                 });
                 continue;
             }
@@ -151,7 +128,7 @@ fn list_level(
                 .read(limits)
                 .and_then(|inner| list_level(Arc::from(inner), &format!("{name}/"), 1, limits, out))
         } else {
-            Err(DocError::Unsupported(
+            Err(SourceError::Unsupported(
                 "a zip inside a zip inside a zip: archives are opened one level deep".into(),
             ))
         };
@@ -170,10 +147,10 @@ fn list_level(
 fn read_member(
     file: &mut zip::read::ZipFile<'_, Cursor<Arc<[u8]>>>,
     limits: &ZipLimits,
-) -> Result<Vec<u8>, DocError> {
+) -> Result<Vec<u8>, SourceError> {
     let declared = file.size();
     if declared > limits.max_member_size {
-        return Err(DocError::MemberTooLarge {
+        return Err(SourceError::MemberTooLarge {
             size: declared,
             limit: limits.max_member_size,
         });
@@ -184,20 +161,20 @@ fn read_member(
     loop {
         let n = file
             .read(&mut buf)
-            .map_err(|e| DocError::Archive(e.to_string()))?;
+            .map_err(|e| SourceError::Archive(e.to_string()))?;
         if n == 0 {
             return Ok(data);
         }
         data.extend_from_slice(&buf[..n]);
         let len = data.len() as u64;
         if len > limits.max_member_size {
-            return Err(DocError::MemberTooLarge {
+            return Err(SourceError::MemberTooLarge {
                 size: len,
                 limit: limits.max_member_size,
             });
         }
         if len > 1 << 20 && len / compressed > limits.max_ratio {
-            return Err(DocError::Ratio {
+            return Err(SourceError::Ratio {
                 ratio: len / compressed,
                 limit: limits.max_ratio,
             });
@@ -231,7 +208,7 @@ mod tests {
     use std::io::Write;
     use zip::write::SimpleFileOptions;
 
-    fn read(l: Listing) -> Vec<(String, Result<Vec<u8>, DocError>)> {
+    fn read(l: Listing) -> Vec<(String, Result<Vec<u8>, SourceError>)> {
         let limits = ZipLimits::default();
         l.entries
             .into_iter()
@@ -299,7 +276,7 @@ mod tests {
             ]
         );
         assert_eq!(c[0].1.as_deref().unwrap(), b"inner");
-        assert!(matches!(c[1].1, Err(DocError::Unsupported(_))));
+        assert!(matches!(c[1].1, Err(SourceError::Unsupported(_))));
     }
 
     #[test]
@@ -313,23 +290,28 @@ mod tests {
             max_member_size: 16 << 20,
             max_ratio: 200,
         };
-        let c = read_all(&z, &limits).unwrap();
+        let listing = list(Arc::from(z.as_slice()), &limits).unwrap();
+        let c: Vec<_> = listing
+            .entries
+            .into_iter()
+            .map(|e| e.read(&limits))
+            .collect();
         assert!(
-            matches!(c[0].bytes, Err(DocError::MemberTooLarge { .. })),
+            matches!(c[0], Err(SourceError::MemberTooLarge { .. })),
             "{:?}",
-            c[0].bytes.as_ref().err()
+            c[0].as_ref().err()
         );
-        assert_eq!(c[1].bytes.as_deref().unwrap(), b"fine");
+        assert_eq!(c[1].as_deref().unwrap(), b"fine");
         // the ratio cap catches it below the size cap
-        let c = read_all(&z, &ZipLimits::default()).unwrap();
-        assert!(matches!(c[0].bytes, Err(DocError::Ratio { .. })));
+        let c = read(list(Arc::from(z.as_slice()), &ZipLimits::default()).unwrap());
+        assert!(matches!(c[0].1, Err(SourceError::Ratio { .. })));
     }
 
     #[test]
     fn garbage_is_an_archive_error() {
         assert!(matches!(
-            read_all(b"PK\x03\x04garbage", &ZipLimits::default()),
-            Err(DocError::Archive(_))
+            list(Arc::from(&b"PK\x03\x04garbage"[..]), &ZipLimits::default()),
+            Err(SourceError::Archive(_))
         ));
     }
 }

@@ -8,10 +8,32 @@
 
 pub mod archive;
 
+/// What finding or opening an input can fail with, before any reader
+/// runs: a path that is gone, an unreadable file, a broken or hostile
+/// archive. The run turns it into that input's error line.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SourceError {
+    #[error("not found")]
+    NotFound,
+    #[error("cannot read: {0}")]
+    Io(#[source] std::io::Error),
+    #[error(
+        "zip member is {size} bytes uncompressed, over the limit of {limit} bytes (--max-member-size)"
+    )]
+    MemberTooLarge { size: u64, limit: u64 },
+    #[error("cannot read the zip archive: {0}")]
+    Archive(String),
+    #[error(
+        "zip member expands {ratio}× (limit {limit}×): refused as a likely zip bomb (--max-zip-ratio)"
+    )]
+    Ratio { ratio: u64, limit: u64 },
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+}
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-use crate::error::DocError;
 
 /// The formats a document can be in (and `Zip`, a container of documents).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,7 +102,7 @@ impl Format {
         const OLE2: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
         if bytes.starts_with(b"PK\x03\x04") {
             let head = &bytes[..bytes.len().min(64 * 1024)];
-            let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
+            let has = |needle: &[u8]| memchr::memmem::find(head, needle).is_some();
             return match self {
                 Format::Xlsx | Format::Xlsb | Format::Ods | Format::Zip => self,
                 _ if has(b"opendocument.spreadsheet") => Format::Ods,
@@ -135,7 +157,7 @@ pub struct Input {
     pub display: String,
     pub format: Format,
     /// Set when the path failed before reading (not found, unreadable folder).
-    pub problem: Option<DocError>,
+    pub problem: Option<SourceError>,
 }
 
 #[derive(Debug, Default)]
@@ -204,8 +226,8 @@ impl Inputs {
             return;
         }
         let problem = match err.io_error().map(|e| e.kind()) {
-            Some(std::io::ErrorKind::NotFound) => DocError::NotFound,
-            _ => DocError::Io(
+            Some(std::io::ErrorKind::NotFound) => SourceError::NotFound,
+            _ => SourceError::Io(
                 err.into_io_error()
                     .unwrap_or_else(|| std::io::Error::other("walk error")),
             ),
@@ -276,7 +298,10 @@ mod tests {
             })
             .collect();
         assert_eq!(names, ["a.tsv", "b/1.TXT", "b/2.txt", "missing", "noext"]);
-        assert!(matches!(got.documents[3].problem, Some(DocError::NotFound)));
+        assert!(matches!(
+            got.documents[3].problem,
+            Some(SourceError::NotFound)
+        ));
         assert_eq!(got.skipped.get(".pdf"), Some(&1));
     }
 
