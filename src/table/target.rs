@@ -39,7 +39,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 /// Comparison operator of a quantitative target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Op {
     Eq,
