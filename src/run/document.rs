@@ -16,6 +16,7 @@ use crate::read::html::{self, HtmlLimits};
 use crate::read::sheet::{self, SheetFormat, SheetLimits};
 use crate::read::{Row, text};
 use crate::source::Format;
+use crate::table::classify::classify;
 use crate::table::fields;
 use crate::table::split::split;
 
@@ -151,9 +152,10 @@ fn records(origin: Origin<'_>, sha256: &str, tables: Tables<'_>) -> Result<Vec<R
     for table in tables {
         // A sheet without a table is skipped; a workbook without any is
         // an error (below).
-        for block in split(&table.rows) {
+        let classes = classify(&table.rows);
+        for block in split(&table.rows, &classes) {
             let index = records.len();
-            let mut project = fields::extract(&table.rows, &block);
+            let mut project = fields::extract(&table.rows, &classes, &block);
             if utf8_lines > 0 {
                 project.warnings.insert(
                     0,
@@ -288,5 +290,64 @@ mod tests {
         let (gbk, _, _) = encoding_rs::GBK.encode(HEAD);
         let mixed = [gbk.as_ref(), TABLE.as_bytes()].concat();
         assert_eq!(codes(&mixed), ["mixed_encoding"]);
+    }
+    /// Provenance is recorded where a value is read: on the seed, every
+    /// text field's cell holds that very text, every merged target cell
+    /// the indicator's target, every name cell its name, and a cell that
+    /// holds only `%` feeds nothing.
+    #[test]
+    fn every_value_points_at_the_cell_it_was_read_from() {
+        let origin = Origin {
+            path: "seed.txt",
+            member: None,
+            format: Format::Text,
+        };
+        let records = extract(origin, SEED.as_bytes(), &Limits::default()).expect("records");
+        let rows = crate::read::text::read_rows(SEED);
+        let text_at = |c: &crate::model::CellRef| {
+            let row = rows.iter().find(|r| r.number == c.row).expect("row");
+            clean_text(row.cell(c.col as usize)).into_owned()
+        };
+        for r in &records {
+            let p = &r.project;
+            let fields = &p.provenance.fields;
+            for (key, value) in [
+                ("title", p.title.as_deref()),
+                ("department", p.department.as_deref()),
+                ("project_name", p.project_name.as_deref()),
+                ("overview", p.overview.as_deref()),
+                ("goals", p.goals.as_deref()),
+            ] {
+                let f = fields.iter().find(|f| f.key == key);
+                match (value, f) {
+                    (Some(v), Some(f)) => {
+                        assert_eq!(f.value.len(), 1, "{key}");
+                        assert!(text_at(&f.value[0]).contains(v), "{key}: {v}");
+                    }
+                    (None, None) => {}
+                    (v, f) => panic!("{key}: value {v:?} but provenance {f:?}"),
+                }
+            }
+            let year = fields.iter().find(|f| f.key == "year").expect("year");
+            assert!(text_at(&year.value[0]).contains("2020"));
+            assert!(fields.iter().any(|f| f.key == "budget.total"));
+            assert_eq!(p.provenance.indicators.len(), p.indicators.len());
+            for (ind, cells) in p.indicators.iter().zip(&p.provenance.indicators) {
+                let at = |k: &str| {
+                    cells
+                        .cells
+                        .iter()
+                        .find(|(key, _)| *key == k)
+                        .map(|(_, c)| text_at(c))
+                };
+                assert_eq!(at("level1").as_deref(), Some(ind.level1.as_str()));
+                assert_eq!(at("level2").as_deref(), Some(ind.level2.as_str()));
+                assert_eq!(at("level3").as_deref(), Some(ind.level3.as_str()));
+                assert_eq!(at("target").as_deref(), Some(ind.target.as_str()));
+                for (_, c) in &cells.cells {
+                    assert_ne!(text_at(c).trim(), "%");
+                }
+            }
+        }
     }
 }

@@ -7,157 +7,73 @@
 //! accounts for every non-empty cell: it fills a field, goes to `extra`,
 //! becomes an indicator, or is named in an `unplaced_text` warning.
 
-use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::model::{Amount, Budget, Project, Warning, WarningCode};
+use crate::model::{Amount, Budget, CellRef, FieldCells, Project, Warning, WarningCode};
 use crate::read::Row;
-use crate::table::indicator::{self, Table};
-use crate::table::split::{self, Block};
+use crate::table::classify::{Class, Item, Kind, money_unit_of};
+use crate::table::indicator::Table;
+use crate::table::row::RowView;
+use crate::table::split::Block;
 use crate::table::vocabulary::{self, Field, Label, MoneyUnit};
 
-/// One item of a row: a label with its value, or a loose cell.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Item<'r> {
-    Pair {
-        label: Label,
-        value: Option<&'r str>,
-    },
-    Loose {
-        col: usize,
-        text: &'r str,
-    },
+/// A budget cell, resolved once the table's money unit is known.
+struct RawBudget<'a> {
+    field: Field,
+    raw: &'a str,
+    unit: Option<MoneyUnit>,
+    /// `row N: 项目总预算（元）`, for warnings.
+    label: String,
+    cells: FieldCells,
 }
 
-/// Reads a row as label/value pairs. The value of a label cell is the next
-/// non-empty cell, unless that is itself a label (a label merged across
-/// two cells leaves an empty cell before its value).
-pub fn items<'r>(row: &'r Row<'_>) -> Vec<Item<'r>> {
-    let mut out = Vec::new();
-    let n = row.cells.len();
-    let mut first = true;
-    let mut i = 0;
-    while i < n {
-        let cell = row.cell(i);
-        if cell.is_empty() {
-            i += 1;
-            continue;
-        }
-        // An unknown `label：value` is trusted at the start of a row or
-        // right after another pair (`填报人：张三⇥联系电话：021-1234`).
-        let after_pair = matches!(out.last(), Some(Item::Pair { .. }));
-        let first_in_row = std::mem::replace(&mut first, false) || after_pair;
-        if vocabulary::is_label_cell(cell) {
-            let label = Label::parse(cell);
-            let j = (i + 1..n).find(|&j| !row.cell(j).is_empty());
-            let value = match j {
-                Some(j) if j == i + 1 && !vocabulary::is_known_label_cell(row.cell(j)) => Some(j),
-                Some(j) if j > i + 1 && !vocabulary::is_label_cell(row.cell(j)) => Some(j),
-                _ => None,
-            };
-            match value {
-                Some(j) => {
-                    out.push(Item::Pair {
-                        label,
-                        value: Some(row.cell(j)),
-                    });
-                    i = j + 1;
-                }
-                None => {
-                    out.push(Item::Pair { label, value: None });
-                    i += 1;
-                }
-            }
-        } else if let Some((label, value)) = vocabulary::split_inline(cell, first_in_row) {
-            out.push(Item::Pair {
-                label,
-                value: Some(value),
-            });
-            i += 1;
-        } else {
-            out.push(Item::Loose { col: i, text: cell });
-            i += 1;
-        }
-    }
-    out
-}
-
-/// The contract fields a row labels (for the splitter).
-pub fn row_fields(row: &Row<'_>) -> impl Iterator<Item = Field> {
-    items(row).into_iter().filter_map(|it| match it {
-        Item::Pair { label, .. } => label.field(),
-        Item::Loose { .. } => None,
-    })
-}
-
-/// Does the row end an indicator table? A contract label anywhere in it,
-/// or in its first column a label or a trailer (填报人, 备注, 填报说明).
-/// Only the first *column* counts: in an indicator row whose level cells
-/// are blank the first non-empty cell is the name, and a name may well
-/// contain a colon (`其中：线上培训人次`).
-fn ends_table(row: &Row<'_>) -> bool {
-    let first = row.cell(0);
-    (!first.is_empty()
-        && (vocabulary::is_label_cell(first)
-            || vocabulary::split_inline(first, true).is_some()
-            || vocabulary::is_trailer(first)))
-        || row.non_empty().any(|(_, c)| {
-            vocabulary::is_known_label_cell(c)
-                || vocabulary::split_inline(c, false).is_some_and(|(l, _)| l.field().is_some())
-        })
-}
-
-/// Raw budget cells, resolved once the table's money unit is known.
+/// Where the project's year came from, by precedence.
 #[derive(Default)]
-struct RawBudget {
-    cells: Vec<(Field, String, Option<MoneyUnit>, String)>,
+struct YearSources {
+    /// A year line, or the year in the title.
+    line: Option<(i32, CellRef)>,
+    /// A section heading's year (`2020年绩效目标`).
+    heading: Option<(i32, CellRef)>,
 }
 
-/// Extracts one project from its block of rows.
-pub fn extract(rows: &[Row<'_>], block: &Block) -> Project {
+/// Extracts one project from its block of classified rows.
+pub fn extract<'a>(rows: &'a [Row<'a>], classes: &'a [Class<'a>], block: &Block) -> Project {
     let mut p = Project::default();
-    let mut year_line = None;
-    let mut heading_year = None;
+    let mut years = YearSources::default();
     let mut money_unit = None;
     let mut seen: HashSet<Field> = HashSet::new();
-    let mut raw_budget = RawBudget::default();
-    let mut table: Option<Table> = None;
+    let mut raw_budget: Vec<RawBudget<'a>> = Vec::new();
+    let mut table: Option<Table<'a>> = None;
 
-    let titled = rows
-        .get(block.anchor)
-        .is_some_and(|r| split::title_cell(r).is_some());
-    for (pos, row) in rows[block.rows.clone()].iter().enumerate() {
-        let pos = block.rows.start + pos;
+    let titled = classes.get(block.anchor).is_some_and(|c| c.title.is_some());
+    for pos in block.rows.clone() {
+        let (row, class) = (&rows[pos], &classes[pos]);
+        let view = class.view(row);
         // Structural cells first: the title (the first cell of its row)
         // and year lines, wherever they are in the row.
-        let mut consumed: Vec<usize> = Vec::new();
         if pos >= block.anchor
-            && let Some((col, title)) = split::title_cell(row)
+            && let Some((col, title)) = class.title
         {
             if p.title.is_none() {
                 p.title = Some(title.to_string());
-                year_line = year_line.or(vocabulary::year_in_title(title));
-                consumed.push(col);
+                if years.line.is_none() {
+                    years.line = vocabulary::year_in_title(title).map(|y| (y, view.at(col)));
+                }
+                p.provenance.fields.push(FieldCells {
+                    key: "title".into(),
+                    label: None,
+                    value: vec![view.at(col)],
+                });
             }
             table = None;
         }
-        for (col, cell) in row.non_empty() {
-            if let Some(y) = vocabulary::year_line(cell) {
-                year_line = year_line.or(Some(y));
-                consumed.push(col);
-            }
+        for &(col, y) in &class.years {
+            years.line = years.line.or(Some((y, view.at(col))));
         }
-        let rest;
-        let row = if consumed.is_empty() {
-            row
-        } else {
-            rest = without(row, &consumed);
-            &rest
-        };
-        if row.non_empty().next().is_none() {
+        if matches!(class.kind, Kind::Blank) {
             continue;
         }
         if pos < block.anchor {
@@ -167,33 +83,42 @@ pub fn extract(rows: &[Row<'_>], block: &Block) -> Project {
             } else {
                 "before the project's first field"
             };
-            let units: Vec<Option<MoneyUnit>> = items(row).iter().map(money_unit_of).collect();
+            let items = class.items(row);
+            let units: Vec<Option<MoneyUnit>> = items.iter().map(money_unit_of).collect();
             if let Some(&unit) = units.iter().flatten().last() {
                 money_unit = Some(unit);
             }
             if units.contains(&None) {
-                unplaced_row(&mut p.warnings, row, why);
+                unplaced_row(&mut p.warnings, view, why);
             }
             continue;
         }
-        let sole = row.sole_cell();
-        if let Some(header) = indicator::header(row) {
-            table = Some(Table::new(header));
-            continue;
-        }
-        if let Some(y) = sole.and_then(vocabulary::heading) {
-            heading_year = heading_year.or(y);
-            table = None;
-            continue;
-        }
-        if let Some(t) = table.as_mut() {
-            if !ends_table(row) {
-                t.push(row, &mut p.indicators, &mut p.warnings);
+        let items = match &class.kind {
+            Kind::Header(header) => {
+                table = Some(Table::new(header));
                 continue;
             }
-            table = None;
-        }
-        for item in items(row) {
+            Kind::Heading { col, year } => {
+                if years.heading.is_none() {
+                    years.heading = year.map(|y| (y, view.at(*col)));
+                }
+                table = None;
+                continue;
+            }
+            Kind::Indicator => match table.as_mut() {
+                Some(t) => {
+                    t.push(view, &mut p.indicators, &mut p.warnings, &mut p.provenance);
+                    continue;
+                }
+                // Only the rows of an open table are indicator rows, and
+                // a block opens its own: read as items all the same.
+                None => class.items(row),
+            },
+            Kind::Items(items) => std::borrow::Cow::Borrowed(items.as_slice()),
+            Kind::Blank => continue,
+        };
+        table = None;
+        for item in items.iter() {
             match item {
                 Item::Loose { col, text } => p.warnings.push(Warning::new(
                     WarningCode::UnplacedText,
@@ -203,80 +128,79 @@ pub fn extract(rows: &[Row<'_>], block: &Block) -> Project {
                         col + 1
                     ),
                 )),
-                Item::Pair { label, value } => assign(
-                    &mut p,
-                    &mut seen,
-                    &mut raw_budget,
-                    &mut money_unit,
+                Item::Pair {
                     label,
+                    label_col,
                     value,
-                    row.number,
-                ),
+                } => {
+                    let cells = FieldCells {
+                        key: String::new(),
+                        label: Some(view.at(*label_col)),
+                        value: value.iter().map(|(c, _)| view.at(*c)).collect(),
+                    };
+                    let value = value.map(|(_, v)| v);
+                    let mut ctx = Assign {
+                        p: &mut p,
+                        seen: &mut seen,
+                        raw_budget: &mut raw_budget,
+                        money_unit: &mut money_unit,
+                    };
+                    ctx.assign(label, value, cells, row.number);
+                }
             }
         }
     }
 
-    for (field, raw, unit, label) in raw_budget.cells {
-        let unit = unit.or(money_unit).unwrap_or(MoneyUnit::Yuan);
-        match parse_amount(&raw, unit) {
+    for b in raw_budget {
+        let unit = b.unit.or(money_unit).unwrap_or(MoneyUnit::Yuan);
+        match parse_amount(b.raw, unit) {
             Some(a) => {
-                let slot = budget_slot(&mut p.budget, field);
+                let slot = budget_slot(&mut p.budget, b.field);
                 *slot = Some(a.amount);
+                p.provenance.fields.push(b.cells);
                 if a.rounded {
                     p.warnings.push(Warning::new(
                         WarningCode::AmountRounded,
                         format!(
-                            "{label}: {raw} has more than two decimals in yuan; rounded to the fen"
+                            "{}: {} has more than two decimals in yuan; rounded to the fen",
+                            b.label, b.raw
                         ),
                     ));
                 }
             }
             None => p.warnings.push(Warning::new(
                 WarningCode::UnparsedValue,
-                format!("{label}: {raw:?} is not an amount"),
+                format!("{}: {:?} is not an amount", b.label, b.raw),
             )),
         }
     }
 
-    p.year = year_line.or(heading_year).or_else(|| {
-        p.planned_start
-            .as_deref()
-            .and_then(|d| d.get(..4)?.parse().ok())
-    });
+    let start_year = || {
+        let start = p.planned_start.as_deref()?;
+        let year = start.get(..4)?.parse().ok()?;
+        let cell = p
+            .provenance
+            .fields
+            .iter()
+            .find(|f| f.key == "planned_start")?
+            .value
+            .first()
+            .copied()?;
+        Some((year, cell))
+    };
+    if let Some((year, cell)) = years.line.or(years.heading).or_else(start_year) {
+        p.year = Some(year);
+        p.provenance.fields.push(FieldCells {
+            key: "year".into(),
+            label: None,
+            value: vec![cell],
+        });
+    }
     check(&mut p);
     p
 }
 
-/// A copy of `row` with the cells at `cols` blanked (they were consumed).
-fn without<'a>(row: &Row<'a>, cols: &[usize]) -> Row<'a> {
-    Row {
-        number: row.number,
-        cells: row
-            .cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                if cols.contains(&i) {
-                    Cow::Borrowed("")
-                } else {
-                    c.clone()
-                }
-            })
-            .collect(),
-    }
-}
-
-/// The unit of a `单位：万元`-style pair; `None` for any other item.
-fn money_unit_of(item: &Item<'_>) -> Option<MoneyUnit> {
-    match item {
-        Item::Pair { label, value } if label.field() == Some(Field::MoneyUnit) => {
-            value.and_then(MoneyUnit::from_text)
-        }
-        _ => None,
-    }
-}
-
-fn unplaced_row(warnings: &mut Vec<Warning>, row: &Row<'_>, why: &str) {
+fn unplaced_row(warnings: &mut Vec<Warning>, row: RowView<'_, '_>, why: &str) {
     for (col, text) in row.non_empty() {
         warnings.push(Warning::new(
             WarningCode::UnplacedText,
@@ -285,96 +209,167 @@ fn unplaced_row(warnings: &mut Vec<Warning>, row: &Row<'_>, why: &str) {
     }
 }
 
-fn assign(
-    p: &mut Project,
-    seen: &mut HashSet<Field>,
-    raw_budget: &mut RawBudget,
-    money_unit: &mut Option<MoneyUnit>,
-    label: Label,
-    value: Option<&str>,
-    row: u32,
-) {
-    let Some(field) = label.field() else {
-        push_extra(&mut p.extra, label.text, value);
-        return;
-    };
-    if field == Field::MoneyUnit {
-        match value.and_then(MoneyUnit::from_text) {
-            Some(u) => *money_unit = Some(u),
-            None => push_extra(&mut p.extra, label.text, value),
-        }
-        return;
-    }
-    let Some(value) = value else {
-        return; // an empty field is null
-    };
-    if !seen.insert(field) {
-        // The same field twice (申报单位 and 单位名称, say): keep the first,
-        // keep the second under its own label so nothing is lost.
-        p.warnings.push(Warning::new(
-            WarningCode::DuplicateField,
-            format!(
-                "row {row}: {} is given again; the first value is kept, this one is in extra",
-                label.text
-            ),
-        ));
-        push_extra(&mut p.extra, label.text, Some(value));
-        return;
-    }
-    let text = || Some(value.to_string());
+/// The record key a field fills (for provenance).
+fn field_key(field: Field) -> &'static str {
     match field {
-        Field::Department => p.department = text(),
-        Field::ProjectName => p.project_name = text(),
-        Field::ProjectCategory => p.project_category = text(),
-        Field::PerformanceType => p.performance_type = text(),
-        Field::Overview => p.overview = text(),
-        Field::Basis => p.basis = text(),
-        Field::Necessity => p.necessity = text(),
-        Field::Safeguards => p.safeguards = text(),
-        Field::ImplementationPlan => p.implementation_plan = text(),
-        Field::Goals => p.goals = text(),
-        Field::PlannedStart | Field::PlannedEnd => match parse_date(value) {
-            Some(d) if field == Field::PlannedStart => p.planned_start = Some(d),
-            Some(d) => p.planned_end = Some(d),
-            None => p.warnings.push(Warning::new(
-                WarningCode::UnparsedValue,
-                format!("row {row}: {} {value:?} is not a date", label.text),
-            )),
-        },
-        Field::GovernmentProcurement => match parse_bool(value) {
-            Some(b) => p.government_procurement = Some(b),
-            None => p.warnings.push(Warning::new(
-                WarningCode::UnparsedValue,
-                format!("row {row}: {} {value:?} is neither 是 nor 否", label.text),
-            )),
-        },
-        Field::BudgetTotal
-        | Field::BudgetCurrentYear
-        | Field::BudgetPriorYearBudget
-        | Field::BudgetPriorYearExecuted => {
-            raw_budget.cells.push((
-                field,
-                value.to_string(),
-                label.unit,
-                format!("row {row}: {}", label.text),
-            ));
-        }
-        Field::MoneyUnit => {}
+        Field::Department => "department",
+        Field::ProjectName => "project_name",
+        Field::ProjectCategory => "project_category",
+        Field::PlannedStart => "planned_start",
+        Field::PlannedEnd => "planned_end",
+        Field::GovernmentProcurement => "government_procurement",
+        Field::PerformanceType => "performance_type",
+        Field::Overview => "overview",
+        Field::Basis => "basis",
+        Field::Necessity => "necessity",
+        Field::Safeguards => "safeguards",
+        Field::ImplementationPlan => "implementation_plan",
+        Field::Goals => "goals",
+        Field::BudgetTotal => "budget.total",
+        Field::BudgetCurrentYear => "budget.current_year",
+        Field::BudgetPriorYearBudget => "budget.prior_year_budget",
+        Field::BudgetPriorYearExecuted => "budget.prior_year_executed",
+        Field::MoneyUnit => "money_unit",
     }
 }
 
-fn push_extra(extra: &mut Vec<(String, Option<String>)>, key: String, value: Option<&str>) {
+/// The state a labelled pair is assigned into.
+struct Assign<'p, 'a> {
+    p: &'p mut Project,
+    seen: &'p mut HashSet<Field>,
+    raw_budget: &'p mut Vec<RawBudget<'a>>,
+    money_unit: &'p mut Option<MoneyUnit>,
+}
+
+impl<'a> Assign<'_, 'a> {
+    fn extra(&mut self, key: &str, value: Option<&str>, mut cells: FieldCells) {
+        let key = push_extra(&mut self.p.extra, key.to_string(), value);
+        cells.key = format!("extra.{key}");
+        self.p.provenance.fields.push(cells);
+    }
+
+    fn assign(&mut self, label: &Label, value: Option<&'a str>, mut cells: FieldCells, row: u32) {
+        let Some(field) = label.field() else {
+            self.extra(&label.text, value, cells);
+            return;
+        };
+        if field == Field::MoneyUnit {
+            match value.and_then(MoneyUnit::from_text) {
+                Some(u) => *self.money_unit = Some(u),
+                None => self.extra(&label.text, value, cells),
+            }
+            return;
+        }
+        let Some(value) = value else {
+            return; // an empty field is null
+        };
+        if !self.seen.insert(field) {
+            // The same field twice (申报单位 and 单位名称, say): keep the first,
+            // keep the second under its own label so nothing is lost.
+            self.p.warnings.push(Warning::new(
+                WarningCode::DuplicateField,
+                format!(
+                    "row {row}: {} is given again; the first value is kept, this one is in extra",
+                    label.text
+                ),
+            ));
+            self.extra(&label.text, Some(value), cells);
+            return;
+        }
+        cells.key = field_key(field).to_string();
+        let p = &mut *self.p;
+        let filled = if let Some(slot) = text_slot(p, field) {
+            *slot = Some(value.to_string());
+            true
+        } else {
+            match field {
+                Field::PlannedStart | Field::PlannedEnd => match parse_date(value) {
+                    Some(d) => {
+                        *if field == Field::PlannedStart {
+                            &mut p.planned_start
+                        } else {
+                            &mut p.planned_end
+                        } = Some(d);
+                        true
+                    }
+                    None => {
+                        p.warnings.push(Warning::new(
+                            WarningCode::UnparsedValue,
+                            format!("row {row}: {} {value:?} is not a date", label.text),
+                        ));
+                        false
+                    }
+                },
+                Field::GovernmentProcurement => match parse_bool(value) {
+                    Some(b) => {
+                        p.government_procurement = Some(b);
+                        true
+                    }
+                    None => {
+                        p.warnings.push(Warning::new(
+                            WarningCode::UnparsedValue,
+                            format!("row {row}: {} {value:?} is neither 是 nor 否", label.text),
+                        ));
+                        false
+                    }
+                },
+                Field::BudgetTotal
+                | Field::BudgetCurrentYear
+                | Field::BudgetPriorYearBudget
+                | Field::BudgetPriorYearExecuted => {
+                    self.raw_budget.push(RawBudget {
+                        field,
+                        raw: value,
+                        unit: label.unit,
+                        label: format!("row {row}: {}", label.text),
+                        cells,
+                    });
+                    return;
+                }
+                _ => false,
+            }
+        };
+        if filled {
+            self.p.provenance.fields.push(cells);
+        }
+    }
+}
+
+/// The text field a label fills verbatim, if it is one.
+fn text_slot(p: &mut Project, field: Field) -> Option<&mut Option<String>> {
+    Some(match field {
+        Field::Department => &mut p.department,
+        Field::ProjectName => &mut p.project_name,
+        Field::ProjectCategory => &mut p.project_category,
+        Field::PerformanceType => &mut p.performance_type,
+        Field::Overview => &mut p.overview,
+        Field::Basis => &mut p.basis,
+        Field::Necessity => &mut p.necessity,
+        Field::Safeguards => &mut p.safeguards,
+        Field::ImplementationPlan => &mut p.implementation_plan,
+        Field::Goals => &mut p.goals,
+        _ => return None,
+    })
+}
+
+/// Appends `key: value` to `extra`, numbering a repeated key (`备注 (2)`);
+/// returns the key it was stored under.
+fn push_extra(
+    extra: &mut Vec<(String, Option<String>)>,
+    key: String,
+    value: Option<&str>,
+) -> String {
     let value = value.map(str::to_string);
     if !extra.iter().any(|(k, _)| *k == key) {
-        extra.push((key, value));
-        return;
+        extra.push((key.clone(), value));
+        return key;
     }
     let mut n = 2;
     loop {
         let k = format!("{key} ({n})");
         if !extra.iter().any(|(e, _)| *e == k) {
-            extra.push((k, value));
-            return;
+            extra.push((k.clone(), value));
+            return k;
         }
         n += 1;
     }
@@ -561,11 +556,6 @@ pub fn parse_amount(s: &str, unit: MoneyUnit) -> Option<ParsedAmount> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::borrow::Cow;
-
-    fn row(n: u32, cells: &[&'static str]) -> Row<'static> {
-        Row::new(n, cells.iter().map(|c| Cow::Borrowed(*c))).unwrap()
-    }
 
     #[test]
     fn every_date_form() {
@@ -623,67 +613,5 @@ mod tests {
         assert!(y("无", Yuan).is_err());
         assert!(y("1.2.3", Yuan).is_err());
         assert!(y("9".repeat(40).as_str(), Yuan).is_err());
-    }
-
-    #[test]
-    fn label_value_pairs() {
-        let r = row(
-            6,
-            &[
-                "项目名称：",
-                "科创中心建设工作经费",
-                "项目类别：",
-                "经常性专项业务费",
-            ],
-        );
-        let it = items(&r);
-        assert_eq!(it.len(), 2);
-        assert!(
-            matches!(&it[0], Item::Pair { label, value: Some("科创中心建设工作经费") } if label.key == "项目名称")
-        );
-        assert!(
-            matches!(&it[1], Item::Pair { label, value: Some("经常性专项业务费") } if label.key == "项目类别")
-        );
-
-        let r = row(5, &["申报单位名称：上海推进科技创新中心建设办公室"]);
-        assert!(matches!(
-            &items(&r)[0],
-            Item::Pair {
-                value: Some("上海推进科技创新中心建设办公室"),
-                ..
-            }
-        ));
-
-        // empty value before the next label
-        let r = row(
-            92,
-            &[
-                "同名项目上年预算额（元）：",
-                "",
-                "同名项目上年预算执行数（元）：",
-                "",
-            ],
-        );
-        let it = items(&r);
-        assert_eq!(it.len(), 2);
-        assert!(
-            it.iter()
-                .all(|i| matches!(i, Item::Pair { value: None, .. }))
-        );
-
-        // a label merged across two cells
-        let r = row(1, &["联系人：", "", "张三"]);
-        assert!(matches!(
-            &items(&r)[..],
-            [Item::Pair {
-                value: Some("张三"),
-                ..
-            }]
-        ));
-
-        // loose text
-        let r = row(1, &["本项目说明", "", "x"]);
-        assert_eq!(items(&r).len(), 2);
-        assert!(matches!(items(&r)[1], Item::Loose { col: 2, text: "x" }));
     }
 }

@@ -8,8 +8,10 @@
 //! Targets are normalised by [`crate::table::target`]; the name (三级指标) is kept
 //! verbatim and never parsed.
 
-use crate::model::{Indicator, Kind, Num, Warning, WarningCode};
-use crate::read::Row;
+use crate::model::{
+    CellRef, Indicator, IndicatorCells, Kind, Num, Provenance, Warning, WarningCode,
+};
+use crate::table::row::RowView;
 use crate::table::target::{self, Target};
 use crate::table::vocabulary::{self, Column};
 
@@ -47,7 +49,7 @@ impl Header {
 
 /// Recognises an indicator table's header row: it names a level-3 column,
 /// a target/value column, and a level-1 or level-2 column.
-pub fn header(row: &Row<'_>) -> Option<Header> {
+pub fn header(row: RowView<'_, '_>) -> Option<Header> {
     let mut cols: [Option<usize>; 6] = [None; 6];
     let slot = |c: Column| match c {
         Column::Level1 => 0,
@@ -79,21 +81,22 @@ pub fn header(row: &Row<'_>) -> Option<Header> {
         value: value?,
         operator,
         unit,
-        names: row.cells.iter().map(|c| c.to_string()).collect(),
+        names: (0..row.len()).map(|i| row.cell(i).to_string()).collect(),
     })
     .filter(|h| h.level1.is_some() || h.level2.is_some())
 }
 
-/// An indicator table being read, with its fill-down state.
+/// An indicator table being read, with its fill-down state: the level
+/// names above, each with the cell it was written in.
 #[derive(Debug)]
-pub struct Table {
-    header: Header,
-    level1: Option<String>,
-    level2: Option<String>,
+pub struct Table<'h> {
+    header: &'h Header,
+    level1: Option<(String, CellRef)>,
+    level2: Option<(String, CellRef)>,
 }
 
-impl Table {
-    pub fn new(header: Header) -> Table {
+impl<'h> Table<'h> {
+    pub fn new(header: &'h Header) -> Table<'h> {
         Table {
             header,
             level1: None,
@@ -102,20 +105,28 @@ impl Table {
     }
 
     /// Reads one row of the table. A row with level names only updates the
-    /// fill-down state; cells in unknown columns become warnings.
-    pub fn push(&mut self, row: &Row<'_>, out: &mut Vec<Indicator>, warnings: &mut Vec<Warning>) {
-        let h = &self.header;
+    /// fill-down state; cells in unknown columns become warnings. The
+    /// cells an indicator was read from go to `provenance`.
+    pub fn push(
+        &mut self,
+        row: RowView<'_, '_>,
+        out: &mut Vec<Indicator>,
+        warnings: &mut Vec<Warning>,
+        provenance: &mut Provenance,
+    ) {
+        let h = self.header;
         let cell = |c: Option<usize>| c.map_or("", |i| row.cell(i));
-        if let Some(l1) = Some(cell(h.level1)).filter(|c| !c.is_empty()) {
-            self.level1 = Some(l1.to_string());
+        if let Some(i) = h.level1.filter(|&i| !row.cell(i).is_empty()) {
+            self.level1 = Some((row.cell(i).to_string(), row.at(i)));
         }
-        if let Some(l2) = Some(cell(h.level2)).filter(|c| !c.is_empty()) {
-            self.level2 = Some(l2.to_string());
+        if let Some(i) = h.level2.filter(|&i| !row.cell(i).is_empty()) {
+            self.level2 = Some((row.cell(i).to_string(), row.at(i)));
         }
         for (i, text) in row.non_empty() {
             if !h.is_known(i) {
                 let column = h.names.get(i).filter(|n| !n.is_empty());
-                warnings.push(Warning::new(WarningCode::UnplacedText,
+                warnings.push(Warning::new(
+                    WarningCode::UnplacedText,
                     match column {
                         Some(name) => format!(
                             "row {}, column {} ({name}): indicator column not in the contract: {text}",
@@ -187,8 +198,8 @@ impl Table {
                 ),
             ));
         }
-        let level = |v: &Option<String>, name: &str, warnings: &mut Vec<Warning>| {
-            v.clone().unwrap_or_else(|| {
+        let level = |v: &Option<(String, CellRef)>, name: &str, warnings: &mut Vec<Warning>| {
+            v.as_ref().map(|(t, _)| t.clone()).unwrap_or_else(|| {
                 warnings.push(Warning::new(
                     WarningCode::MissingField,
                     format!(
@@ -201,6 +212,30 @@ impl Table {
         };
         let level1 = level(&self.level1, "一级目标 (level1)", warnings);
         let level2 = level(&self.level2, "二级目标 (level2)", warnings);
+        let mut cells = IndicatorCells::default();
+        for (key, at) in [("level1", &self.level1), ("level2", &self.level2)] {
+            if let Some((_, c)) = at {
+                cells.cells.push((key, *c));
+            }
+        }
+        let filled = |i: Option<usize>| i.filter(|&i| !row.cell(i).is_empty());
+        if let Some(i) = filled(Some(h.level3)) {
+            cells.cells.push(("level3", row.at(i)));
+        }
+        if h.is_split() {
+            for (key, col) in [
+                ("op", h.operator),
+                ("value", Some(h.value)),
+                ("unit", h.unit),
+            ] {
+                if let Some(i) = filled(col) {
+                    cells.cells.push((key, row.at(i)));
+                }
+            }
+        } else if let Some(i) = filled(Some(h.value)) {
+            cells.cells.push(("target", row.at(i)));
+        }
+        provenance.indicators.push(cells);
         out.push(indicator(
             level1,
             level2,
@@ -239,19 +274,30 @@ fn indicator(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::read::Row;
     use crate::table::target::Op;
     use std::borrow::Cow;
 
     fn row(n: u32, cells: &[&'static str]) -> Row<'static> {
-        Row::new(n, cells.iter().map(|c| Cow::Borrowed(*c))).unwrap()
+        Row::new(n, cells.iter().map(|c| Cow::Borrowed(*c))).expect("non-empty row")
+    }
+
+    fn header(row: &Row<'_>) -> Option<Header> {
+        super::header(RowView::whole(row))
+    }
+
+    fn read_with_cells(rows: &[Row<'static>]) -> (Vec<Indicator>, Vec<Warning>, Provenance) {
+        let h = header(&rows[0]).expect("header");
+        let mut t = Table::new(&h);
+        let (mut out, mut w, mut p) = (Vec::new(), Vec::new(), Provenance::default());
+        for r in &rows[1..] {
+            t.push(RowView::whole(r), &mut out, &mut w, &mut p);
+        }
+        (out, w, p)
     }
 
     fn read(rows: &[Row<'static>]) -> (Vec<Indicator>, Vec<Warning>) {
-        let mut t = Table::new(header(&rows[0]).expect("header"));
-        let (mut out, mut w) = (Vec::new(), Vec::new());
-        for r in &rows[1..] {
-            t.push(r, &mut out, &mut w);
-        }
+        let (out, w, _) = read_with_cells(rows);
         (out, w)
     }
 
@@ -305,6 +351,44 @@ mod tests {
         assert_eq!(ind[3].level3, "提升园区科创成果知名度20%");
         assert_eq!(ind[3].value, Some(Num(10.0)));
         assert_eq!(ind[3].level2, "数量");
+    }
+
+    #[test]
+    fn each_indicator_names_the_cells_it_was_read_from() {
+        let (ind, _, p) = read_with_cells(&[
+            row(22, &["一级目标", "二级目标", "三级目标", "指标目标值"]),
+            row(23, &["产出目标", "数量", "参观人数", ">=2000人"]),
+            row(24, &["", "", "预算执行率", "=100%"]),
+        ]);
+        assert_eq!(ind.len(), 2);
+        let at = |row, col| CellRef { row, col };
+        assert_eq!(
+            p.indicators[1].cells,
+            [
+                ("level1", at(23, 0)),
+                ("level2", at(23, 1)),
+                ("level3", at(24, 2)),
+                ("target", at(24, 3))
+            ]
+        );
+        let (_, _, p) = read_with_cells(&[
+            row(
+                1,
+                &[
+                    "一级指标",
+                    "二级指标",
+                    "三级指标",
+                    "计算符号",
+                    "指标值",
+                    "计量单位",
+                ],
+            ),
+            row(2, &["产出指标", "数量指标", "培训次数", "≥", "2", "次"]),
+        ]);
+        assert_eq!(
+            p.indicators[0].cells[3..],
+            [("op", at(2, 3)), ("value", at(2, 4)), ("unit", at(2, 5))]
+        );
     }
 
     #[test]

@@ -12,9 +12,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::read::Row;
-use crate::table::fields::{self, Item};
-use crate::table::indicator;
-use crate::table::vocabulary::{self, Field, MoneyUnit};
+use crate::table::classify::{Class, Item, Kind, money_unit_of};
+use crate::table::vocabulary::Field;
 
 /// One project's rows: `rows` indexes the document's row list; `anchor` is
 /// the index of the title (or first field) row, `rows.start <= anchor`.
@@ -26,49 +25,42 @@ pub struct Block {
     pub anchor: usize,
 }
 
-/// The title cell of a row: its first non-empty cell, when that is a title.
-pub fn title_cell<'r>(row: &'r Row<'_>) -> Option<(usize, &'r str)> {
-    row.non_empty()
-        .next()
-        .filter(|(_, c)| vocabulary::is_title(c))
-}
-
-/// Splits rows into projects. An empty result means the document holds no
-/// project (prose, a stray spreadsheet, ...).
+/// Splits classified rows into projects. An empty result means the
+/// document holds no project (prose, a stray spreadsheet, ...).
 ///
 /// A project starts at a title; before any title, or in documents without
 /// titles, at the first 申报单位名称/项目名称, and again at one that comes
 /// after an indicator table or repeats a field the project already has.
 /// (Inside a titled project a repeated label is just a duplicate field.)
-pub fn split(rows: &[Row<'_>]) -> Vec<Block> {
+pub fn split(rows: &[Row<'_>], classes: &[Class<'_>]) -> Vec<Block> {
     let mut anchors: Vec<usize> = Vec::new();
     let (mut has_table, mut has_name, mut has_dept, mut titled) = (false, false, false, false);
-    for (i, row) in rows.iter().enumerate() {
-        if title_cell(row).is_some() {
+    for (i, class) in classes.iter().enumerate() {
+        if class.title.is_some() {
             anchors.push(i);
             (has_table, has_name, has_dept, titled) = (false, false, false, true);
             continue;
         }
-        if indicator::header(row).is_some() {
-            if anchors.is_empty() {
-                anchors.push(i);
+        let items = match &class.kind {
+            Kind::Header(_) => {
+                if anchors.is_empty() {
+                    anchors.push(i);
+                }
+                has_table = true;
+                continue;
             }
-            has_table = true;
-            continue;
-        }
-        // Every 项目名称/申报单位 key variant holds one of these characters
-        // (whitespace inside a label cannot hide them): most rows have none.
-        let may_name = row.non_empty().any(|(_, c)| c.contains(['名', '单', '部']));
-        if !may_name {
-            continue;
-        }
+            Kind::Items(items) => items,
+            _ => continue,
+        };
         let (mut names_project, mut names_department) = (false, false);
-        for item in fields::items(row) {
-            if let Item::Pair { label, value } = item {
+        for item in items {
+            if let Item::Pair { label, value, .. } = item {
                 match label.field() {
                     Some(Field::ProjectName) => names_project = true,
                     // `申报单位：（盖章）` under a table is a signature line
-                    Some(Field::Department) => names_department |= !value.is_some_and(is_seal),
+                    Some(Field::Department) => {
+                        names_department |= !value.is_some_and(|(_, v)| is_seal(v))
+                    }
                     _ => {}
                 }
             }
@@ -96,7 +88,7 @@ pub fn split(rows: &[Row<'_>]) -> Vec<Block> {
             }
             let floor = anchors[k - 1] + 1;
             let mut start = anchor;
-            while start > floor && is_preamble(&rows[start - 1]) {
+            while start > floor && is_preamble(&rows[start - 1], &classes[start - 1]) {
                 start -= 1;
             }
             start
@@ -118,16 +110,12 @@ static ATTACHMENT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A row that introduces the table below it: a year line, a money-unit
 /// line, an attachment number.
-fn is_preamble(row: &Row<'_>) -> bool {
-    fields::items(row).iter().all(|item| match item {
-        Item::Pair { label, value } => {
-            label.field() == Some(Field::MoneyUnit)
-                && value.and_then(MoneyUnit::from_text).is_some()
-        }
-        Item::Loose { text, .. } => {
-            vocabulary::year_line(text).is_some() || ATTACHMENT.is_match(text)
-        }
-    })
+fn is_preamble<'a>(row: &'a Row<'a>, class: &'a Class<'a>) -> bool {
+    class.title.is_none()
+        && class.items(row).iter().all(|item| match item {
+            Item::Pair { .. } => money_unit_of(item).is_some(),
+            Item::Loose { text, .. } => ATTACHMENT.is_match(text),
+        })
 }
 
 /// `（盖章）`, `签字`: a placeholder for a seal or signature, not a value.
@@ -141,10 +129,15 @@ fn is_seal(value: &str) -> bool {
 mod tests {
     use super::*;
     use crate::read::text::read_rows;
+    use crate::table::classify::classify;
+
+    fn blocks(rows: &[Row<'_>]) -> Vec<Block> {
+        split(rows, &classify(rows))
+    }
 
     fn spans(text: &str) -> Vec<(u32, u32)> {
         let rows = read_rows(text);
-        split(&rows)
+        blocks(&rows)
             .iter()
             .map(|b| (rows[b.anchor].number, rows[b.rows.end - 1].number))
             .collect()
@@ -156,7 +149,7 @@ mod tests {
         assert_eq!(spans(t), [(2, 6), (8, 9)]);
         // the preamble stays with the first project
         let rows = read_rows(t);
-        assert_eq!(split(&rows)[0].rows.start, 0);
+        assert_eq!(blocks(&rows)[0].rows.start, 0);
     }
 
     #[test]
@@ -181,12 +174,12 @@ mod tests {
     fn preamble_rows_belong_to_the_project_below() {
         let t = "项目支出绩效目标表\n项目名称：\tA\n项目总预算：\t100\n附件2\n单位：万元\n项目支出绩效目标表\n项目名称：\tB\n";
         let rows = read_rows(t);
-        let blocks = split(&rows);
+        let found = blocks(&rows);
         assert_eq!(spans(t), [(1, 3), (6, 7)]);
-        assert_eq!(rows[blocks[1].rows.start].number, 4);
+        assert_eq!(rows[found[1].rows.start].number, 4);
         let t = "(2020年度)\n项目名称：\tA\n一级目标\t二级目标\t三级目标\t指标目标值\n产出\t数量\tx\t1\n(2021年度)\n项目名称：\tB\n";
         let rows = read_rows(t);
-        assert_eq!(rows[split(&rows)[1].rows.start].number, 5);
+        assert_eq!(rows[blocks(&rows)[1].rows.start].number, 5);
     }
 
     #[test]
@@ -199,14 +192,5 @@ mod tests {
     fn prose_has_no_project() {
         assert!(spans("这是一段说明文字。\n没有任何表格。\n").is_empty());
         assert!(spans("").is_empty());
-    }
-
-    #[test]
-    fn every_name_and_department_key_has_a_prefilter_character() {
-        for (key, field) in crate::table::vocabulary::FIELD_KEYS {
-            if matches!(field, Field::ProjectName | Field::Department) {
-                assert!(key.contains(['名', '单', '部']), "{key}");
-            }
-        }
     }
 }
