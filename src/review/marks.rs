@@ -17,6 +17,64 @@ pub struct Mark {
     pub labels: Vec<String>,
 }
 
+impl Mark {
+    /// The fed keys for people: runs of indicators that share a key are
+    /// written once (`indicators[0–8].level1`, the name cell of a
+    /// filled-down level).
+    pub fn fed_text(&self) -> String {
+        compact(&self.fed)
+    }
+}
+
+/// Keys joined by `, `, with `indicators[N].key` of one `key` merged into
+/// `indicators[0–2,5].key` at the place of the first.
+pub fn compact(keys: &[String]) -> String {
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    for key in keys {
+        let indexed = key
+            .strip_prefix("indicators[")
+            .and_then(|k| k.split_once("]."))
+            .and_then(|(i, name)| Some((i.parse::<usize>().ok()?, name)));
+        match indexed {
+            Some((i, name)) => {
+                let name = format!("indicators[].{name}");
+                match groups.iter_mut().find(|(k, _)| *k == name) {
+                    Some((_, ns)) => ns.push(i),
+                    None => groups.push((name, vec![i])),
+                }
+            }
+            None => groups.push((key.clone(), Vec::new())),
+        }
+    }
+    let shown: Vec<String> = groups
+        .into_iter()
+        .map(|(key, ns)| {
+            if ns.is_empty() {
+                return key;
+            }
+            let mut runs: Vec<(usize, usize)> = Vec::new();
+            for n in ns {
+                match runs.last_mut() {
+                    Some((_, end)) if *end + 1 == n => *end = n,
+                    _ => runs.push((n, n)),
+                }
+            }
+            let runs: Vec<String> = runs
+                .into_iter()
+                .map(|(a, b)| {
+                    if a == b {
+                        a.to_string()
+                    } else {
+                        format!("{a}–{b}")
+                    }
+                })
+                .collect();
+            key.replacen("[]", &format!("[{}]", runs.join(",")), 1)
+        })
+        .collect();
+    shown.join(", ")
+}
+
 /// The marks of every cell that fed or labelled something.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CellMarks(HashMap<CellRef, Mark>);
@@ -142,5 +200,25 @@ pub(crate) mod tests {
         assert_eq!(m.get(24, 6), None);
         assert_eq!(m.get(43, 1), None);
         assert!(CellMarks::new(&Provenance::default()).is_empty());
+    }
+
+    #[test]
+    fn runs_of_indicators_are_written_once() {
+        let keys = |ks: &[&str]| ks.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            compact(&keys(&[
+                "indicators[0].level1",
+                "indicators[1].level1",
+                "indicators[2].level1",
+                "indicators[5].level1",
+                "indicators[0].level2",
+            ])),
+            "indicators[0–2,5].level1, indicators[0].level2"
+        );
+        assert_eq!(
+            compact(&keys(&["budget.total", "budget.current_year"])),
+            "budget.total, budget.current_year"
+        );
+        assert_eq!(compact(&[]), "");
     }
 }

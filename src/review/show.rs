@@ -50,7 +50,7 @@ pub fn render_show(record: &Record, view: &Result<SourceView, ReviewError>) -> S
                     .enumerate()
                     .map(
                         |(col, c)| match marks.get(*n, col).filter(|m| !m.fed.is_empty()) {
-                            Some(m) => format!("{} ⟨{}⟩", one_line(c), m.fed.join(", ")),
+                            Some(m) => format!("{} ⟨{}⟩", one_line(c), m.fed_text()),
                             None => one_line(c),
                         },
                     )

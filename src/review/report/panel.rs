@@ -4,6 +4,7 @@
 
 use crate::model::{BUDGET_LABELS, FIELD_LABELS, Record, Warning};
 use crate::review::fields::{self, Field};
+use crate::review::marks::compact;
 use crate::review::{CellMarks, SourceView};
 
 /// A record chosen for a panel, with its re-read source.
@@ -109,9 +110,9 @@ fn source_rows<'v>(view: &'v SourceView, marks: &CellMarks) -> Vec<SourceRow<'v>
                 .map(|col| {
                     let text = cells.get(col).map(String::as_str).unwrap_or("");
                     let (class, title) = match marks.get(*n, col) {
-                        Some(m) if !m.fed.is_empty() => ("feed", m.fed.join(", ")),
+                        Some(m) if !m.fed.is_empty() => ("feed", m.fed_text()),
                         Some(m) if !m.labels.is_empty() => {
-                            ("label", format!("label of {}", m.labels.join(", ")))
+                            ("label", format!("label of {}", compact(&m.labels)))
                         }
                         _ => ("", String::new()),
                     };
