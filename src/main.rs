@@ -41,9 +41,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 Err(e) => return Err(e.into()),
             };
-            let rows = review::source_rows(&record, &Limits::default());
-            print!("{}", review::render_show(&record, &rows));
-            if let Err(e) = rows {
+            let source = review::re_read(&record, &Limits::default());
+            print!("{}", review::render_show(&record, &source));
+            if let Err(e) = source {
                 eprintln!("jixiao: {e}");
                 return Ok(ExitCode::from(1));
             }

@@ -6,7 +6,11 @@
 //! written the way a warehouse can load them without loss: whole numbers as
 //! JSON integers, money with at most two decimals.
 
-use serde::{Serialize, Serializer};
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 mod warning;
 pub use warning::{Warning, WarningCode};
@@ -64,13 +68,15 @@ pub const INDICATOR_KEYS: [&str; 9] = [
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Where a record came from.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Source {
     pub path: String,
     pub member: Option<String>,
     pub sha256: String,
-    pub format: &'static str,
-    pub encoding: Option<&'static str>,
+    /// A [`crate::source::Format`] name (borrowed when extracted, owned
+    /// when read back from a records file).
+    pub format: Cow<'static, str>,
+    pub encoding: Option<Cow<'static, str>>,
     pub sheet: Option<String>,
     pub index: usize,
     pub first_row: u32,
@@ -78,7 +84,7 @@ pub struct Source {
 }
 
 /// One project: one line of `records.jsonl`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Record {
     pub schema_version: u32,
     pub record_id: String,
@@ -88,7 +94,7 @@ pub struct Record {
 }
 
 /// What the field stage extracts from one project's rows.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Project {
     pub year: Option<i32>,
     pub title: Option<String>,
@@ -108,7 +114,7 @@ pub struct Project {
     pub budget: Budget,
     pub indicators: Vec<Indicator>,
     /// Unknown labels in source order; an empty value is `null`.
-    #[serde(serialize_with = "ordered_map")]
+    #[serde(serialize_with = "ordered_map", deserialize_with = "ordered_pairs")]
     pub extra: Vec<(String, Option<String>)>,
     pub warnings: Vec<Warning>,
     /// Which source cells fed which key; kept in memory for `show` and
@@ -156,7 +162,7 @@ pub struct IndicatorCells {
     pub cells: Vec<(&'static str, CellRef)>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Budget {
     pub total: Option<Amount>,
     pub current_year: Option<Amount>,
@@ -164,7 +170,7 @@ pub struct Budget {
     pub prior_year_executed: Option<Amount>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Indicator {
     pub level1: String,
     pub level2: String,
@@ -178,7 +184,7 @@ pub struct Indicator {
 }
 
 /// Comparison operator of a quantitative target (`>=95%` → `ge`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Op {
     Eq,
@@ -189,7 +195,7 @@ pub enum Op {
     Range,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Quantitative,
@@ -210,7 +216,8 @@ pub struct FlatIndicator<'a> {
 }
 
 /// A number read from an indicator: written as a JSON integer when whole.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(transparent)]
 pub struct Num(pub f64);
 
 impl Serialize for Num {
@@ -250,8 +257,61 @@ impl Serialize for Amount {
     }
 }
 
+impl<'de> Deserialize<'de> for Amount {
+    /// Yuan (an integer, or a number with at most two decimals) back to fen.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Yuan;
+        impl Visitor<'_> for Yuan {
+            type Value = Amount;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an amount in yuan")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Amount, E> {
+                v.checked_mul(100)
+                    .map(|fen| Amount { fen })
+                    .ok_or_else(|| E::custom(format!("amount {v} out of range")))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Amount, E> {
+                i64::try_from(v)
+                    .map_err(|_| E::custom(format!("amount {v} out of range")))
+                    .and_then(|v| self.visit_i64(v))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Amount, E> {
+                let fen = (v * 100.0).round();
+                if fen.is_finite() && fen.abs() < 9_007_199_254_740_992.0 {
+                    Ok(Amount { fen: fen as i64 })
+                } else {
+                    Err(E::custom(format!("amount {v} out of range")))
+                }
+            }
+        }
+        d.deserialize_any(Yuan)
+    }
+}
+
 fn ordered_map<S: Serializer>(pairs: &[(String, Option<String>)], s: S) -> Result<S::Ok, S::Error> {
     s.collect_map(pairs.iter().map(|(k, v)| (k, v)))
+}
+
+/// `extra` read back in the order of the line (a map would sort it).
+fn ordered_pairs<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<(String, Option<String>)>, D::Error> {
+    struct Pairs;
+    impl<'de> Visitor<'de> for Pairs {
+        type Value = Vec<(String, Option<String>)>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object of strings or nulls")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(0));
+            while let Some(pair) = map.next_entry()? {
+                pairs.push(pair);
+            }
+            Ok(pairs)
+        }
+    }
+    d.deserialize_map(Pairs)
 }
 
 /// Serialises a record as one JSON line (with its `\n`). A record whose
@@ -335,8 +395,8 @@ mod tests {
                 path: "a.txt".into(),
                 member: None,
                 sha256: "00".into(),
-                format: "text",
-                encoding: Some("UTF-8"),
+                format: "text".into(),
+                encoding: Some("UTF-8".into()),
                 sheet: None,
                 index: 0,
                 first_row: 1,
@@ -402,5 +462,53 @@ mod tests {
         assert_eq!(r.project.basis.as_deref(), Some("短"));
         let v: serde_json::Value = serde_json::from_slice(&line).unwrap();
         assert!(v["overview"].as_str().unwrap().chars().all(|c| c == '概'));
+    }
+
+    /// Every golden line reads back into a `Record` and writes out to
+    /// the very same bytes: the review commands read records typed.
+    #[test]
+    fn golden_lines_round_trip_through_record() {
+        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut checked = 0;
+        for dir in std::fs::read_dir(&fixtures).expect("fixtures") {
+            let dir = dir.expect("entry").path();
+            let Ok(files) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for file in files {
+                let file = file.expect("entry").path();
+                if !file.to_string_lossy().ends_with(".expected.jsonl") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&file).expect("golden");
+                for line in text.split_inclusive('\n') {
+                    let mut record: Record = serde_json::from_str(line)
+                        .unwrap_or_else(|e| panic!("{}: {e}\n{line}", file.display()));
+                    let back = to_json_line(&mut record).expect("serialises");
+                    assert_eq!(String::from_utf8_lossy(&back), line, "{}", file.display());
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 20, "only {checked} golden lines");
+    }
+
+    #[test]
+    fn extra_reads_back_in_line_order() {
+        let mut r = record();
+        r.project.extra = vec![
+            ("联系人".into(), Some("张三".into())),
+            ("备注".into(), None),
+            ("甲".into(), Some("乙".into())),
+        ];
+        let line = to_json_line(&mut r).unwrap();
+        let back: Record = serde_json::from_slice(&line).unwrap();
+        assert_eq!(back.project.extra, r.project.extra);
+        let amounts: Budget =
+            serde_json::from_str(r#"{"total":41098620,"current_year":1234567.89,"prior_year_budget":-0.05,"prior_year_executed":null}"#).unwrap();
+        assert_eq!(amounts.total, Some(Amount { fen: 4_109_862_000 }));
+        assert_eq!(amounts.current_year, Some(Amount { fen: 123_456_789 }));
+        assert_eq!(amounts.prior_year_budget, Some(Amount { fen: -5 }));
+        assert_eq!(amounts.prior_year_executed, None);
     }
 }
