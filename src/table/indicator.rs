@@ -223,12 +223,14 @@ impl<'h> Table<'h> {
             cells.cells.push(("level3", row.at(i)));
         }
         if h.is_split() {
-            for (key, col) in [
-                ("op", h.operator),
-                ("value", Some(h.value)),
-                ("unit", h.unit),
+            // Only the cells the target was built from: a `定性` operator
+            // cell, or a unit beside a qualitative value, fed nothing.
+            for (key, col, used) in [
+                ("op", h.operator, parsed.op.is_some()),
+                ("value", Some(h.value), true),
+                ("unit", h.unit, parsed.unit.is_some()),
             ] {
-                if let Some(i) = filled(col) {
+                if let Some(i) = filled(col).filter(|_| used) {
                     cells.cells.push((key, row.at(i)));
                 }
             }
