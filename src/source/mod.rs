@@ -125,28 +125,31 @@ impl Format {
 /// `<html`, `<!doctype html`, `<table` or `<meta` near the start (after a
 /// BOM and whitespace), in ASCII or UTF-16.
 fn looks_like_html(bytes: &[u8]) -> bool {
-    let head: Vec<u8> = bytes
+    // NUL bytes (UTF-16) are skipped; only the bytes up to the first `<`
+    // and a few after it are looked at.
+    let mut head = bytes
         .iter()
         .take(1024)
         .filter(|&&b| b != 0)
-        .map(u8::to_ascii_lowercase)
-        .collect();
-    let start = head.iter().position(|&b| b == b'<').unwrap_or(head.len());
-    let lead_ok = head[..start]
-        .iter()
-        .all(|&b| b.is_ascii_whitespace() || b >= 0x80);
-    let rest = &head[start..];
-    lead_ok
-        && [
-            &b"<html"[..],
-            b"<!doctype html",
-            b"<table",
-            b"<meta",
-            b"<head",
-            b"<!--",
-        ]
-        .iter()
-        .any(|p| rest.starts_with(p))
+        .map(u8::to_ascii_lowercase);
+    loop {
+        match head.next() {
+            Some(b'<') => break,
+            Some(b) if b.is_ascii_whitespace() || b >= 0x80 => {}
+            _ => return false,
+        }
+    }
+    let rest: Vec<u8> = std::iter::once(b'<').chain(head.take(15)).collect();
+    [
+        &b"<html"[..],
+        b"<!doctype html",
+        b"<table",
+        b"<meta",
+        b"<head",
+        b"<!--",
+    ]
+    .iter()
+    .any(|p| rest.starts_with(p))
 }
 
 /// One document to process, or a path that could not be read at all.

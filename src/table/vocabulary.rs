@@ -300,6 +300,9 @@ pub fn is_known_label_cell(cell: &str) -> bool {
 /// Rows that close a table: signatures, contacts and notes under it
 /// (`填报人：`, `联系电话`, `备注：…`, `填报说明`). They are never indicators.
 pub fn is_trailer(cell: &str) -> bool {
+    if !may_be_known_key(cell) {
+        return false;
+    }
     let s = squeeze(cell);
     let s = s.trim_start_matches(['*', '＊']);
     TRAILERS.iter().any(|t| {
