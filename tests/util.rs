@@ -5,6 +5,13 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use serde_json::Value;
+
+/// Fixture folders whose every file has a golden output (`golden.rs`).
+pub const FIXTURE_DIRS: [&str; 5] = ["seed", "text", "zip", "sheets", "html"];
+/// Fixture folders of text documents (the "nothing lost" test reads them).
+pub const TEXT_DIRS: [&str; 2] = ["seed", "text"];
+
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -141,7 +148,7 @@ pub fn fixtures(sub: &str) -> Vec<PathBuf> {
     v
 }
 
-pub fn lines(s: &str) -> Vec<serde_json::Value> {
+pub fn lines(s: &str) -> Vec<Value> {
     s.lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {e}: {l}")))
         .collect()
@@ -156,4 +163,40 @@ pub fn golden(fixture: &Path) -> PathBuf {
     let mut name = fixture.as_os_str().to_owned();
     name.push(".expected.jsonl");
     root().join(PathBuf::from(name))
+}
+
+/// Strips what legitimately differs between encodings of one document.
+pub fn content(mut v: Value) -> Value {
+    let o = v.as_object_mut().expect("object");
+    o.remove("source");
+    o.remove("record_id");
+    v
+}
+
+/// Extracts `path` and checks that it gives the `reference` records, row
+/// spans included, except for `source` and `record_id`; returns them.
+pub fn same_records_as(path: &str, reference: &[Value]) -> Vec<Value> {
+    let run = extract(&[path]);
+    run.expect_code(0);
+    let got = lines(&run.records());
+    assert_eq!(got.len(), reference.len(), "{path}");
+    for (g, r) in got.iter().zip(reference) {
+        assert_eq!(g["source"]["first_row"], r["source"]["first_row"], "{path}");
+        assert_eq!(g["source"]["last_row"], r["source"]["last_row"], "{path}");
+        assert_eq!(content(g.clone()), content(r.clone()), "{path}");
+    }
+    got
+}
+
+/// `(first_row, last_row)` of each record's source.
+pub fn row_spans(records: &[Value]) -> Vec<(u64, u64)> {
+    records
+        .iter()
+        .map(|r| {
+            (
+                r["source"]["first_row"].as_u64().unwrap(),
+                r["source"]["last_row"].as_u64().unwrap(),
+            )
+        })
+        .collect()
 }
