@@ -200,3 +200,51 @@ pub fn row_spans(records: &[Value]) -> Vec<(u64, u64)> {
         })
         .collect()
 }
+
+/// A regular file that no other process can open while this value lives:
+/// the test process holds a write lease on it (`fcntl(F_SETLEASE)`), so
+/// another process's `open(2)` blocks until the lease is dropped, or until
+/// the kernel breaks it after `/proc/sys/fs/lease-break-time` seconds (45 by
+/// default). It looks like any document to the walk and to `stat`: a
+/// document that is slow on purpose, whatever the machine's speed.
+pub struct Unopenable {
+    // the lease lives as long as this descriptor
+    _file: std::fs::File,
+}
+
+impl Unopenable {
+    pub fn create(path: &Path, contents: &[u8]) -> Unopenable {
+        use std::os::fd::AsRawFd;
+        std::fs::write(path, contents)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+        let file = std::fs::File::open(path)
+            .unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()));
+        let fd = file.as_raw_fd();
+        // SAFETY: fcntl on a descriptor we own.
+        if unsafe { libc::fcntl(fd, libc::F_SETLEASE, libc::F_WRLCK) } != 0 {
+            panic!(
+                "cannot take a lease on {}: {} (leases need a local file system and \
+                 /proc/sys/fs/leases-enable = 1)",
+                path.display(),
+                std::io::Error::last_os_error()
+            );
+        }
+        // Taking a lease makes this process the target of SIGIO when the
+        // lease is to be broken, and SIGIO's default action kills: no owner,
+        // no signal.
+        // SAFETY: as above.
+        if unsafe { libc::fcntl(fd, libc::F_SETOWN, 0) } != 0 {
+            panic!("F_SETOWN 0: {}", std::io::Error::last_os_error());
+        }
+        Unopenable { _file: file }
+    }
+
+    /// How long the kernel lets an open wait for a lease holder, at most.
+    pub fn break_time() -> std::time::Duration {
+        let secs = std::fs::read_to_string("/proc/sys/fs/lease-break-time")
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(45);
+        std::time::Duration::from_secs(secs)
+    }
+}
