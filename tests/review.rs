@@ -145,11 +145,11 @@ fn the_report_renders_in_a_real_browser() {
         .into_iter()
         .find(|p| std::path::Path::new(p).exists());
     let Some(chromium) = chromium else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install chromium (.ci/run)"
-        );
-        eprintln!("skipped: chromium is not installed (CI installs it)");
+        // CI must run it: `.ci/run` installs chromium. Elsewhere, a note.
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI=true but chromium is not installed (.ci/run installs it)");
+        }
+        eprintln!("skipped the_report_renders_in_a_real_browser: chromium is not installed");
         return;
     };
     let run = extract(&["corpus", "tests/fixtures/text", "tests/fixtures/seed"]);
