@@ -1,40 +1,143 @@
 #!/usr/bin/env bash
-# Throughput benchmark on generated annual archives (a tool, not a test).
+# Throughput benchmark, old and new side by side (a tool, not a test).
 #
-#     scripts/bench.sh [N...]        # default: 20000 40000 text documents
+#     scripts/bench.sh [N...]     # N text documents; default $BENCH_DOCS
 #
-# For each N: generates N text documents (thirds UTF-8, GBK+CRLF,
-# UTF-16LE+BOM; scripts/gen_archive.py), then prints MB/s, documents/s,
-# records/s and peak RSS of `jixiao extract` with -j 1 and -j 2, the -j 2
-# speed-up, whether both outputs are byte-identical (sha256), and the same
-# archive read by `cat` and by the decode stage alone, so the distance to
-# the floor is visible. Then workbooks and web pages
-# (BENCH_SHEETS=3000 documents of each; 0 to skip).
+# Builds two release binaries and times both on the same generated archives
+# in the same run, so that a noisy machine treats them alike:
+#
+#   old  the base revision BENCH_BASE (default 35be271, the commit before
+#        the stage-folder restructure), checked out in a temporary
+#        `git worktree` and built with its own Cargo.lock into
+#        BENCH_TARGET_DIR (default ../.bench-target beside this checkout,
+#        e.g. /work/.bench-target: kept between runs, so only the first
+#        run builds it; the binary is cached there by commit id);
+#   new  the current tree (its uncommitted changes included), target/release.
+#
+# For each size N: generates N text documents (thirds UTF-8, GBK+CRLF,
+# UTF-16LE+BOM; scripts/gen_archive.py), prints the floor (`cat` of every
+# file, and the decode stage alone), then for old and new at -j 1 and -j 2:
+# seconds, MB/s, documents/s, records/s and peak RSS (/usr/bin/time), each
+# the best of BENCH_REPEAT (default 3) runs; the new/old speed ratio at
+# -j 2; whether each binary's output is byte-identical at -j 1 and -j 2
+# (sha256; a difference in the new binary fails the script); and whether
+# old and new outputs are identical (if they differ, how many lines: not a
+# failure, fixes may change output). Then workbooks and web pages, both
+# binaries (BENCH_SHEETS=3000 documents of each; 0 to skip).
+#
+# Environment:
+#   BENCH_DOCS=20000      text documents when no N is given
+#   BENCH_SHEETS=3000     xlsx and html documents (0: skip)
+#   BENCH_BASE=35be271    the old revision (any git rev)
+#   BENCH_REPEAT=3        timings per figure; the best is reported
+#   BENCH_TARGET_DIR=...  persistent cargo target dir for the old build
+#   BENCH_PERF=1          also `perf record -e cpu-clock -g` the new binary
+#                         at -j 1 on the (last) text archive and print the
+#                         top ten functions (self time)
+#
+# A quick check of the script itself: BENCH_DOCS=2000 BENCH_SHEETS=200.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repo=$PWD
 sizes=("$@")
-[ ${#sizes[@]} -gt 0 ] || sizes=(20000 40000)
+[ ${#sizes[@]} -gt 0 ] || sizes=("${BENCH_DOCS:-20000}")
 sheets=${BENCH_SHEETS:-3000}
-cargo build --release --locked -q --bin jixiao --example decode_bench
-bin=target/release/jixiao
+repeat=${BENCH_REPEAT:-3}
+base_rev=${BENCH_BASE:-35be271}
+base_target=${BENCH_TARGET_DIR:-$(dirname "$repo")/.bench-target}
 work=$(mktemp -d "${TMPDIR:-/tmp}/jixiao-bench.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+cleanup() {
+    if [ -d "$work/base" ]; then
+        git -C "$repo" worktree remove --force "$work/base" >/dev/null 2>&1 || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
 
-# run LABEL DIR DOCS MB JOBS: one extraction, one line of figures; leaves
-# the seconds in $secs and the output checksum in $sum.
+# --- the two binaries --------------------------------------------------------
+base_sha=$(git rev-parse --verify "$base_rev^{commit}")
+mkdir -p "$base_target/bin"
+old="$base_target/bin/jixiao-$base_sha"
+if [ ! -x "$old" ]; then
+    echo "building old: $base_rev ($base_sha) in a worktree, target $base_target"
+    git worktree add -q --detach "$work/base" "$base_sha"
+    (cd "$work/base" && CARGO_TARGET_DIR="$base_target" cargo build --release --locked -q --bin jixiao)
+    cp "$base_target/release/jixiao" "$old"
+    git worktree remove --force "$work/base"
+fi
+echo "building new: the current tree ($(git describe --always --dirty))"
+cargo build --release --locked -q --bin jixiao --example decode_bench
+new=target/release/jixiao
+
+# --- timing ------------------------------------------------------------------
+# run NAME BIN LABEL DIR DOCS MB JOBS: BENCH_REPEAT extractions, one line of
+# figures (the best time; the largest peak RSS); leaves the best seconds in
+# $secs and the output in $work/out-NAME-LABEL-jJOBS.jsonl.
 run() {
-    local label=$1 dir=$2 docs=$3 mb=$4 jobs=$5 rss records
-    /usr/bin/time -f "%e %M" "$bin" extract "$dir" -o "$work/records.jsonl" \
-        --errors "$work/errors.jsonl" -j "$jobs" -q 2>"$work/time" >/dev/null || true
-    read -r secs rss < <(tail -1 "$work/time")
-    records=$(wc -l < "$work/records.jsonl")
-    sum=$(sha256sum "$work/records.jsonl" | cut -c1-16)
-    awk -v l="$label" -v j="$jobs" -v s="$secs" -v m="$mb" -v n="$docs" -v r="$records" -v k="$rss" 'BEGIN {
-        printf "%-8s -j %d: %6.2f s  %6.1f MB/s  %6.0f documents/s  %6.0f records/s  peak RSS %5.1f MB\n",
-            l, j, s, m / s, n / s, r / s, k / 1024 }'
+    local name=$1 bin=$2 label=$3 dir=$4 docs=$5 mb=$6 jobs=$7 t rss records i
+    local out="$work/out-$name-$label-j$jobs.jsonl"
+    secs="" peak=0
+    for ((i = 0; i < repeat; i++)); do
+        /usr/bin/time -f "%e %M" "$bin" extract "$dir" -o "$out" \
+            --errors "$work/errors.jsonl" -j "$jobs" -q 2>"$work/time" >/dev/null || true
+        read -r t rss < <(tail -1 "$work/time")
+        secs=$(awk -v a="$secs" -v b="$t" 'BEGIN {print (a == "" || b < a) ? b : a}')
+        [ "$rss" -gt "$peak" ] && peak=$rss
+    done
+    records=$(wc -l < "$out")
+    awk -v n="$name" -v l="$label" -v j="$jobs" -v s="$secs" -v m="$mb" -v d="$docs" -v r="$records" -v k="$peak" 'BEGIN {
+        s = (s > 0 ? s : 0.01)
+        printf "%-3s %-5s -j %d: %6.2f s  %6.1f MB/s  %6.0f documents/s  %7.0f records/s  peak RSS %6.1f MB\n",
+            n, l, j, s, m / s, d / s, r / s, k / 1024 }'
 }
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+sha() { sha256sum "$1" | cut -c1-16; }
+
+# same_jobs NAME LABEL: are NAME's -j 1 and -j 2 outputs byte-identical?
+same_jobs() {
+    local a b
+    a=$(sha "$work/out-$1-$2-j1.jsonl") b=$(sha "$work/out-$1-$2-j2.jsonl")
+    if [ "$a" = "$b" ]; then
+        echo "$1 output -j 1 = -j 2: identical (sha256 $a)"
+    else
+        echo "$1 output -j 1 = -j 2: DIFFERENT ($a vs $b)"
+        [ "$1" = new ] && failed=1
+    fi
+}
+
+# old_vs_new LABEL: are old and new outputs (-j 2) identical?
+old_vs_new() {
+    local a="$work/out-old-$1-j2.jsonl" b="$work/out-new-$1-j2.jsonl" only_old only_new
+    if cmp -s "$a" "$b"; then
+        echo "old vs new output: identical (sha256 $(sha "$b"))"
+    else
+        only_old=$(diff "$a" "$b" | grep -c '^<' || true)
+        only_new=$(diff "$a" "$b" | grep -c '^>' || true)
+        echo "old vs new output: differ ($only_old lines only in old, $only_new only in new, of $(wc -l < "$a") / $(wc -l < "$b"))"
+    fi
+}
+
+# both LABEL DIR DOCS MB: old and new at -j 1 and -j 2, then the comparisons.
+both() {
+    local label=$1 dir=$2 docs=$3 mb=$4 old2
+    run old "$old" "$label" "$dir" "$docs" "$mb" 1
+    run old "$old" "$label" "$dir" "$docs" "$mb" 2
+    old2=$secs
+    run new "$new" "$label" "$dir" "$docs" "$mb" 1
+    run new "$new" "$label" "$dir" "$docs" "$mb" 2
+    awk -v a="$old2" -v b="$secs" 'BEGIN {
+        a = (a > 0 ? a : 0.01); b = (b > 0 ? b : 0.01)
+        printf "new/old speed at -j 2: %.2fx (old %.2f s, new %.2f s; above 1: new is faster)\n", a / b, a, b }'
+    same_jobs old "$label"
+    same_jobs new "$label"
+    old_vs_new "$label"
+}
+
+failed=0
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "old: $base_rev ($(git log -1 --format='%h %s' "$base_sha" | cut -c1-70))"
+echo "new: $(git describe --always --dirty) ($(git log -1 --format='%h %s' | cut -c1-70))"
+echo "each figure: the best of $repeat runs"
 for n in "${sizes[@]}"; do
     dir="$work/archive-$n"
     python3 scripts/gen_archive.py "$n" "$dir" >/dev/null
@@ -44,15 +147,15 @@ for n in "${sizes[@]}"; do
     echo "== $n text documents, $mb MB"
     echo "cat:           $(awk -v m="$mb" -v t="$cat_t" 'BEGIN {printf "%.2f s, %.0f MB/s", t, (t > 0 ? m / t : 0)}')"
     target/release/examples/decode_bench "$dir"
-    run text "$dir" "$n" "$mb" 1
-    t1=$secs sum1=$sum
-    run text "$dir" "$n" "$mb" 2
-    awk -v a="$t1" -v b="$secs" 'BEGIN {printf "speed-up -j 2 / -j 1: %.2fx\n", a / b}'
-    if [ "$sum1" = "$sum" ]; then
-        echo "output -j 1 = -j 2: identical (sha256 $sum)"
-    else
-        echo "output -j 1 = -j 2: DIFFERENT ($sum1 vs $sum)" >&2
-        exit 1
+    both text "$dir" "$n" "$mb"
+    if [ "${BENCH_PERF:-0}" = 1 ]; then
+        echo "-- perf: new -j 1, top ten functions by self time (cpu-clock)"
+        perf record -q -e cpu-clock -g -o "$work/perf.data" -- "$new" extract "$dir" \
+            -o "$work/perf.jsonl" --errors "$work/errors.jsonl" -j 1 -q >/dev/null 2>&1 || true
+        perf report -i "$work/perf.data" --no-children --stdio -g none --sort symbol \
+            >"$work/perf.txt" 2>/dev/null || true
+        # (a file, not a pipe into head: under pipefail, SIGPIPE would end the script)
+        awk '!/^#/ && NF { sub(/[ -]+$/, ""); print; if (++n == 10) exit }' "$work/perf.txt"
     fi
     rm -rf "$dir"
 done
@@ -62,8 +165,8 @@ if [ "$sheets" -gt 0 ]; then
         python3 scripts/gen_archive.py "$sheets" "$dir" --format "$format" >/dev/null
         mb=$(du -sb "$dir" | awk '{printf "%.1f", $1/1e6}')
         echo "== $sheets $format documents, $mb MB"
-        run "$format" "$dir" "$sheets" "$mb" 1
-        run "$format" "$dir" "$sheets" "$mb" 2
+        both "$format" "$dir" "$sheets" "$mb"
         rm -rf "$dir"
     done
 fi
+exit "$failed"

@@ -5,6 +5,13 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use serde_json::Value;
+
+/// Fixture folders whose every file has a golden output (`golden.rs`).
+pub const FIXTURE_DIRS: [&str; 5] = ["seed", "text", "zip", "sheets", "html"];
+/// Fixture folders of text documents (the "nothing lost" test reads them).
+pub const TEXT_DIRS: [&str; 2] = ["seed", "text"];
+
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -141,7 +148,7 @@ pub fn fixtures(sub: &str) -> Vec<PathBuf> {
     v
 }
 
-pub fn lines(s: &str) -> Vec<serde_json::Value> {
+pub fn lines(s: &str) -> Vec<Value> {
     s.lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {e}: {l}")))
         .collect()
@@ -156,4 +163,88 @@ pub fn golden(fixture: &Path) -> PathBuf {
     let mut name = fixture.as_os_str().to_owned();
     name.push(".expected.jsonl");
     root().join(PathBuf::from(name))
+}
+
+/// Strips what legitimately differs between encodings of one document.
+pub fn content(mut v: Value) -> Value {
+    let o = v.as_object_mut().expect("object");
+    o.remove("source");
+    o.remove("record_id");
+    v
+}
+
+/// Extracts `path` and checks that it gives the `reference` records, row
+/// spans included, except for `source` and `record_id`; returns them.
+pub fn same_records_as(path: &str, reference: &[Value]) -> Vec<Value> {
+    let run = extract(&[path]);
+    run.expect_code(0);
+    let got = lines(&run.records());
+    assert_eq!(got.len(), reference.len(), "{path}");
+    for (g, r) in got.iter().zip(reference) {
+        assert_eq!(g["source"]["first_row"], r["source"]["first_row"], "{path}");
+        assert_eq!(g["source"]["last_row"], r["source"]["last_row"], "{path}");
+        assert_eq!(content(g.clone()), content(r.clone()), "{path}");
+    }
+    got
+}
+
+/// `(first_row, last_row)` of each record's source.
+pub fn row_spans(records: &[Value]) -> Vec<(u64, u64)> {
+    records
+        .iter()
+        .map(|r| {
+            (
+                r["source"]["first_row"].as_u64().unwrap(),
+                r["source"]["last_row"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// A regular file that no other process can open while this value lives:
+/// the test process holds a write lease on it (`fcntl(F_SETLEASE)`), so
+/// another process's `open(2)` blocks until the lease is dropped, or until
+/// the kernel breaks it after `/proc/sys/fs/lease-break-time` seconds (45 by
+/// default). It looks like any document to the walk and to `stat`: a
+/// document that is slow on purpose, whatever the machine's speed.
+pub struct Unopenable {
+    // the lease lives as long as this descriptor
+    _file: std::fs::File,
+}
+
+impl Unopenable {
+    pub fn create(path: &Path, contents: &[u8]) -> Unopenable {
+        use std::os::fd::AsRawFd;
+        std::fs::write(path, contents)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+        let file = std::fs::File::open(path)
+            .unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()));
+        let fd = file.as_raw_fd();
+        // SAFETY: fcntl on a descriptor we own.
+        if unsafe { libc::fcntl(fd, libc::F_SETLEASE, libc::F_WRLCK) } != 0 {
+            panic!(
+                "cannot take a lease on {}: {} (leases need a local file system and \
+                 /proc/sys/fs/leases-enable = 1)",
+                path.display(),
+                std::io::Error::last_os_error()
+            );
+        }
+        // Taking a lease makes this process the target of SIGIO when the
+        // lease is to be broken, and SIGIO's default action kills: no owner,
+        // no signal.
+        // SAFETY: as above.
+        if unsafe { libc::fcntl(fd, libc::F_SETOWN, 0) } != 0 {
+            panic!("F_SETOWN 0: {}", std::io::Error::last_os_error());
+        }
+        Unopenable { _file: file }
+    }
+
+    /// How long the kernel lets an open wait for a lease holder, at most.
+    pub fn break_time() -> std::time::Duration {
+        let secs = std::fs::read_to_string("/proc/sys/fs/lease-break-time")
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(45);
+        std::time::Duration::from_secs(secs)
+    }
 }

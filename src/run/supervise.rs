@@ -366,21 +366,17 @@ mod tests {
             }
             format!("ok {n}")
         });
-        let start = Instant::now();
+        // A budget no `format!` needs, however busy the machine: only the
+        // stuck job can run out of it.
         let out = run_all(
-            shape(2, Some(Duration::from_millis(200))),
+            shape(2, Some(Duration::from_secs(1))),
             (0..10u64).map(|n| (format!("job {n}"), n)),
             work,
             |label, lost| format!("{lost:?} {label}"),
         );
         assert_eq!(out.len(), 10);
-        assert_eq!(out[3], "Timeout(200ms) job 3");
+        assert_eq!(out[3], "Timeout(1s) job 3");
         assert_eq!(out[9], "ok 9");
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "{:?}",
-            start.elapsed()
-        );
     }
 
     #[test]
@@ -410,18 +406,20 @@ mod tests {
                 std::thread::sleep(Duration::from_millis(50));
             }
         });
-        let start = Instant::now();
+        // `stop` turns true on its third call, whatever the clock says; the
+        // supervisor asks at least every tick, so the run ends (a hang here
+        // is the failure).
+        let calls = std::sync::atomic::AtomicUsize::new(0);
         let ended = run_ordered(
             shape(1, None),
             (0..3u64).map(|n| ((), n)),
             work,
             |(), _| 0,
             |_| true,
-            || start.elapsed() > Duration::from_millis(300),
+            || calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= 2,
         )
         .expect("threads start");
         assert_eq!(ended, Ended::Stopped);
-        assert!(start.elapsed() < Duration::from_secs(3));
     }
 
     #[test]

@@ -1,0 +1,148 @@
+//! Formats and encodings: every encoding, workbook, web page and archive
+//! of the seed gives the seed's records.
+
+use serde_json::Value;
+
+use crate::util::{content, extract, lines, row_spans, same_records_as};
+
+#[test]
+fn every_encoding_of_the_seed_gives_the_same_records() {
+    let reference = lines(
+        &extract(&["tests/fixtures/seed/seed.utf8.txt"])
+            .expect_code(0)
+            .records(),
+    );
+    assert_eq!(reference.len(), 3);
+    for (file, encoding) in [
+        ("seed.utf8-bom.txt", "UTF-8"),
+        ("seed.gbk-crlf.txt", "GBK"),
+        ("seed.utf16le-bom.txt", "UTF-16LE"),
+        ("seed.utf16le.txt", "UTF-16LE"),
+        ("seed.utf16be-bom.txt", "UTF-16BE"),
+        ("seed.cr.txt", "UTF-8"),
+    ] {
+        let path = format!("tests/fixtures/seed/{file}");
+        let got = same_records_as(&path, &reference);
+        for g in &got {
+            assert_eq!(g["source"]["encoding"], encoding, "{file}");
+        }
+    }
+}
+
+#[test]
+fn every_format_of_the_seed_gives_the_same_records() {
+    let reference = lines(&extract(&["tests/fixtures/seed/seed.utf8.txt"]).records());
+    for (file, format, encoding, sheet) in [
+        (
+            "sheets/seed.xlsx",
+            "xlsx",
+            Value::Null,
+            Value::from("绩效目标表"),
+        ),
+        (
+            "sheets/seed.xls",
+            "xls",
+            Value::Null,
+            Value::from("绩效目标表"),
+        ),
+        (
+            "sheets/seed.ods",
+            "ods",
+            Value::Null,
+            Value::from("绩效目标表"),
+        ),
+        ("html/seed.html", "html", Value::from("UTF-8"), Value::Null),
+        (
+            "html/seed-gbk.html",
+            "html",
+            Value::from("GBK"),
+            Value::Null,
+        ),
+    ] {
+        // the fixtures keep the seed's line numbers as row numbers
+        let got = same_records_as(&format!("tests/fixtures/{file}"), &reference);
+        for g in &got {
+            assert_eq!(g["source"]["format"], format, "{file}");
+            assert_eq!(g["source"]["encoding"], encoding, "{file}");
+            assert_eq!(g["source"]["sheet"], sheet, "{file}");
+        }
+    }
+}
+
+#[test]
+fn every_sheet_and_every_table_is_read() {
+    let run = extract(&["tests/fixtures/sheets/two_sheets.xlsx"]);
+    let r = lines(&run.expect_code(0).records());
+    let got: Vec<_> = r
+        .iter()
+        .map(|r| {
+            (
+                r["source"]["sheet"].as_str().unwrap(),
+                r["source"]["index"].as_u64().unwrap(),
+                r["project_name"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("项目一", 0, "科创中心建设工作经费"),
+            ("项目二", 1, "科创中心展厅运营经费")
+        ]
+    );
+    let run = extract(&["tests/fixtures/html/two_tables.html"]);
+    let r = lines(&run.expect_code(0).records());
+    let spans = row_spans(&r);
+    // table rows are counted across both tables of the page
+    assert_eq!(spans, [(2, 36), (37, 73)]);
+    assert_eq!(r[1]["indicators"].as_array().unwrap().len(), 17);
+}
+
+#[test]
+fn zip_members_give_the_same_records_as_the_files() {
+    let run = extract(&["tests/fixtures/zip/archive.zip", "-j", "2"]);
+    run.expect_code(0);
+    let got = lines(&run.records());
+    assert_eq!(got.len(), 6);
+    let utf8 = lines(&extract(&["tests/fixtures/seed/seed.utf8.txt"]).records());
+    let gbk = lines(&extract(&["tests/fixtures/seed/seed.gbk-crlf.txt"]).records());
+    // sorted by member name: 2020/教育局.zip/… before 2020/科创办/…
+    for (i, (g, want)) in got.iter().zip(gbk.iter().chain(utf8.iter())).enumerate() {
+        assert_eq!(g["source"]["path"], "tests/fixtures/zip/archive.zip");
+        assert_eq!(g["record_id"], want["record_id"], "same bytes, same id");
+        assert_eq!(g["source"]["sha256"], want["source"]["sha256"]);
+        let mut g = content(g.clone());
+        if i >= 3 {
+            // the same projects again: the later records name the earlier
+            let w = g["warnings"].as_array_mut().unwrap().remove(0);
+            assert_eq!(w["code"], "duplicate_project");
+            let first = got[i - 3]["record_id"].as_str().unwrap();
+            assert!(w["message"].as_str().unwrap().contains(first), "{w}");
+        }
+        assert_eq!(g, content(want.clone()));
+    }
+    assert_eq!(got[0]["source"]["member"], "2020/教育局.zip/seed-gbk.txt");
+    // stored in GBK without the UTF-8 flag
+    assert_eq!(got[3]["source"]["member"], "2020/科创办/绩效目标表.txt");
+    run.expect_stderr("skipped: .pdf=1");
+}
+
+#[test]
+fn an_archive_without_documents_is_an_error_line() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pdfs.zip");
+    let mut w = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    w.start_file("a.pdf", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    w.write_all(b"%PDF").unwrap();
+    w.finish().unwrap();
+    let run = extract(&[path.to_str().unwrap()]);
+    run.expect_code(1);
+    let errors = lines(&run.errors());
+    assert_eq!(errors.len(), 1);
+    assert_eq!(
+        (errors[0]["stage"].as_str(), errors[0]["code"].as_str()),
+        (Some("split"), Some("no_projects"))
+    );
+}
