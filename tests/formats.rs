@@ -127,6 +127,26 @@ fn zip_members_give_the_same_records_as_the_files() {
     run.expect_stderr("skipped: .pdf=1");
 }
 
+/// A zip saved as `.txt` is read as the archive it is: its members go
+/// through the same member path as a `.zip`'s, in the same order, and the
+/// job that found it is the only one that opened it.
+#[test]
+fn a_zip_under_another_name_gives_the_records_of_the_zip() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let named = dir.path().join("archive.txt");
+    std::fs::copy("tests/fixtures/zip/archive.zip", &named).expect("copy");
+    let want = lines(&extract(&["tests/fixtures/zip/archive.zip"]).records());
+    let run = extract(&[named.to_str().expect("UTF-8 path"), "-j", "2"]);
+    run.expect_code(0);
+    let got = lines(&run.records());
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(g["source"]["member"], w["source"]["member"]);
+        assert_eq!(g["record_id"], w["record_id"]);
+        assert_eq!(content(g.clone()), content(w.clone()));
+    }
+}
+
 #[test]
 fn an_archive_without_documents_is_an_error_line() {
     use std::io::Write;

@@ -8,6 +8,7 @@
 //! --test integration golden::`) and review the diff by eye before
 //! committing.
 
+mod architecture;
 mod extract;
 mod formats;
 mod fuzz_regressions;

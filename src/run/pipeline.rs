@@ -93,20 +93,18 @@ impl Summary {
     }
 }
 
-/// The outcome of one job (a file, or one member of an archive): its
-/// lines or its error, ready to be written.
+/// The outcome of one input (a file, or a zip archive and its members),
+/// ready to be written.
 struct Done {
     display: String,
-    member: Option<String>,
-    /// Bytes read from disk (an archive's are counted when it is listed).
     bytes: u64,
-    result: Result<Lines, DocError>,
+    outcomes: Vec<Outcome>,
 }
 
-/// One unit of work: a file, or one member of an archive listed by the
-/// main thread (so the members of one big archive spread over all workers
-/// and stream out in order like files do). An archive under another name
-/// (see [`is_archive`]) is listed the same way.
+/// One unit of work: a file, or one member of a `.zip` listed by the
+/// supervising thread (so the members of one big archive spread over all
+/// workers and stream out in order like files do). An archive under
+/// another name is found by its file's job (see [`process_file`]).
 enum Work {
     File(Arc<Input>),
     Member {
@@ -139,7 +137,12 @@ impl Work {
     }
 }
 
-/// One document's JSON lines, with what the summary counts of them.
+/// One document's lines, or its error.
+struct Outcome {
+    member: Option<String>,
+    result: Result<Lines, DocError>,
+}
+
 struct Lines {
     bytes: Vec<u8>,
     records: usize,
@@ -246,7 +249,7 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
                 input,
                 error: error.into(),
             }]
-        } else if is_archive(&input) {
+        } else if input.format == Format::Zip {
             match open_archive(&input, cfg) {
                 Ok((bytes, listing)) if listing.entries.is_empty() => {
                     archive_bytes += bytes;
@@ -282,12 +285,14 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
         work,
         |label, lost| Done {
             display: label.display,
-            member: label.member,
             bytes: 0,
-            result: Err(match lost {
-                supervise::Lost::Timeout(budget) => DocError::Timeout(budget),
-                supervise::Lost::Panic(message) => DocError::Panic(message),
-            }),
+            outcomes: vec![Outcome {
+                member: label.member,
+                result: Err(match lost {
+                    supervise::Lost::Timeout(budget) => DocError::Timeout(budget),
+                    supervise::Lost::Panic(message) => DocError::Panic(message),
+                }),
+            }],
         },
         |done| match output.write(done) {
             Ok(()) => true,
@@ -369,32 +374,34 @@ impl<'p> Output<'p> {
         let s = &mut self.summary;
         s.bytes += done.bytes;
         self.progress.inc(1);
-        s.documents += 1;
-        match done.result {
-            Ok(lines) => {
-                if lines.spans.is_empty() {
-                    self.records.write_all(&lines.bytes)?;
-                }
-                for (span, id, key) in &lines.spans {
-                    let line = &lines.bytes[span.clone()];
-                    match key.as_ref().and_then(|k| self.seen.check(k, id)) {
-                        Some(w) => {
-                            self.records.write_all(&with_warning(line, &w))?;
-                            *s.warnings.entry(w.code.as_str()).or_default() += 1;
+        for outcome in done.outcomes {
+            s.documents += 1;
+            match outcome.result {
+                Ok(lines) => {
+                    if lines.spans.is_empty() {
+                        self.records.write_all(&lines.bytes)?;
+                    }
+                    for (span, id, key) in &lines.spans {
+                        let line = &lines.bytes[span.clone()];
+                        match key.as_ref().and_then(|k| self.seen.check(k, id)) {
+                            Some(w) => {
+                                self.records.write_all(&with_warning(line, &w))?;
+                                *s.warnings.entry(w.code.as_str()).or_default() += 1;
+                            }
+                            None => self.records.write_all(line)?,
                         }
-                        None => self.records.write_all(line)?,
+                    }
+                    s.records += lines.records;
+                    s.indicators += lines.indicators;
+                    for w in lines.warnings {
+                        *s.warnings.entry(w).or_default() += 1;
                     }
                 }
-                s.records += lines.records;
-                s.indicators += lines.indicators;
-                for w in lines.warnings {
-                    *s.warnings.entry(w).or_default() += 1;
+                Err(err) => {
+                    let line = ErrorLine::new(&done.display, outcome.member.as_deref(), &err);
+                    self.errors.write_all(&line.to_line())?;
+                    *s.errors.entry(err.code()).or_default() += 1;
                 }
-            }
-            Err(err) => {
-                let line = ErrorLine::new(&done.display, done.member.as_deref(), &err);
-                self.errors.write_all(&line.to_line())?;
-                *s.errors.entry(err.code()).or_default() += 1;
             }
         }
         if !self.progress.is_hidden() {
@@ -413,45 +420,6 @@ impl<'p> Output<'p> {
     }
 }
 
-/// Whether an input is a zip archive: named `.zip`, or found to be one
-/// by [`Format::sniff`] (an archive saved as `.txt`, or without
-/// extension). Either way its members become jobs of their own, so an
-/// archive takes one path whatever its name. Called on the supervising
-/// thread as jobs are dispatched: only a file starting with a zip's
-/// signature has more than its first four bytes read (the first 64 KiB,
-/// all that sniffing a zip looks at). A file that cannot be read here is
-/// left to its job, which reports why.
-fn is_archive(input: &Input) -> bool {
-    use std::io::Read as _;
-    if input.format == Format::Zip {
-        return true;
-    }
-    if !matches!(input.format.sniff(b"PK\x03\x04"), Format::Zip) {
-        return false; // named as a workbook: a zip signature is expected
-    }
-    let Ok(mut file) = open_regular(&input.path) else {
-        return false;
-    };
-    let mut head = Vec::new();
-    let signature = (&mut file).take(4).read_to_end(&mut head);
-    if signature.is_err() || head != b"PK\x03\x04" {
-        return false;
-    }
-    let rest = file.take(64 * 1024 - 4).read_to_end(&mut head);
-    rest.is_ok() && input.format.sniff(&head) == Format::Zip
-}
-
-/// Opens a file for reading if it is still a regular file (it may have
-/// been replaced by a FIFO since the walk, and the supervising thread
-/// must not block on one; as in [`read`], what changes between the check
-/// and the open is not guarded against).
-fn open_regular(path: &std::path::Path) -> io::Result<std::fs::File> {
-    if !std::fs::metadata(path)?.is_file() {
-        return Err(io::Error::other("not a regular file"));
-    }
-    std::fs::File::open(path)
-}
-
 /// Reads an archive and lists its members (supervising thread: only the
 /// central directory is parsed, and nested archives opened).
 fn open_archive(input: &Input, cfg: &Config) -> Result<(u64, archive::Listing), DocError> {
@@ -464,41 +432,85 @@ fn open_archive(input: &Input, cfg: &Config) -> Result<(u64, archive::Listing), 
 /// Reads, extracts and serialises one unit of work; never panics: a panic
 /// becomes that document's error.
 fn process(work: Work, cfg: &Config) -> Done {
-    let (input, member, result) = match work {
-        Work::Failed { input, error } => (input, None, Err(error)),
+    let (input, outcome) = match work {
+        Work::Failed { input, error } => (
+            input,
+            Outcome {
+                member: None,
+                result: Err(error),
+            },
+        ),
         Work::Member { input, entry } => {
-            let name = entry.name.clone();
-            let format = entry.format;
-            let result = guarded(|| entry.read(&cfg.zip).map_err(DocError::from))
-                .and_then(|bytes| extract_member(&input, &name, format, &bytes, cfg));
-            (input, Some(name), result)
+            let outcome = process_member(&input, entry, cfg);
+            (input, outcome)
         }
         Work::File(input) => return process_file(&input, cfg),
     };
     Done {
         display: input.display.clone(),
         bytes: 0,
-        member,
+        outcomes: vec![outcome],
+    }
+}
+
+/// One member of an archive: read (size and ratio caps), sniffed and
+/// extracted. The one path for members, whether the archive was listed
+/// before scheduling (`.zip`) or found by its job (a zip under another
+/// name).
+fn process_member(input: &Input, entry: archive::Entry, cfg: &Config) -> Outcome {
+    let name = entry.name.clone();
+    let format = entry.format;
+    let result = guarded(|| entry.read(&cfg.zip).map_err(DocError::from))
+        .and_then(|bytes| extract_member(input, &name, format, &bytes, cfg));
+    Outcome {
+        member: Some(name),
         result,
     }
 }
 
-/// A file that is a document (an archive, even misnamed, was listed by
-/// [`is_archive`] and its members are jobs of their own).
+/// A file: a document, or an archive under another name (`x.txt` that is
+/// a zip), found here by sniffing. The supervising thread never opens a
+/// document to find out — a file that blocks on open (a lease, a slow
+/// mount) would stall the whole run outside any `--timeout` — so such an
+/// archive's members are read in this job, one after another, each
+/// through [`process_member`] like the members of a `.zip`.
 fn process_file(input: &Input, cfg: &Config) -> Done {
-    let (bytes, result) = match read(input, cfg.max_file_size) {
+    let single = |result| {
+        vec![Outcome {
+            member: None,
+            result,
+        }]
+    };
+    let (bytes, outcomes) = match read(input, cfg.max_file_size) {
+        Err(e) => (0, single(Err(e))),
         Ok(data) => {
+            let len = data.len() as u64;
             let format = input.format.sniff(&data);
-            let result = guarded(|| extract_lines(&input.display, None, format, &data, cfg));
-            (data.len() as u64, result)
+            if format == Format::Zip {
+                let listing =
+                    guarded(|| archive::list(data.into(), &cfg.zip).map_err(DocError::from));
+                let outcomes = match listing {
+                    Err(e) => single(Err(e)),
+                    Ok(listing) if listing.entries.is_empty() => {
+                        single(Err(DocError::EmptyArchive(listing.skipped.len())))
+                    }
+                    Ok(listing) => listing
+                        .entries
+                        .into_iter()
+                        .map(|entry| process_member(input, entry, cfg))
+                        .collect(),
+                };
+                (len, outcomes)
+            } else {
+                let result = guarded(|| extract_lines(&input.display, None, format, &data, cfg));
+                (len, single(result))
+            }
         }
-        Err(e) => (0, Err(e)),
     };
     Done {
         display: input.display.clone(),
-        member: None,
         bytes,
-        result,
+        outcomes,
     }
 }
 
@@ -599,41 +611,4 @@ fn serialise(mut records: Vec<Record>, emit: Emit) -> Result<Lines, DocError> {
             .extend(r.project.warnings.iter().map(|w| w.code.as_str()));
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn input(path: std::path::PathBuf) -> Input {
-        Input {
-            display: path.to_string_lossy().into_owned(),
-            format: Format::from_path(&path).unwrap_or(Format::Text),
-            path,
-            problem: None,
-        }
-    }
-
-    #[test]
-    fn an_archive_is_an_archive_whatever_its_name() {
-        let dir = tempfile::tempdir().unwrap();
-        let zip = std::fs::read("tests/fixtures/zip/archive.zip").unwrap();
-        let seed = std::fs::read("tests/fixtures/seed/seed.utf8.txt").unwrap();
-        let xlsx = std::fs::read("tests/fixtures/sheets/seed.xlsx").unwrap();
-        let cases: [(&str, &[u8], bool); 6] = [
-            ("a.zip", &zip, true),
-            ("a.txt", &zip, true),
-            ("noext", &zip, true),
-            ("a.xlsx", &zip, false), // a workbook is a zip: read as one
-            ("b.txt", &xlsx, false),
-            ("c.txt", &seed, false),
-        ];
-        for (name, bytes, want) in cases {
-            let path = dir.path().join(name);
-            std::fs::write(&path, bytes).unwrap();
-            assert_eq!(is_archive(&input(path)), want, "{name}");
-        }
-        assert!(!is_archive(&input(dir.path().join("missing.txt"))));
-        assert!(!is_archive(&input(dir.path().to_path_buf())));
-    }
 }
