@@ -618,10 +618,8 @@ mod tests {
             "<div/>".repeat(60_000),
             "<p><b>x</p>".repeat(60_000),
         ] {
-            let start = std::time::Instant::now();
             let err = read_html(page.as_bytes(), &HtmlLimits::default()).unwrap_err();
             assert_eq!(err.code(), "too_deep", "{err}");
-            assert!(start.elapsed().as_secs() < 2);
         }
         // sloppy but flat pages pass
         let flat = format!(

@@ -341,7 +341,6 @@ mod tests {
     use super::fixtures::{NS, inline, read, xlsx, zip};
     use super::*;
     use std::borrow::Cow;
-    use std::time::{Duration, Instant};
 
     /// The seed document (the same bytes as corpus/000_ac0013b8211afd0d.txt).
     const SEED_TSV: &str = include_str!("../../../tests/fixtures/seed/seed.utf8.txt");
@@ -436,9 +435,7 @@ mod tests {
         );
         let bytes = xlsx(&[("角", Some(&data))], &[]);
         assert!(bytes.len() < 2000, "{} bytes", bytes.len());
-        let started = Instant::now();
         let err = read(&bytes, SheetFormat::Xlsx).err().unwrap();
-        assert!(started.elapsed() < Duration::from_secs(5));
         assert_eq!(err.code(), "too_large");
         match err {
             SheetError::TooLarge {
