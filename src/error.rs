@@ -14,28 +14,18 @@ use crate::source::SourceError;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DocError {
-    #[error("not found")]
-    NotFound,
-    #[error("cannot read: {0}")]
-    Io(#[source] std::io::Error),
+    /// Finding or opening the input (a missing path, an unreadable file,
+    /// a broken or hostile archive).
+    #[error(transparent)]
+    Source(#[from] SourceError),
     #[error("file is {size} bytes, over the limit of {limit} bytes (--max-file-size)")]
     TooLarge { size: u64, limit: u64 },
-    #[error(
-        "zip member is {size} bytes uncompressed, over the limit of {limit} bytes (--max-member-size)"
-    )]
-    MemberTooLarge { size: u64, limit: u64 },
     #[error("{0}")]
     Decode(#[from] DecodeError),
     #[error("{0}")]
     Sheet(#[from] SheetError),
     #[error("{0}")]
     Html(HtmlError),
-    #[error("cannot read the zip archive: {0}")]
-    Archive(String),
-    #[error(
-        "zip member expands {ratio}× (limit {limit}×): refused as a likely zip bomb (--max-zip-ratio)"
-    )]
-    Ratio { ratio: u64, limit: u64 },
     #[error("unsupported: {0}")]
     Unsupported(String),
     #[error("the archive holds no document jixiao reads ({0} members of other types)")]
@@ -50,21 +40,6 @@ pub enum DocError {
     Timeout(std::time::Duration),
     #[error("cannot serialise a record: {0}")]
     Serialize(#[source] serde_json::Error),
-}
-
-/// An input that could not be found or opened keeps its variant, stage
-/// and code.
-impl From<SourceError> for DocError {
-    fn from(e: SourceError) -> DocError {
-        match e {
-            SourceError::NotFound => DocError::NotFound,
-            SourceError::Io(e) => DocError::Io(e),
-            SourceError::MemberTooLarge { size, limit } => DocError::MemberTooLarge { size, limit },
-            SourceError::Archive(m) => DocError::Archive(m),
-            SourceError::Ratio { ratio, limit } => DocError::Ratio { ratio, limit },
-            SourceError::Unsupported(m) => DocError::Unsupported(m),
-        }
-    }
 }
 
 /// A page that cannot be decoded fails like any text: the decode error is
@@ -95,13 +70,7 @@ impl DocError {
     /// `normalise` or `write`.
     pub fn stage(&self) -> &'static str {
         match self {
-            DocError::NotFound
-            | DocError::Io(_)
-            | DocError::TooLarge { .. }
-            | DocError::MemberTooLarge { .. }
-            | DocError::Archive(_)
-            | DocError::Ratio { .. }
-            | DocError::Unsupported(_) => "read",
+            DocError::Source(_) | DocError::TooLarge { .. } | DocError::Unsupported(_) => "read",
             DocError::Decode(DecodeError::Empty) => "read",
             DocError::Decode(_) => "decode",
             DocError::Sheet(_) => "read",
@@ -115,12 +84,8 @@ impl DocError {
     /// A stable code for the errors file.
     pub fn code(&self) -> &'static str {
         match self {
-            DocError::NotFound => "not_found",
-            DocError::Io(_) => "io",
-            DocError::TooLarge { .. }
-            | DocError::MemberTooLarge { .. }
-            | DocError::Ratio { .. } => "too_large",
-            DocError::Archive(_) => "corrupt",
+            DocError::Source(e) => e.code(),
+            DocError::TooLarge { .. } => "too_large",
             DocError::Unsupported(_) => "unsupported",
             DocError::Decode(e) => e.code(),
             DocError::Sheet(e) => e.code(),

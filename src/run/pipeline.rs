@@ -29,7 +29,7 @@ use crate::run::document::{self, Origin};
 use crate::run::output::{ErrorLine, ProjectKey, SeenProjects, Sink, with_warning};
 use crate::run::supervise;
 use crate::source::archive;
-use crate::source::{self, Format, Input};
+use crate::source::{self, Format, Input, SourceError};
 
 /// Jobs in flight or waiting to be written, per worker thread: enough that
 /// one slow document does not idle the others, few enough that memory
@@ -552,7 +552,7 @@ fn read(input: &Input, limit: u64) -> Result<Vec<u8>, DocError> {
     let meta = std::fs::metadata(&input.path).map_err(io_error)?;
     if !meta.is_file() {
         // replaced by a FIFO or device since the walk: reading could block
-        return Err(DocError::Io(io::Error::other("no longer a regular file")));
+        return Err(SourceError::Io(io::Error::other("no longer a regular file")).into());
     }
     if meta.len() > limit {
         return Err(DocError::TooLarge {
@@ -565,8 +565,8 @@ fn read(input: &Input, limit: u64) -> Result<Vec<u8>, DocError> {
 
 fn io_error(e: io::Error) -> DocError {
     match e.kind() {
-        io::ErrorKind::NotFound => DocError::NotFound,
-        _ => DocError::Io(e),
+        io::ErrorKind::NotFound => SourceError::NotFound.into(),
+        _ => SourceError::Io(e).into(),
     }
 }
 

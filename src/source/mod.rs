@@ -32,6 +32,19 @@ pub enum SourceError {
     Unsupported(String),
 }
 
+impl SourceError {
+    /// The stable code of the errors file.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SourceError::NotFound => "not_found",
+            SourceError::Io(_) => "io",
+            SourceError::MemberTooLarge { .. } | SourceError::Ratio { .. } => "too_large",
+            SourceError::Archive(_) => "corrupt",
+            SourceError::Unsupported(_) => "unsupported",
+        }
+    }
+}
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
