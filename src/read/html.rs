@@ -251,7 +251,7 @@ fn check_depth(text: &str, max_depth: usize) -> Result<(), HtmlError> {
         let self_closing = tag_end > 0
             && b.get(tag_end - 1) == Some(&b'/')
             && open.iter().any(|n| n == "svg" || n == "math");
-        if self_closing || VOID.contains(&name.as_str()) || IMPLIED.contains(&name.as_str()) {
+        if self_closing || VOID.contains(&name.as_str()) || implied(&name, &open) {
             continue;
         }
         open.push(name);
@@ -264,6 +264,27 @@ fn check_depth(text: &str, max_depth: usize) -> Result<(), HtmlError> {
         }
     }
     Ok(())
+}
+
+/// Whether a start tag `name` is closed implicitly by the next one of its
+/// kind, so it adds no depth. Only where a browser does close it: ruby
+/// parts (`rb`, `rt`, `rp`, `rtc`) inside an open `ruby`, `optgroup`
+/// inside an open `select`; never in SVG or MathML, whose children all
+/// nest. Elsewhere html5ever nests them, and so they count (a page of a
+/// million `<rb>` is as deep as a million `<div>`).
+fn implied(name: &str, open: &[String]) -> bool {
+    if !IMPLIED.contains(&name) {
+        return false;
+    }
+    let inside = |parent: &str| open.iter().any(|n| n == parent);
+    if inside("svg") || inside("math") {
+        return false;
+    }
+    match name {
+        "rb" | "rt" | "rp" | "rtc" => inside("ruby"),
+        "optgroup" => inside("select"),
+        _ => true,
+    }
 }
 
 /// Where the end tag `</name` of a raw-text element starts (or the end).
@@ -617,6 +638,12 @@ mod tests {
             "<b>".repeat(60_000),
             "<div/>".repeat(60_000),
             "<p><b>x</p>".repeat(60_000),
+            // implied ends a browser does not apply here: they nest
+            "<rb>x".repeat(60_000),
+            "<rt><rp>".repeat(30_000),
+            "<optgroup>".repeat(60_000),
+            format!("<svg>{}", "<td>".repeat(60_000)),
+            format!("<math>{}", "<rtc>".repeat(60_000)),
         ] {
             let err = read_html(page.as_bytes(), &HtmlLimits::default()).unwrap_err();
             assert_eq!(err.code(), "too_deep", "{err}");
@@ -635,6 +662,11 @@ mod tests {
             "<path d='M0 0'/>".repeat(2000)
         );
         assert!(read_html(icons.as_bytes(), &HtmlLimits::default()).is_ok());
+        // where a browser closes them, ruby parts and option groups pass
+        let ruby = "<ruby>漢<rb>字<rt>zì<rp>(</rp></ruby>".repeat(2000);
+        assert!(read_html(ruby.as_bytes(), &HtmlLimits::default()).is_ok());
+        let select = format!("<select>{}</select>", "<optgroup><option>a".repeat(2000));
+        assert!(read_html(select.as_bytes(), &HtmlLimits::default()).is_ok());
     }
 
     #[test]
