@@ -80,6 +80,7 @@ impl Config {
                 },
                 html: HtmlLimits {
                     max_depth: args.max_html_depth,
+                    max_cells: args.max_cells,
                 },
             },
             timeout: Some(args.timeout).filter(|t| !t.is_zero()),

@@ -128,7 +128,8 @@ pub struct ExtractArgs {
     #[arg(long, default_value_t = 200)]
     pub max_zip_ratio: u64,
 
-    /// Refuse sheets whose used range has more cells than this.
+    /// Refuse sheets whose used range, or HTML pages whose tables, have
+    /// more cells than this (the cells a colspan/rowspan stands for count).
     #[arg(long, default_value_t = 5_000_000)]
     pub max_cells: u64,
 

@@ -47,11 +47,18 @@ use crate::read::clean::is_block;
 #[derive(Debug, Clone, Copy)]
 pub struct HtmlLimits {
     pub max_depth: usize,
+    /// Cells a page may produce, the empty ones a `colspan`/`rowspan`
+    /// stands for included (`--max-cells`, as for a workbook): a few
+    /// bytes of spans must not become millions of cells.
+    pub max_cells: u64,
 }
 
 impl Default for HtmlLimits {
     fn default() -> HtmlLimits {
-        HtmlLimits { max_depth: 512 }
+        HtmlLimits {
+            max_depth: 512,
+            max_cells: 5_000_000,
+        }
     }
 }
 
@@ -76,6 +83,10 @@ pub enum HtmlError {
         offset: usize,
         limit: usize,
     },
+    #[error(
+        "the page's tables make more than {limit} cells, counting those colspan/rowspan stand for (--max-cells)"
+    )]
+    TooManyCells { limit: u64 },
 }
 
 impl HtmlError {
@@ -83,6 +94,7 @@ impl HtmlError {
         match self {
             HtmlError::Decode(e) => e.code(),
             HtmlError::TooDeep { .. } => "too_deep",
+            HtmlError::TooManyCells { .. } => "too_large",
         }
     }
 }
@@ -117,7 +129,7 @@ pub fn read_html(bytes: &[u8], limits: &HtmlLimits) -> Result<HtmlDoc, HtmlError
     check_depth(&text, limits.max_depth)?;
     let page = Html::parse_document(&text);
     Ok(HtmlDoc {
-        rows: rows(&page),
+        rows: rows(&page, limits.max_cells)?,
         encoding,
         replaced,
     })
@@ -313,8 +325,12 @@ const MAX_ROWSPAN: usize = 10_000;
 
 /// Walks the page: table rows and the text blocks between tables, in
 /// document order, numbered in one running count.
-fn rows(page: &Html) -> Vec<Row<'static>> {
-    let mut out = Rows::default();
+fn rows(page: &Html, max_cells: u64) -> Result<Vec<Row<'static>>, HtmlError> {
+    let mut out = Rows {
+        cells_left: max_cells,
+        max_cells,
+        ..Rows::default()
+    };
     // Pending text outside tables, flushed as one row at block boundaries.
     let mut text = String::new();
     let mut stack: Vec<(ego_tree::NodeRef<'_, Node>, bool)> = vec![(page.tree.root(), false)];
@@ -335,7 +351,7 @@ fn rows(page: &Html) -> Vec<Row<'static>> {
                 if name == "table" {
                     out.flush_text(&mut text);
                     if let Some(table) = ElementRef::wrap(node) {
-                        out.table(table);
+                        out.table(table)?;
                     }
                     continue;
                 }
@@ -356,7 +372,7 @@ fn rows(page: &Html) -> Vec<Row<'static>> {
         }
     }
     out.flush_text(&mut text);
-    out.rows
+    Ok(out.rows)
 }
 
 fn push_text(buf: &mut String, t: &str) {
@@ -374,6 +390,9 @@ fn push_text(buf: &mut String, t: &str) {
 struct Rows {
     rows: Vec<Row<'static>>,
     number: u32,
+    /// The page's cell budget, and what is left of it.
+    max_cells: u64,
+    cells_left: u64,
 }
 
 impl Rows {
@@ -395,7 +414,7 @@ impl Rows {
 
     /// One table's rows (grid-aligned), then each nested table's, after
     /// the row that holds it.
-    fn table(&mut self, table: ElementRef<'_>) {
+    fn table(&mut self, table: ElementRef<'_>) -> Result<(), HtmlError> {
         // columns still covered by a rowspan from rows above: remaining rows
         let mut carry: Vec<usize> = Vec::new();
         for tr in own_rows(table) {
@@ -434,12 +453,28 @@ impl Rows {
             for c in carry.iter_mut().skip(col) {
                 *c = c.saturating_sub(1);
             }
+            self.spend(cells.len())?;
             if let Some(row) = Row::new(n, cells) {
                 self.rows.push(row);
             }
             for inner in nested {
-                self.table(inner);
+                self.table(inner)?;
             }
+        }
+        Ok(())
+    }
+
+    /// Takes `n` cells from the page's budget.
+    fn spend(&mut self, n: usize) -> Result<(), HtmlError> {
+        let n = u64::try_from(n).unwrap_or(u64::MAX);
+        match self.cells_left.checked_sub(n) {
+            Some(left) => {
+                self.cells_left = left;
+                Ok(())
+            }
+            None => Err(HtmlError::TooManyCells {
+                limit: self.max_cells,
+            }),
         }
     }
 }
@@ -628,6 +663,27 @@ mod tests {
         );
         assert_eq!(meta_charset(b"<meta charset=utf-16>"), Some(UTF_8));
         assert_eq!(meta_charset(b"<meta name=x content=y>"), None);
+    }
+
+    #[test]
+    fn cells_that_spans_stand_for_count_against_the_budget() {
+        // a few hundred kilobytes whose spans stand for nine million cells:
+        // each later row starts under the 1,000 columns of the first cell
+        let page = format!(
+            "<table><tr><td colspan=1000 rowspan=10000>a</td></tr>{}</table>",
+            "<tr><td>x</td></tr>".repeat(9_000)
+        );
+        let limits = HtmlLimits::default();
+        let err = read_html(page.as_bytes(), &limits).err();
+        let shown = err.as_ref().map(|e| (e.code(), e.to_string()));
+        assert!(
+            shown
+                .as_ref()
+                .is_some_and(|(code, message)| *code == "too_large" && message.contains("5000000")),
+            "{shown:?}"
+        );
+        // the seed's page is far below it
+        assert!(read_html(SEED_HTML, &limits).is_ok());
     }
 
     #[test]
