@@ -292,11 +292,17 @@ fn output_bytes_do_not_depend_on_jobs_or_argument_order() {
 
 #[test]
 fn bad_inputs_are_error_lines_and_the_run_goes_on() {
-    let run = extract(&[
-        "tests/fixtures/bad",
-        "tests/fixtures/seed/seed.utf8.txt",
-        "tests/fixtures/missing.txt",
-    ]);
+    // a path of a --files-from list that vanished is its own error line
+    // (a missing command-line path stops the run: see tests/ingest.rs)
+    let run = extract_with_stdin(
+        &[
+            "tests/fixtures/bad",
+            "tests/fixtures/seed/seed.utf8.txt",
+            "--files-from",
+            "-",
+        ],
+        b"tests/fixtures/missing.txt\n",
+    );
     run.expect_code(1);
     assert_eq!(lines(&run.records()).len(), 3);
     let errors = lines(&run.errors());
@@ -471,9 +477,8 @@ fn records_to_stdout_and_summary_to_stderr() {
     assert_eq!(lines(&run.stdout()).len(), 3);
     let stderr = run.stderr();
     assert!(
-        stderr.contains(
-            "jixiao: 1 documents, 3 records, 47 indicators; errors: none; warnings: none"
-        ),
+        stderr
+            .contains("jixiao: 1 document, 3 records, 47 indicators; errors: none; warnings: none"),
         "{stderr}"
     );
     assert_eq!(run.errors(), "");

@@ -26,10 +26,11 @@ use crate::model::{self, FlatIndicator, Record};
 use crate::panic::catch_panic;
 use crate::run::config::{Config, Emit};
 use crate::run::document::{self, Origin};
-use crate::run::output::{ErrorLine, ProjectKey, SeenProjects, Sink, with_warning};
+use crate::run::manifest::{ManifestLine, Outcome, Place, SeenBytes};
+use crate::run::output::{ErrorLine, ProjectKey, SeenProjects, Sink, Target, with_warning};
 use crate::run::supervise;
-use crate::source::archive;
-use crate::source::{self, Format, Input};
+use crate::source::archive::{self, SkippedMember};
+use crate::source::{self, Format, Input, Skip};
 
 /// Jobs in flight or waiting to be written, per worker thread: enough that
 /// one slow document does not idle the others, few enough that memory
@@ -45,8 +46,21 @@ pub struct Summary {
     pub errors: BTreeMap<&'static str, usize>,
     pub warnings: BTreeMap<&'static str, usize>,
     pub skipped: BTreeMap<String, usize>,
+    /// Documents whose bytes an earlier document already had.
+    pub duplicates: usize,
+    /// The files written (not stdout or stderr), for the summary line.
+    pub written: Vec<String>,
     pub bytes: u64,
     pub elapsed: Duration,
+}
+
+/// `1 document`, `2 documents`.
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 impl Summary {
@@ -69,13 +83,20 @@ impl Summary {
         let secs = self.elapsed.as_secs_f64();
         let mb = self.bytes as f64 / 1e6;
         let mut s = format!(
-            "jixiao: {} documents, {} records, {} indicators; errors: {}; warnings: {}",
-            self.documents,
-            self.records,
-            self.indicators,
+            "jixiao: {}, {}, {}; errors: {}; warnings: {}",
+            plural(self.documents, "document"),
+            plural(self.records, "record"),
+            plural(self.indicators, "indicator"),
             counts(&self.errors),
             counts(&self.warnings),
         );
+        if self.duplicates > 0 {
+            let _ = write!(
+                s,
+                "; {} (same bytes as an earlier one: duplicate_of in the manifest)",
+                plural(self.duplicates, "duplicate")
+            );
+        }
         if !self.skipped.is_empty() {
             let skipped: Vec<_> = self
                 .skipped
@@ -83,6 +104,9 @@ impl Summary {
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect();
             let _ = write!(s, "; skipped: {}", skipped.join(" "));
+        }
+        if !self.written.is_empty() {
+            let _ = write!(s, "; wrote {}", self.written.join(", "));
         }
         let _ = write!(
             s,
@@ -100,7 +124,36 @@ struct Done {
     member: Option<String>,
     /// Bytes read from disk (an archive's are counted when it is listed).
     bytes: u64,
-    result: Result<Lines, DocError>,
+    /// The manifest's `bytes`: the file's or member's size, when known.
+    size: Option<u64>,
+    /// The format it was read as, once read.
+    format: Option<Format>,
+    /// Of the bytes read (`None`: not read).
+    sha256: Option<String>,
+    ms: u64,
+    result: Got,
+}
+
+/// What a job gave.
+enum Got {
+    Lines(Lines),
+    Error(DocError),
+    Skipped(Skip),
+}
+
+impl Done {
+    fn new(display: &str, member: Option<String>, result: Got) -> Done {
+        Done {
+            display: display.to_string(),
+            member,
+            bytes: 0,
+            size: None,
+            format: None,
+            sha256: None,
+            ms: 0,
+            result,
+        }
+    }
 }
 
 /// One unit of work: a file, or one member of an archive listed by the
@@ -118,6 +171,11 @@ enum Work {
         input: Arc<Input>,
         error: DocError,
     },
+    /// A file or member passed over: only its manifest line.
+    Skipped {
+        input: Arc<Input>,
+        member: Option<SkippedMember>,
+    },
 }
 
 /// What the supervisor keeps of a job, to write its `timeout` line.
@@ -131,6 +189,7 @@ impl Work {
         let (input, member) = match self {
             Work::File(input) | Work::Failed { input, .. } => (input, None),
             Work::Member { input, entry } => (input, Some(entry.name.clone())),
+            Work::Skipped { input, member } => (input, member.as_ref().map(|m| m.name.clone())),
         };
         JobLabel {
             display: input.display.clone(),
@@ -145,6 +204,10 @@ struct Lines {
     records: usize,
     indicators: usize,
     warnings: Vec<&'static str>,
+    /// `source.encoding` of the first record.
+    encoding: Option<String>,
+    /// `source.sha256` of the records (all share it).
+    sha256: Option<String>,
     /// Per record line (`--emit projects` only): where it is in `bytes`,
     /// its id and its identity, for the run-wide duplicate check.
     spans: Vec<(std::ops::Range<usize>, String, Option<ProjectKey>)>,
@@ -191,15 +254,54 @@ fn interrupted(stop: &AtomicUsize) -> Option<Interrupted> {
     }
 }
 
-/// Runs an extraction. Errors returned here are fatal (exit code 2):
-/// an output that cannot be created or written; or [`Interrupted`].
-pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
-    let start = Instant::now();
-    let stop = stop_on_signals()?;
-    let records_sink =
-        Sink::create(&cfg.output).with_context(|| format!("cannot write {}", cfg.output))?;
-    let errors_sink =
-        Sink::create(&cfg.errors).with_context(|| format!("cannot write {}", cfg.errors))?;
+/// A mistake found before any work: the run stops (exit code 2) and no
+/// output is touched.
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    /// A path given on the command line that does not exist (a path of a
+    /// `--files-from` list that vanished is an error line instead).
+    #[error("{0}: No such file or directory")]
+    Missing(String),
+    #[error("no documents found under {0}")]
+    NoDocuments(String),
+}
+
+/// What the jobs share: the settings, and standard input when a document
+/// is read from it (read whole, on the supervising thread, before work
+/// starts).
+struct Shared {
+    cfg: Config,
+    stdin: Option<Result<Arc<[u8]>, DocError>>,
+}
+
+/// Reads standard input as one document, refusing more than `limit` bytes.
+fn read_stdin(limit: u64) -> Result<Arc<[u8]>, DocError> {
+    use std::io::Read as _;
+    let mut data = Vec::new();
+    io::stdin()
+        .lock()
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut data)
+        .map_err(DocError::Io)?;
+    if data.len() as u64 > limit {
+        return Err(DocError::TooLarge {
+            size: data.len() as u64,
+            limit,
+        });
+    }
+    Ok(Arc::from(data))
+}
+
+/// The inputs of a run: the command-line paths (each must exist) and the
+/// `--files-from` list (whose vanished paths become error lines), walked.
+fn inputs(cfg: &Config) -> anyhow::Result<source::Inputs> {
+    for path in &cfg.paths {
+        let missing = path.as_os_str() != "-"
+            && std::fs::metadata(path).is_err_and(|e| e.kind() == io::ErrorKind::NotFound);
+        if missing {
+            return Err(Refused::Missing(path.display().to_string()).into());
+        }
+    }
     let mut paths = cfg.paths.clone();
     if let Some(list) = &cfg.files_from {
         let text = if list.as_os_str() == "-" {
@@ -210,12 +312,42 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
         };
         paths.extend(source::read_path_list(&text));
     }
-    let mut inputs = source::collect(&paths);
+    let inputs = source::collect(&paths);
+    if inputs.document_count() == 0 {
+        let mut under: Vec<String> = cfg.paths.iter().map(|p| p.display().to_string()).collect();
+        if let Some(list) = &cfg.files_from {
+            under.push(format!("the paths of --files-from {}", list.display()));
+        }
+        return Err(Refused::NoDocuments(under.join(", ")).into());
+    }
+    Ok(inputs)
+}
+
+/// Opens an output, naming the path the user gave when it fails.
+fn open(target: &Target) -> anyhow::Result<Sink> {
+    Sink::create(target).with_context(|| format!("cannot write {target}"))
+}
+
+/// Runs an extraction. Errors returned here are fatal (exit code 2): a
+/// [`Refused`] run (before any output is touched), an output that cannot
+/// be created or written; or [`Interrupted`].
+pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
+    let start = Instant::now();
+    let stop = stop_on_signals()?;
+    let mut inputs = inputs(cfg)?;
     if let Some((index, count)) = cfg.shard {
         inputs
             .documents
             .retain(|d| source::shard_of(&d.display, count) == index);
     }
+    let stdin = inputs
+        .documents
+        .iter()
+        .any(|i| i.is_stdin() && i.skipped.is_none())
+        .then(|| read_stdin(cfg.max_file_size));
+    let records_sink = open(&cfg.output)?;
+    let errors_sink = open(&cfg.errors)?;
+    let manifest_sink = cfg.manifest.as_ref().map(open).transpose()?;
     if cfg.summary {
         for note in &inputs.notes {
             eprintln!("jixiao: {note}");
@@ -228,10 +360,13 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
         timeout: cfg.timeout,
     };
     let mut archive_bytes = 0u64;
-    let mut archive_skipped: Vec<String> = Vec::new();
-    let shared_cfg = Arc::new(cfg.clone());
-    let work: Arc<dyn Fn(Work) -> Done + Send + Sync> = Arc::new(move |w| process(w, &shared_cfg));
-    let mut output = Output::new(records_sink, errors_sink, &progress);
+    let shared = Arc::new(Shared {
+        cfg: cfg.clone(),
+        stdin,
+    });
+    let for_jobs = Arc::clone(&shared);
+    let work: Arc<dyn Fn(Work) -> Done + Send + Sync> = Arc::new(move |w| process(w, &for_jobs));
+    let mut output = Output::new(records_sink, errors_sink, manifest_sink, &progress);
     let mut write_error: Option<io::Error> = None;
     // Archives, `.zip` or misnamed, are listed here, on the supervising
     // thread, as the jobs are dispatched: only their central directories
@@ -241,31 +376,23 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
         // its own error line: its error moves into the job.
         let problem = input.problem.take();
         let input = Arc::new(input);
-        let work = if let Some(error) = problem {
+        let work = if input.skipped.is_some() {
+            vec![Work::Skipped {
+                input,
+                member: None,
+            }]
+        } else if let Some(error) = problem {
             vec![Work::Failed {
                 input,
                 error: error.into(),
             }]
-        } else if is_archive(&input) {
-            match open_archive(&input, cfg) {
-                Ok((bytes, listing)) if listing.entries.is_empty() => {
-                    archive_bytes += bytes;
-                    let error = DocError::EmptyArchive(listing.skipped.len());
-                    vec![Work::Failed { input, error }]
-                }
+        } else if is_archive(&input, &shared) {
+            match open_archive(&input, &shared) {
                 Ok((bytes, listing)) => {
                     archive_bytes += bytes;
-                    archive_skipped.extend(listing.skipped);
                     progress.inc_length(listing.entries.len() as u64);
                     progress.inc(1);
-                    listing
-                        .entries
-                        .into_iter()
-                        .map(|entry| Work::Member {
-                            input: Arc::clone(&input),
-                            entry,
-                        })
-                        .collect()
+                    archive_work(input, listing)
                 }
                 Err(error) => vec![Work::Failed { input, error }],
             }
@@ -280,14 +407,16 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
         shape,
         jobs,
         work,
-        |label, lost| Done {
-            display: label.display,
-            member: label.member,
-            bytes: 0,
-            result: Err(match lost {
-                supervise::Lost::Timeout(budget) => DocError::Timeout(budget),
-                supervise::Lost::Panic(message) => DocError::Panic(message),
-            }),
+        |label, lost| {
+            let (error, ms) = match lost {
+                supervise::Lost::Timeout(budget) => {
+                    (DocError::Timeout(budget), budget.as_millis() as u64)
+                }
+                supervise::Lost::Panic(message) => (DocError::Panic(message), 0),
+            };
+            let mut done = Done::new(&label.display, label.member, Got::Error(error));
+            done.ms = ms;
+            done
         },
         |done| match output.write(done) {
             Ok(()) => true,
@@ -316,15 +445,48 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
             .into());
     };
     summary.bytes += archive_bytes;
-    for ext in archive_skipped {
-        *summary.skipped.entry(ext).or_default() += 1;
-    }
     progress.finish_and_clear();
-    for (ext, n) in inputs.skipped {
-        *summary.skipped.entry(ext).or_default() += n;
-    }
+    let mut targets = vec![&cfg.output, &cfg.errors];
+    targets.extend(cfg.manifest.as_ref());
+    summary.written = targets
+        .into_iter()
+        .filter(|t| matches!(t, Target::File(_) | Target::Parts { .. }))
+        .map(|t| t.to_string())
+        .collect();
     summary.elapsed = start.elapsed();
     Ok(summary)
+}
+
+/// The jobs of a listed archive: its members and the members it skips, in
+/// member-name order (an archive of no document is one error line, then
+/// its skipped members).
+fn archive_work(input: Arc<Input>, listing: archive::Listing) -> Vec<Work> {
+    let others = listing
+        .skipped
+        .iter()
+        .filter(|m| m.reason == Skip::UnknownFormat)
+        .count();
+    let skipped = listing.skipped.into_iter().map(|m| Work::Skipped {
+        input: Arc::clone(&input),
+        member: Some(m),
+    });
+    if listing.entries.is_empty() {
+        let error = DocError::EmptyArchive(others);
+        let mut work = vec![Work::Failed {
+            input: Arc::clone(&input),
+            error,
+        }];
+        work.extend(skipped);
+        return work;
+    }
+    let members = listing.entries.into_iter().map(|entry| Work::Member {
+        input: Arc::clone(&input),
+        entry,
+    });
+    let mut work: Vec<Work> = members.chain(skipped).collect();
+    // both lists are sorted by name: a stable sort merges them
+    work.sort_by(|a, b| a.label().member.cmp(&b.label().member));
+    work
 }
 
 fn progress_bar(cfg: &Config, len: u64) -> ProgressBar {
@@ -347,19 +509,23 @@ fn progress_bar(cfg: &Config, len: u64) -> ProgressBar {
 struct Output<'p> {
     records: Sink,
     errors: Sink,
+    manifest: Option<Sink>,
     summary: Summary,
     seen: SeenProjects,
+    seen_bytes: SeenBytes,
     progress: &'p ProgressBar,
     start: Instant,
 }
 
 impl<'p> Output<'p> {
-    fn new(records: Sink, errors: Sink, progress: &'p ProgressBar) -> Self {
+    fn new(records: Sink, errors: Sink, manifest: Option<Sink>, progress: &'p ProgressBar) -> Self {
         Output {
             records,
             errors,
+            manifest,
             summary: Summary::default(),
             seen: SeenProjects::default(),
+            seen_bytes: SeenBytes::default(),
             progress,
             start: Instant::now(),
         }
@@ -369,33 +535,61 @@ impl<'p> Output<'p> {
         let s = &mut self.summary;
         s.bytes += done.bytes;
         self.progress.inc(1);
-        s.documents += 1;
-        match done.result {
-            Ok(lines) => {
-                if lines.spans.is_empty() {
-                    self.records.write_all(&lines.bytes)?;
-                }
-                for (span, id, key) in &lines.spans {
-                    let line = &lines.bytes[span.clone()];
-                    match key.as_ref().and_then(|k| self.seen.check(k, id)) {
-                        Some(w) => {
-                            self.records.write_all(&with_warning(line, &w))?;
-                            *s.warnings.entry(w.code.as_str()).or_default() += 1;
-                        }
-                        None => self.records.write_all(line)?,
-                    }
-                }
-                s.records += lines.records;
-                s.indicators += lines.indicators;
-                for w in lines.warnings {
-                    *s.warnings.entry(w).or_default() += 1;
-                }
+        let mut line = ManifestLine {
+            path: &done.display,
+            member: done.member.as_deref(),
+            bytes: done.size,
+            sha256: done.sha256.as_deref(),
+            format: done.format.map(Format::name),
+            encoding: None,
+            outcome: Outcome::Records.name(),
+            reason: None,
+            duplicate_of: None,
+            records: 0,
+            indicators: 0,
+            warnings: 0,
+            error_code: None,
+            ms: done.ms,
+        };
+        let duplicate_of;
+        match &done.result {
+            Got::Skipped(why) => {
+                let name = done.member.as_deref().unwrap_or(&done.display);
+                *s.skipped.entry(why.summary_key(name)).or_default() += 1;
+                line.outcome = Outcome::Skipped.name();
+                line.reason = Some(why.code());
             }
-            Err(err) => {
-                let line = ErrorLine::new(&done.display, done.member.as_deref(), &err);
-                self.errors.write_all(&line.to_line())?;
+            Got::Lines(lines) => {
+                s.documents += 1;
+                duplicate_of = done.sha256.as_deref().and_then(|sha| {
+                    let place = Place {
+                        path: done.display.clone(),
+                        member: done.member.clone(),
+                    };
+                    self.seen_bytes.check(sha, place)
+                });
+                if duplicate_of.is_some() {
+                    s.duplicates += 1;
+                    line.outcome = Outcome::Duplicate.name();
+                    line.duplicate_of = duplicate_of.as_ref();
+                }
+                line.encoding = lines.encoding.as_deref();
+                line.records = lines.records;
+                line.indicators = lines.indicators;
+                let added = Self::write_lines(&mut self.records, &mut self.seen, s, lines)?;
+                line.warnings = lines.warnings.len() + added;
+            }
+            Got::Error(err) => {
+                s.documents += 1;
+                let error = ErrorLine::new(&done.display, done.member.as_deref(), err);
+                self.errors.write_all(&error.to_line())?;
                 *s.errors.entry(err.code()).or_default() += 1;
+                line.outcome = Outcome::Error.name();
+                line.error_code = Some(err.code());
             }
+        }
+        if let Some(manifest) = &mut self.manifest {
+            manifest.write_all(&line.to_line())?;
         }
         if !self.progress.is_hidden() {
             let mb = s.bytes as f64 / 1e6;
@@ -406,9 +600,43 @@ impl<'p> Output<'p> {
         Ok(())
     }
 
+    /// One document's record lines, each checked for a project seen
+    /// before; returns how many `duplicate_project` warnings it added.
+    fn write_lines(
+        records: &mut Sink,
+        seen: &mut SeenProjects,
+        s: &mut Summary,
+        lines: &Lines,
+    ) -> io::Result<usize> {
+        if lines.spans.is_empty() {
+            records.write_all(&lines.bytes)?;
+        }
+        let mut added = 0;
+        for (span, id, key) in &lines.spans {
+            let line = &lines.bytes[span.clone()];
+            match key.as_ref().and_then(|k| seen.check(k, id)) {
+                Some(w) => {
+                    records.write_all(&with_warning(line, &w))?;
+                    *s.warnings.entry(w.code.as_str()).or_default() += 1;
+                    added += 1;
+                }
+                None => records.write_all(line)?,
+            }
+        }
+        s.records += lines.records;
+        s.indicators += lines.indicators;
+        for w in &lines.warnings {
+            *s.warnings.entry(w).or_default() += 1;
+        }
+        Ok(added)
+    }
+
     fn finish(self) -> io::Result<Summary> {
         self.records.finish()?;
         self.errors.finish()?;
+        if let Some(manifest) = self.manifest {
+            manifest.finish()?;
+        }
         Ok(self.summary)
     }
 }
@@ -421,13 +649,17 @@ impl<'p> Output<'p> {
 /// signature has more than its first four bytes read (the first 64 KiB,
 /// all that sniffing a zip looks at). A file that cannot be read here is
 /// left to its job, which reports why.
-fn is_archive(input: &Input) -> bool {
+fn is_archive(input: &Input, shared: &Shared) -> bool {
     use std::io::Read as _;
     if input.format == Format::Zip {
         return true;
     }
     if !matches!(input.format.sniff(b"PK\x03\x04"), Format::Zip) {
         return false; // named as a workbook: a zip signature is expected
+    }
+    if input.is_stdin() {
+        return matches!(&shared.stdin, Some(Ok(data))
+            if input.format.sniff(&data[..data.len().min(64 * 1024)]) == Format::Zip);
     }
     let Ok(mut file) = open_regular(&input.path) else {
         return false;
@@ -454,65 +686,77 @@ fn open_regular(path: &std::path::Path) -> io::Result<std::fs::File> {
 
 /// Reads an archive and lists its members (supervising thread: only the
 /// central directory is parsed, and nested archives opened).
-fn open_archive(input: &Input, cfg: &Config) -> Result<(u64, archive::Listing), DocError> {
-    let data = read(input, cfg.max_file_size)?;
+fn open_archive(input: &Input, shared: &Shared) -> Result<(u64, archive::Listing), DocError> {
+    let data = read(input, shared)?;
     let len = data.len() as u64;
-    guarded(|| archive::list(data.into(), &cfg.zip).map_err(DocError::from))
+    guarded(|| archive::list(data.into(), &shared.cfg.zip).map_err(DocError::from))
         .map(|listing| (len, listing))
 }
 
 /// Reads, extracts and serialises one unit of work; never panics: a panic
 /// becomes that document's error.
-fn process(work: Work, cfg: &Config) -> Done {
-    let (input, member, result) = match work {
-        Work::Failed { input, error } => (input, None, Err(error)),
+fn process(work: Work, shared: &Shared) -> Done {
+    let started = Instant::now();
+    let cfg = &shared.cfg;
+    let mut done = match work {
+        Work::Skipped { input, member } => {
+            let (why, size, name) = match (member, input.skipped) {
+                (Some(m), _) => (m.reason, Some(m.bytes), Some(m.name)),
+                (None, Some((why, size))) => (why, size, None),
+                (None, None) => (Skip::UnknownFormat, None, None),
+            };
+            let mut done = Done::new(&input.display, name, Got::Skipped(why));
+            done.size = size;
+            return done; // not read: no time to report
+        }
+        Work::Failed { input, error } => Done::new(&input.display, None, Got::Error(error)),
         Work::Member { input, entry } => {
             let name = entry.name.clone();
-            let format = entry.format;
-            let result = guarded(|| entry.read(&cfg.zip).map_err(DocError::from))
-                .and_then(|bytes| extract_member(&input, &name, format, &bytes, cfg));
-            (input, Some(name), result)
+            let format = entry.format.name();
+            let mut done = Done::new(&input.display, Some(name), Got::Skipped(Skip::Hidden));
+            match guarded(|| entry.read(&cfg.zip).map_err(DocError::from)) {
+                Ok(bytes) => {
+                    let format = Format::from_name(format).unwrap_or(Format::Text);
+                    extract_into(&mut done, format.sniff(&bytes), &bytes, cfg);
+                }
+                Err(e) => done.result = Got::Error(e),
+            }
+            done
         }
-        Work::File(input) => return process_file(&input, cfg),
+        Work::File(input) => {
+            let mut done = Done::new(&input.display, None, Got::Skipped(Skip::Hidden));
+            match read(&input, shared) {
+                Ok(data) => {
+                    done.bytes = data.len() as u64;
+                    extract_into(&mut done, input.format.sniff(&data), &data, cfg);
+                }
+                Err(e) => done.result = Got::Error(e),
+            }
+            done
+        }
     };
-    Done {
-        display: input.display.clone(),
-        bytes: 0,
-        member,
-        result,
-    }
+    done.ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    done
 }
 
-/// A file that is a document (an archive, even misnamed, was listed by
-/// [`is_archive`] and its members are jobs of their own).
-fn process_file(input: &Input, cfg: &Config) -> Done {
-    let (bytes, result) = match read(input, cfg.max_file_size) {
-        Ok(data) => {
-            let format = input.format.sniff(&data);
-            let result = guarded(|| extract_lines(&input.display, None, format, &data, cfg));
-            (data.len() as u64, result)
+/// Extracts a document that was read (an archive, even misnamed, was
+/// listed by [`is_archive`] and its members are jobs of their own), as
+/// `format` (already sniffed), a panic caught; fills in what the manifest
+/// tells of it.
+fn extract_into(done: &mut Done, format: Format, bytes: &[u8], cfg: &Config) {
+    done.size = Some(bytes.len() as u64);
+    done.format = Some(format);
+    let member = done.member.as_deref();
+    match guarded(|| extract_lines(&done.display, member, format, bytes, cfg)) {
+        Ok(mut lines) => {
+            done.sha256 = lines.sha256.take();
+            done.result = Got::Lines(lines);
         }
-        Err(e) => (0, Err(e)),
-    };
-    Done {
-        display: input.display.clone(),
-        member: None,
-        bytes,
-        result,
+        Err(e) => {
+            done.sha256 = Some(document::sha256_hex(bytes));
+            done.result = Got::Error(e);
+        }
     }
-}
-
-/// One zip member: sniffed (a `.txt` member may be a workbook) and
-/// extracted, a panic caught.
-fn extract_member(
-    input: &Input,
-    name: &str,
-    format: Format,
-    bytes: &[u8],
-    cfg: &Config,
-) -> Result<Lines, DocError> {
-    let format = format.sniff(bytes);
-    guarded(|| extract_lines(&input.display, Some(name), format, bytes, cfg))
 }
 
 /// Runs `f`, turning a panic into a `panic` error.
@@ -536,7 +780,21 @@ fn extract_lines(
     serialise(records, cfg.emit)
 }
 
-fn read(input: &Input, limit: u64) -> Result<Vec<u8>, DocError> {
+fn read(input: &Input, shared: &Shared) -> Result<Vec<u8>, DocError> {
+    let limit = shared.cfg.max_file_size;
+    if input.is_stdin() {
+        return match &shared.stdin {
+            Some(Ok(data)) => Ok(data.to_vec()),
+            Some(Err(DocError::TooLarge { size, limit })) => Err(DocError::TooLarge {
+                size: *size,
+                limit: *limit,
+            }),
+            Some(Err(e)) => Err(DocError::Io(io::Error::other(format!(
+                "standard input: {e}"
+            )))),
+            None => Err(DocError::NotFound),
+        };
+    }
     let meta = std::fs::metadata(&input.path).map_err(io_error)?;
     if !meta.is_file() {
         // replaced by a FIFO or device since the walk: reading could block
@@ -564,8 +822,14 @@ fn serialise(mut records: Vec<Record>, emit: Emit) -> Result<Lines, DocError> {
         records: records.len(),
         indicators: 0,
         warnings: Vec::new(),
+        encoding: None,
+        sha256: None,
         spans: Vec::new(),
     };
+    if let Some(first) = records.first() {
+        out.encoding = first.source.encoding.as_deref().map(str::to_string);
+        out.sha256 = Some(first.source.sha256.clone());
+    }
     for r in records.iter_mut() {
         match emit {
             Emit::Projects => {
@@ -611,7 +875,31 @@ mod tests {
             format: Format::from_path(&path).unwrap_or(Format::Text),
             path,
             problem: None,
+            skipped: None,
         }
+    }
+
+    fn is_archive(input: &Input) -> bool {
+        let shared = Shared {
+            cfg: crate::run::config::Config {
+                paths: Vec::new(),
+                files_from: None,
+                shard: None,
+                output: Target::Stdout,
+                errors: Target::Stderr,
+                manifest: None,
+                jobs: 1,
+                emit: Emit::Projects,
+                progress: false,
+                summary: false,
+                max_file_size: 1 << 30,
+                zip: Default::default(),
+                limits: Default::default(),
+                timeout: None,
+            },
+            stdin: None,
+        };
+        super::is_archive(input, &shared)
     }
 
     #[test]
