@@ -8,6 +8,7 @@
 mod architecture;
 mod fuzz_regressions;
 mod hostile;
+mod ingest;
 mod props;
 mod util;
 
