@@ -33,6 +33,25 @@ pub enum ConfigError {
     Shard { index: u64, count: u64 },
 }
 
+/// The default manifest: the errors file's name with `errors` replaced by
+/// `manifest` (`out/errors-3.jsonl` → `out/manifest-3.jsonl`, so shards
+/// writing their own errors files write their own manifests), else
+/// `manifest.jsonl` beside it.
+fn manifest_beside(errors: &std::path::Path) -> PathBuf {
+    let name = errors
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let manifest = match name.rfind("errors") {
+        Some(at) => format!("{}manifest{}", &name[..at], &name[at + "errors".len()..]),
+        None => "manifest.jsonl".to_string(),
+    };
+    errors
+        .parent()
+        .unwrap_or(std::path::Path::new(""))
+        .join(manifest)
+}
+
 impl Config {
     pub fn from_args(args: ExtractArgs, stderr_is_terminal: bool) -> Result<Config, ConfigError> {
         let jobs = match args.jobs {
@@ -61,12 +80,7 @@ impl Config {
             (Some(path), _, _) => Some(Target::from_arg(path, args.part_size)),
             (None, Target::Parts { dir, .. }, _) => Some(Target::File(dir.join("_manifest.jsonl"))),
             (None, Target::Stdout, _) | (None, _, None) => None,
-            (None, _, Some(errors)) => Some(Target::File(
-                errors
-                    .parent()
-                    .unwrap_or(std::path::Path::new(""))
-                    .join("manifest.jsonl"),
-            )),
+            (None, _, Some(errors)) => Some(Target::File(manifest_beside(errors))),
         };
         if let Some(Target::Parts { dir, .. }) = &manifest {
             return Err(ConfigError::ManifestToDirectory(dir.display().to_string()));
@@ -124,5 +138,22 @@ impl Config {
             },
             timeout: Some(args.timeout).filter(|t| !t.is_zero()),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_manifest_is_named_after_the_errors_file() {
+        let m = |e: &str| manifest_beside(std::path::Path::new(e));
+        assert_eq!(m("out/errors.jsonl"), PathBuf::from("out/manifest.jsonl"));
+        assert_eq!(
+            m("out/errors-3.jsonl"),
+            PathBuf::from("out/manifest-3.jsonl")
+        );
+        assert_eq!(m("run.errors.jsonl"), PathBuf::from("run.manifest.jsonl"));
+        assert_eq!(m("/tmp/e.jsonl"), PathBuf::from("/tmp/manifest.jsonl"));
     }
 }

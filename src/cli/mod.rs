@@ -139,9 +139,10 @@ pub struct ExtractArgs {
     pub errors: Option<PathBuf>,
 
     /// Manifest file (`-`: stdout): one line per file met and per zip
-    /// member, skipped ones included, with its outcome [default:
-    /// `manifest.jsonl` beside the errors file; `DIR/_manifest.jsonl` when
-    /// --output is a directory; none when --output is `-`].
+    /// member, skipped ones included, with its outcome [default: beside
+    /// the errors file, named after it (`errors-3.jsonl` →
+    /// `manifest-3.jsonl`, else `manifest.jsonl`); `DIR/_manifest.jsonl`
+    /// when --output is a directory; none when --output is `-`].
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
 
