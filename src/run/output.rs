@@ -129,10 +129,16 @@ fn bare(e: io::Error) -> io::Error {
         .and_then(|r| r.source())
         .and_then(|s| s.downcast_ref::<io::Error>())
         .and_then(io::Error::raw_os_error);
-    match e.raw_os_error().or(inner) {
-        Some(code) => io::Error::from_raw_os_error(code),
-        None if e.get_ref().is_some() => io::Error::from(e.kind()),
-        None => e,
+    match (e.raw_os_error().or(inner), e.get_ref()) {
+        (Some(code), _) => io::Error::from_raw_os_error(code),
+        (None, Some(wrapped)) => {
+            let text = wrapped.to_string();
+            match text.rsplit_once(" at path ") {
+                Some((message, _)) => io::Error::new(e.kind(), message.to_string()),
+                None => e,
+            }
+        }
+        (None, None) => e,
     }
 }
 
