@@ -32,23 +32,11 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Show { record_id, records } => {
-            let record = match review::find(&records, &record_id) {
-                Ok(r) => r,
-                Err(e @ review::ReviewError::UnknownId(_)) => {
-                    eprintln!("jixiao: {e} ({})", records.display());
-                    return Ok(ExitCode::from(1));
-                }
-                Err(e) => return Err(e.into()),
-            };
-            let source = review::re_read(&record, &Limits::default());
-            print!("{}", review::render_show(&record, &source));
-            if let Err(e) = source {
-                eprintln!("jixiao: {e}");
-                return Ok(ExitCode::from(1));
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Show {
+            record_ids,
+            path,
+            records,
+        } => show(&records, &record_ids, path.as_deref()),
         Command::Sample {
             n,
             seed,
@@ -74,9 +62,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let stats =
                 review::write_report(&records, &errors, &output, sample, seed, &Limits::default())?;
+            let to = if review::is_stdin(&output) {
+                "the report to stdout".to_string()
+            } else {
+                output.display().to_string()
+            };
             eprintln!(
-                "jixiao: wrote {} ({} records, {} panels, {:.1} MB)",
-                output.display(),
+                "jixiao: wrote {to} ({} records, {} panels, {:.1} MB)",
                 stats.records,
                 stats.panels,
                 stats.bytes as f64 / 1e6
@@ -104,6 +96,56 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
     }
+}
+
+/// `jixiao show`: every record of every id (several when an id is shared
+/// by identical documents under two paths, each headed by where it is);
+/// exit 1 when an id is unknown or a source cannot be shown.
+fn show(records: &std::path::Path, ids: &[String], path: Option<&str>) -> anyhow::Result<ExitCode> {
+    let mut code = ExitCode::SUCCESS;
+    let mut out = std::io::stdout().lock();
+    let named = if review::is_stdin(records) {
+        "standard input".to_string()
+    } else {
+        records.display().to_string()
+    };
+    for (n, (id, group)) in review::find_all(records, ids, path)?
+        .into_iter()
+        .enumerate()
+    {
+        if group.is_empty() {
+            let within = path
+                .map(|p| format!(" with source.path {p}"))
+                .unwrap_or_default();
+            eprintln!("jixiao: no record {id}{within} in {named}");
+            code = ExitCode::from(1);
+            continue;
+        }
+        let count = group.len();
+        for (i, record) in group.iter().enumerate() {
+            if n > 0 || i > 0 {
+                writeln!(out)?;
+            }
+            if count > 1 {
+                let src = &record.source;
+                writeln!(
+                    out,
+                    "── {id}: {} of {count} records with this id — path {}, member {}, index {}",
+                    i + 1,
+                    src.path,
+                    src.member.as_deref().unwrap_or("—"),
+                    src.index
+                )?;
+            }
+            let source = review::re_read(record, &Limits::default());
+            write!(out, "{}", review::render_show(record, &source))?;
+            if let Err(e) = source {
+                eprintln!("jixiao: {id}: {e}");
+                code = ExitCode::from(1);
+            }
+        }
+    }
+    Ok(code)
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

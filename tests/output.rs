@@ -189,9 +189,8 @@ fn records_to_stdout_and_summary_to_stderr() {
     assert_eq!(lines(&run.stdout()).len(), 3);
     let stderr = run.stderr();
     assert!(
-        stderr.contains(
-            "jixiao: 1 documents, 3 records, 47 indicators; errors: none; warnings: none"
-        ),
+        stderr
+            .contains("jixiao: 1 document, 3 records, 47 indicators; errors: none; warnings: none"),
         "{stderr}"
     );
     assert_eq!(run.errors(), "");

@@ -17,12 +17,39 @@ pub enum ConfigError {
     ZeroJobs,
     #[error("--errors cannot be stdout (records may go there); give a file")]
     ErrorsToStdout,
-    #[error("--output and --errors name the same file: {0}")]
+    #[error("two outputs name the same file: {0}")]
     SameFile(String),
     #[error("--errors must be a file, not a directory: {0}")]
     ErrorsToDirectory(String),
+    #[error("--manifest must be a file or `-`, not a directory: {0}")]
+    ManifestToDirectory(String),
+    #[error("--output and --manifest cannot both be stdout")]
+    BothToStdout,
+    #[error("--shard-count must be at least 1")]
+    ZeroShards,
+    #[error("standard input cannot be both a document (`-`) and the --files-from list")]
+    StdinTwice,
     #[error("--shard-index {index} is not below --shard-count {count}")]
     Shard { index: u64, count: u64 },
+}
+
+/// The default manifest: the errors file's name with `errors` replaced by
+/// `manifest` (`out/errors-3.jsonl` → `out/manifest-3.jsonl`, so shards
+/// writing their own errors files write their own manifests), else
+/// `manifest.jsonl` beside it.
+fn manifest_beside(errors: &std::path::Path) -> PathBuf {
+    let name = errors
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let manifest = match name.rfind("errors") {
+        Some(at) => format!("{}manifest{}", &name[..at], &name[at + "errors".len()..]),
+        None => "manifest.jsonl".to_string(),
+    };
+    errors
+        .parent()
+        .unwrap_or(std::path::Path::new(""))
+        .join(manifest)
 }
 
 impl Config {
@@ -34,18 +61,35 @@ impl Config {
         };
         let output = Target::from_arg(&args.output, args.part_size);
         let errors_path = match (&args.errors, &output) {
-            (Some(path), _) => path.clone(),
-            (None, Target::Parts { dir, .. }) => dir.join("_errors.jsonl"),
-            (None, _) => PathBuf::from("out/errors.jsonl"),
+            (Some(path), _) => Some(path.clone()),
+            (None, Target::Parts { dir, .. }) => Some(dir.join("_errors.jsonl")),
+            (None, Target::Stdout) => None,
+            (None, _) => Some(PathBuf::from("out/errors.jsonl")),
         };
-        let errors = Target::from_arg(&errors_path, args.part_size);
+        let errors = match &errors_path {
+            Some(path) => Target::from_arg(path, args.part_size),
+            None => Target::Stderr,
+        };
         if errors == Target::Stdout {
             return Err(ConfigError::ErrorsToStdout);
         }
         if let Target::Parts { dir, .. } = &errors {
             return Err(ConfigError::ErrorsToDirectory(dir.display().to_string()));
         }
+        let manifest = match (&args.manifest, &output, &errors_path) {
+            (Some(path), _, _) => Some(Target::from_arg(path, args.part_size)),
+            (None, Target::Parts { dir, .. }, _) => Some(Target::File(dir.join("_manifest.jsonl"))),
+            (None, Target::Stdout, _) | (None, _, None) => None,
+            (None, _, Some(errors)) => Some(Target::File(manifest_beside(errors))),
+        };
+        if let Some(Target::Parts { dir, .. }) = &manifest {
+            return Err(ConfigError::ManifestToDirectory(dir.display().to_string()));
+        }
+        if manifest == Some(Target::Stdout) && output == Target::Stdout {
+            return Err(ConfigError::BothToStdout);
+        }
         let shard = match (args.shard_index, args.shard_count) {
+            (_, Some(0)) => return Err(ConfigError::ZeroShards),
             (Some(index), Some(count)) if index >= count => {
                 return Err(ConfigError::Shard { index, count });
             }
@@ -59,12 +103,22 @@ impl Config {
         if output == errors {
             return Err(ConfigError::SameFile(output.to_string()));
         }
+        if let Some(m) = &manifest
+            && (*m == output || *m == errors)
+        {
+            return Err(ConfigError::SameFile(m.to_string()));
+        }
+        let stdin_list = args.files_from.as_deref() == Some(std::path::Path::new("-"));
+        if stdin_list && paths.iter().any(|p| p.as_os_str() == "-") {
+            return Err(ConfigError::StdinTwice);
+        }
         Ok(Config {
             paths,
             files_from: args.files_from,
             shard,
             output,
             errors,
+            manifest,
             jobs,
             emit: args.emit,
             progress: stderr_is_terminal && !args.quiet,
@@ -85,5 +139,22 @@ impl Config {
             },
             timeout: Some(args.timeout).filter(|t| !t.is_zero()),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_manifest_is_named_after_the_errors_file() {
+        let m = |e: &str| manifest_beside(std::path::Path::new(e));
+        assert_eq!(m("out/errors.jsonl"), PathBuf::from("out/manifest.jsonl"));
+        assert_eq!(
+            m("out/errors-3.jsonl"),
+            PathBuf::from("out/manifest-3.jsonl")
+        );
+        assert_eq!(m("run.errors.jsonl"), PathBuf::from("run.manifest.jsonl"));
+        assert_eq!(m("/tmp/e.jsonl"), PathBuf::from("/tmp/manifest.jsonl"));
     }
 }

@@ -7,11 +7,29 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+/// Examples and exit codes, printed at the end of `jixiao --help`.
+const AFTER_HELP: &str = "\
+Examples:
+  jixiao extract corpus                       # → out/records.jsonl, out/errors.jsonl, out/manifest.jsonl
+  jixiao extract archive/ -o out/parts/       # part files + _errors.jsonl, _manifest.jsonl, _SUCCESS
+  cat table.txt | jixiao extract - -o -       # one document from stdin; error lines on stderr
+  jixiao sample -n 5 | cut -f1 | xargs jixiao show
+  jixiao report -o -  > report.html
+  jixiao schema > record.schema.json
+
+Exit codes:
+  0  every document gave records
+  1  some inputs are error lines (see the errors file), or `show` found no such id
+  2  usage error, a path that does not exist, no document found, or an
+     output that cannot be written (previous outputs are left untouched)
+  130/143  interrupted by SIGINT/SIGTERM (no output written)";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "jixiao",
     version,
-    about = "Performance target tables (绩效目标表) → JSON Lines for data warehouses"
+    about = "Performance target tables (绩效目标表) → JSON Lines for data warehouses",
+    after_help = AFTER_HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -22,11 +40,18 @@ pub struct Cli {
 pub enum Command {
     /// Extract every project of every document under PATH into JSON Lines.
     Extract(ExtractArgs),
-    /// Show one record beside the source rows it came from (re-read and
-    /// checked against the record's sha256).
+    /// Show records beside the source rows they came from (re-read and
+    /// checked against each record's sha256).
+    #[command(after_help = "Example: jixiao show 3f2a9c0d1e4b5a6f-0 --records out/records.jsonl")]
     Show {
-        record_id: String,
-        /// The records file the id is in.
+        /// Record ids (`record_id`); an id that several records share (the
+        /// same bytes under two paths) shows each of them.
+        #[arg(value_name = "RECORD_ID", required = true)]
+        record_ids: Vec<String>,
+        /// Only records whose `source.path` is this.
+        #[arg(long, value_name = "PATH")]
+        path: Option<String>,
+        /// The records file the ids are in (`-`: standard input).
         #[arg(long, default_value = "out/records.jsonl")]
         records: PathBuf,
     },
@@ -41,23 +66,29 @@ pub enum Command {
         /// Only records with warnings.
         #[arg(long)]
         warned: bool,
+        /// The records file to sample (`-`: standard input).
         #[arg(long, default_value = "out/records.jsonl")]
         records: PathBuf,
     },
     /// Write a self-contained HTML review report: counts, errors, a
     /// filterable records table, charts, and side-by-side panels (source
     /// rows beside the extracted fields) for sampled and warned records.
+    #[command(after_help = "Example: jixiao report -o out/report.html && xdg-open out/report.html")]
     Report {
+        /// The records file (`-`: standard input).
         #[arg(long, default_value = "out/records.jsonl")]
         records: PathBuf,
+        /// The errors file of the same run (a missing file: no errors shown).
         #[arg(long, default_value = "out/errors.jsonl")]
         errors: PathBuf,
+        /// The HTML page to write (`-`: standard output).
         #[arg(short, long, default_value = "out/report.html")]
         output: PathBuf,
         /// How many randomly sampled records get a panel (warned records
         /// always do, up to 300 panels in all).
         #[arg(long, default_value_t = 20)]
         sample: usize,
+        /// The seed of the sample (the same seed, the same panels).
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
@@ -71,7 +102,9 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct ExtractArgs {
-    /// Files or folders (walked recursively; hidden entries skipped).
+    /// Files or folders (walked recursively; hidden entries skipped), or
+    /// `-` for one document on standard input. A path that does not exist
+    /// stops the run (exit 2) before any output is touched.
     /// Default: `corpus`, unless --files-from gives the inputs.
     pub paths: Vec<PathBuf>,
 
@@ -100,12 +133,21 @@ pub struct ExtractArgs {
 
     /// Errors output file: one line per input that gave no records
     /// [default: out/errors.jsonl; `DIR/_errors.jsonl` when --output is a
-    /// directory, so shards writing to their own folders never collide].
-    #[arg(long)]
+    /// directory, so shards writing to their own folders never collide;
+    /// stderr, as JSON lines, when --output is `-`].
+    #[arg(long, value_name = "FILE")]
     pub errors: Option<PathBuf>,
 
+    /// Manifest file (`-`: stdout): one line per file met and per zip
+    /// member, skipped ones included, with its outcome [default: beside
+    /// the errors file, named after it (`errors-3.jsonl` →
+    /// `manifest-3.jsonl`, else `manifest.jsonl`); `DIR/_manifest.jsonl`
+    /// when --output is a directory; none when --output is `-`].
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+
     /// Worker threads (default: all cores).
-    #[arg(short, long)]
+    #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
 
     /// One line per project, or one flat line per indicator.
@@ -117,7 +159,7 @@ pub struct ExtractArgs {
     pub quiet: bool,
 
     /// Skip (as an error line) files larger than this many bytes.
-    #[arg(long, default_value_t = 512 * 1024 * 1024)]
+    #[arg(long, value_name = "BYTES", default_value_t = 512 * 1024 * 1024)]
     pub max_file_size: u64,
 
     /// Refuse (as an error line) zip members larger than this many bytes.

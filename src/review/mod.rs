@@ -62,24 +62,62 @@ pub enum ReviewError {
     Render(#[source] askama::Error),
 }
 
-/// Calls `f` on every line of a JSON Lines file read as a `T`, in order;
-/// `f` returns `false` to stop. Blank lines are skipped.
+/// Whether a path names standard input (`-`).
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// How a path is named in messages (`-` is standard input).
+fn shown(path: &Path) -> String {
+    if is_stdin(path) {
+        "standard input".to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// Standard input, read whole once (the report reads its records twice).
+fn stdin_bytes() -> io::Result<&'static [u8]> {
+    use std::io::Read as _;
+    static STDIN: std::sync::OnceLock<Result<Vec<u8>, (io::ErrorKind, String)>> =
+        std::sync::OnceLock::new();
+    let read = STDIN.get_or_init(|| {
+        let mut data = Vec::new();
+        io::stdin()
+            .lock()
+            .read_to_end(&mut data)
+            .map(|_| data)
+            .map_err(|e| (e.kind(), e.to_string()))
+    });
+    match read {
+        Ok(data) => Ok(data),
+        Err((kind, message)) => Err(io::Error::new(*kind, message.clone())),
+    }
+}
+
+/// Calls `f` on every line of a JSON Lines file (`-`: standard input)
+/// read as a `T`, in order; `f` returns `false` to stop. Blank lines are
+/// skipped.
 pub fn for_each_line<T: DeserializeOwned>(
     path: &Path,
     mut f: impl FnMut(T) -> bool,
 ) -> Result<(), ReviewError> {
     let io_err = |source| ReviewError::Io {
-        path: path.display().to_string(),
+        path: shown(path),
         source,
     };
-    let file = File::open(path).map_err(io_err)?;
-    for (i, line) in BufReader::new(file).lines().enumerate() {
+    let reader: Box<dyn BufRead> = if is_stdin(path) {
+        Box::new(stdin_bytes().map_err(io_err)?)
+    } else {
+        Box::new(BufReader::new(File::open(path).map_err(io_err)?))
+    };
+    for (i, line) in reader.lines().enumerate() {
         let line = line.map_err(io_err)?;
         if line.trim().is_empty() {
             continue;
         }
         let value = serde_json::from_str(&line).map_err(|source| ReviewError::Json {
-            path: path.display().to_string(),
+            path: shown(path),
             line: i + 1,
             source,
         })?;
@@ -108,4 +146,26 @@ pub fn find(records: &Path, id: &str) -> Result<Record, ReviewError> {
         }
     })?;
     found.ok_or_else(|| ReviewError::UnknownId(id.to_string()))
+}
+
+/// Every record with one of these ids (and, given `path`, this
+/// `source.path`), grouped by id in the order the ids are given, each
+/// group in file order: identical bytes under two paths share an id, and
+/// each copy is shown.
+pub fn find_all(
+    records: &Path,
+    ids: &[String],
+    path: Option<&str>,
+) -> Result<Vec<(String, Vec<Record>)>, ReviewError> {
+    let mut found: Vec<(String, Vec<Record>)> =
+        ids.iter().map(|id| (id.clone(), Vec::new())).collect();
+    for_each_record(records, |r| {
+        if path.is_none_or(|p| p == r.source.path)
+            && let Some((_, group)) = found.iter_mut().find(|(id, _)| *id == r.record_id)
+        {
+            group.push(r);
+        }
+        true
+    })?;
+    Ok(found)
 }

@@ -25,7 +25,11 @@ pub struct Config {
     /// `(index, count)`: only inputs of this shard.
     pub shard: Option<(u64, u64)>,
     pub output: Target,
+    /// Error lines: a file, or stderr as JSON lines (the default when the
+    /// records go to stdout, so `-o -` creates no file).
     pub errors: Target,
+    /// The manifest, one line per file met (`None`: not written).
+    pub manifest: Option<Target>,
     pub jobs: usize,
     pub emit: Emit,
     pub progress: bool,

@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod document;
+pub mod manifest;
 pub mod output;
 pub mod pipeline;
 pub mod supervise;

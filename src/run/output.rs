@@ -24,6 +24,8 @@ use crate::model::{Project, Warning, WarningCode};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     Stdout,
+    /// Standard error (error lines when the records go to stdout).
+    Stderr,
     File(PathBuf),
     /// Part files in a directory, each at most `part_size` bytes (a line
     /// longer than that gets a part of its own).
@@ -55,6 +57,7 @@ impl std::fmt::Display for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Target::Stdout => f.write_str("<stdout>"),
+            Target::Stderr => f.write_str("<stderr>"),
             Target::File(p) => write!(f, "{}", p.display()),
             Target::Parts { dir, .. } => write!(f, "{}", dir.display()),
         }
@@ -66,6 +69,7 @@ impl std::fmt::Display for Target {
 /// renaming over a device would replace it with a regular file.
 pub enum Sink {
     Stdout(BufWriter<io::Stdout>),
+    Stderr(io::Stderr),
     Special(BufWriter<fs::File>),
     File {
         out: BufWriter<tempfile::NamedTempFile>,
@@ -104,16 +108,38 @@ fn temp_beside(dir: &Path, name: &str) -> io::Result<BufWriter<tempfile::NamedTe
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(fs::Permissions::from_mode(0o644));
     }
-    let tmp = builder.tempfile_in(dir)?;
+    let tmp = builder.tempfile_in(dir).map_err(bare)?;
     Ok(BufWriter::with_capacity(1 << 16, tmp))
 }
 
 /// Flushes, syncs and renames a finished temporary file into place.
 fn persist(out: BufWriter<tempfile::NamedTempFile>, target: &Path) -> io::Result<()> {
-    let tmp = out.into_inner().map_err(|e| e.into_error())?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(target).map_err(|e| e.error)?;
+    let tmp = out.into_inner().map_err(|e| bare(e.into_error()))?;
+    tmp.as_file().sync_all().map_err(bare)?;
+    tmp.persist(target).map_err(|e| bare(e.error))?;
     Ok(())
+}
+
+/// The error without the temporary file's name that `tempfile` adds
+/// (`… at path /out/.records.jsonl.TVXIA5.tmp`): the caller names the
+/// path the user gave instead.
+fn bare(e: io::Error) -> io::Error {
+    let inner = e
+        .get_ref()
+        .and_then(|r| r.source())
+        .and_then(|s| s.downcast_ref::<io::Error>())
+        .and_then(io::Error::raw_os_error);
+    match (e.raw_os_error().or(inner), e.get_ref()) {
+        (Some(code), _) => io::Error::from_raw_os_error(code),
+        (None, Some(wrapped)) => {
+            let text = wrapped.to_string();
+            match text.rsplit_once(" at path ") {
+                Some((message, _)) => io::Error::new(e.kind(), message.to_string()),
+                None => e,
+            }
+        }
+        (None, None) => e,
+    }
 }
 
 impl Parts {
@@ -178,6 +204,7 @@ impl Sink {
                 1 << 16,
                 io::stdout(),
             ))),
+            Target::Stderr => Ok(Sink::Stderr(io::stderr())),
             Target::File(path) if is_special(path) => Ok(Sink::Special(BufWriter::with_capacity(
                 1 << 16,
                 fs::OpenOptions::new().write(true).open(path)?,
@@ -224,6 +251,7 @@ impl Sink {
     pub fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
         match self {
             Sink::Stdout(w) => w.write_all(bytes),
+            Sink::Stderr(w) => w.write_all(bytes),
             Sink::File { out, .. } => out.write_all(bytes),
             Sink::Special(out) => out.write_all(bytes),
             Sink::Parts(parts) => parts.write_lines(bytes),
@@ -234,6 +262,7 @@ impl Sink {
     pub fn finish(self) -> io::Result<()> {
         match self {
             Sink::Stdout(mut w) => w.flush(),
+            Sink::Stderr(mut w) => w.flush(),
             Sink::Special(mut w) => w.flush(),
             Sink::File { out, target } => persist(out, &target),
             Sink::Parts(parts) => parts.finish(),

@@ -26,10 +26,11 @@ use crate::model::{self, FlatIndicator, Record};
 use crate::panic::catch_panic;
 use crate::run::config::{Config, Emit};
 use crate::run::document::{self, Origin};
-use crate::run::output::{ErrorLine, ProjectKey, SeenProjects, Sink, with_warning};
+use crate::run::manifest::{ManifestLine, Outcome, Place, SeenBytes};
+use crate::run::output::{ErrorLine, ProjectKey, SeenProjects, Sink, Target, with_warning};
 use crate::run::supervise;
-use crate::source::archive;
-use crate::source::{self, Format, Input, SourceError};
+use crate::source::archive::{self, SkippedMember};
+use crate::source::{self, Format, Input, Skip, SourceError};
 
 /// Jobs in flight or waiting to be written, per worker thread: enough that
 /// one slow document does not idle the others, few enough that memory
@@ -45,8 +46,21 @@ pub struct Summary {
     pub errors: BTreeMap<&'static str, usize>,
     pub warnings: BTreeMap<&'static str, usize>,
     pub skipped: BTreeMap<String, usize>,
+    /// Documents whose bytes an earlier document already had.
+    pub duplicates: usize,
+    /// The files written (not stdout or stderr), for the summary line.
+    pub written: Vec<String>,
     pub bytes: u64,
     pub elapsed: Duration,
+}
+
+/// `1 document`, `2 documents`.
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 impl Summary {
@@ -69,13 +83,20 @@ impl Summary {
         let secs = self.elapsed.as_secs_f64();
         let mb = self.bytes as f64 / 1e6;
         let mut s = format!(
-            "jixiao: {} documents, {} records, {} indicators; errors: {}; warnings: {}",
-            self.documents,
-            self.records,
-            self.indicators,
+            "jixiao: {}, {}, {}; errors: {}; warnings: {}",
+            plural(self.documents, "document"),
+            plural(self.records, "record"),
+            plural(self.indicators, "indicator"),
             counts(&self.errors),
             counts(&self.warnings),
         );
+        if self.duplicates > 0 {
+            let _ = write!(
+                s,
+                "; {} (same bytes as an earlier one: duplicate_of in the manifest)",
+                plural(self.duplicates, "duplicate")
+            );
+        }
         if !self.skipped.is_empty() {
             let skipped: Vec<_> = self
                 .skipped
@@ -83,6 +104,9 @@ impl Summary {
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect();
             let _ = write!(s, "; skipped: {}", skipped.join(" "));
+        }
+        if !self.written.is_empty() {
+            let _ = write!(s, "; wrote {}", self.written.join(", "));
         }
         let _ = write!(
             s,
@@ -93,18 +117,49 @@ impl Summary {
     }
 }
 
-/// The outcome of one input (a file, or a zip archive and its members),
-/// ready to be written.
+/// The outcome of one job (a file, or one member of an archive): its
+/// lines or its error, ready to be written.
 struct Done {
     display: String,
+    member: Option<String>,
+    /// Bytes read from disk (an archive's are counted when it is listed).
     bytes: u64,
-    outcomes: Vec<Outcome>,
+    /// The manifest's `bytes`: the file's or member's size, when known.
+    size: Option<u64>,
+    /// The format it was read as, once read.
+    format: Option<Format>,
+    /// Of the bytes read (`None`: not read).
+    sha256: Option<String>,
+    ms: u64,
+    result: Got,
 }
 
-/// One unit of work: a file, or one member of a `.zip` listed by the
-/// supervising thread (so the members of one big archive spread over all
-/// workers and stream out in order like files do). An archive under
-/// another name is found by its file's job (see [`process_file`]).
+/// What a job gave.
+enum Got {
+    Lines(Lines),
+    Error(DocError),
+    Skipped(Skip),
+}
+
+impl Done {
+    fn new(display: &str, member: Option<String>, result: Got) -> Done {
+        Done {
+            display: display.to_string(),
+            member,
+            bytes: 0,
+            size: None,
+            format: None,
+            sha256: None,
+            ms: 0,
+            result,
+        }
+    }
+}
+
+/// One unit of work: a file, or one member of an archive listed by the
+/// main thread (so the members of one big archive spread over all workers
+/// and stream out in order like files do). An archive under another name
+/// is found by its file's job (see [`process`]).
 enum Work {
     File(Arc<Input>),
     Member {
@@ -115,6 +170,11 @@ enum Work {
     Failed {
         input: Arc<Input>,
         error: DocError,
+    },
+    /// A file or member passed over: only its manifest line.
+    Skipped {
+        input: Arc<Input>,
+        member: Option<SkippedMember>,
     },
 }
 
@@ -129,6 +189,7 @@ impl Work {
         let (input, member) = match self {
             Work::File(input) | Work::Failed { input, .. } => (input, None),
             Work::Member { input, entry } => (input, Some(entry.name.clone())),
+            Work::Skipped { input, member } => (input, member.as_ref().map(|m| m.name.clone())),
         };
         JobLabel {
             display: input.display.clone(),
@@ -137,17 +198,16 @@ impl Work {
     }
 }
 
-/// One document's lines, or its error.
-struct Outcome {
-    member: Option<String>,
-    result: Result<Lines, DocError>,
-}
-
+/// One document's JSON lines, with what the summary counts of them.
 struct Lines {
     bytes: Vec<u8>,
     records: usize,
     indicators: usize,
     warnings: Vec<&'static str>,
+    /// `source.encoding` of the first record.
+    encoding: Option<String>,
+    /// `source.sha256` of the records (all share it).
+    sha256: Option<String>,
     /// Per record line (`--emit projects` only): where it is in `bytes`,
     /// its id and its identity, for the run-wide duplicate check.
     spans: Vec<(std::ops::Range<usize>, String, Option<ProjectKey>)>,
@@ -194,15 +254,54 @@ fn interrupted(stop: &AtomicUsize) -> Option<Interrupted> {
     }
 }
 
-/// Runs an extraction. Errors returned here are fatal (exit code 2):
-/// an output that cannot be created or written; or [`Interrupted`].
-pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
-    let start = Instant::now();
-    let stop = stop_on_signals()?;
-    let records_sink =
-        Sink::create(&cfg.output).with_context(|| format!("cannot write {}", cfg.output))?;
-    let errors_sink =
-        Sink::create(&cfg.errors).with_context(|| format!("cannot write {}", cfg.errors))?;
+/// A mistake found before any work: the run stops (exit code 2) and no
+/// output is touched.
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    /// A path given on the command line that does not exist (a path of a
+    /// `--files-from` list that vanished is an error line instead).
+    #[error("{0}: No such file or directory")]
+    Missing(String),
+    #[error("no documents found under {0}")]
+    NoDocuments(String),
+}
+
+/// What the jobs share: the settings, and standard input when a document
+/// is read from it (read whole, on the supervising thread, before work
+/// starts).
+struct Shared {
+    cfg: Config,
+    stdin: Option<Result<Arc<[u8]>, DocError>>,
+}
+
+/// Reads standard input as one document, refusing more than `limit` bytes.
+fn read_stdin(limit: u64) -> Result<Arc<[u8]>, DocError> {
+    use std::io::Read as _;
+    let mut data = Vec::new();
+    io::stdin()
+        .lock()
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut data)
+        .map_err(|e| DocError::from(SourceError::Io(e)))?;
+    if data.len() as u64 > limit {
+        return Err(DocError::TooLarge {
+            size: data.len() as u64,
+            limit,
+        });
+    }
+    Ok(Arc::from(data))
+}
+
+/// The inputs of a run: the command-line paths (each must exist) and the
+/// `--files-from` list (whose vanished paths become error lines), walked.
+fn inputs(cfg: &Config) -> anyhow::Result<source::Inputs> {
+    for path in &cfg.paths {
+        let missing = path.as_os_str() != "-"
+            && std::fs::metadata(path).is_err_and(|e| e.kind() == io::ErrorKind::NotFound);
+        if missing {
+            return Err(Refused::Missing(path.display().to_string()).into());
+        }
+    }
     let mut paths = cfg.paths.clone();
     if let Some(list) = &cfg.files_from {
         let text = if list.as_os_str() == "-" {
@@ -213,12 +312,42 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
         };
         paths.extend(source::read_path_list(&text));
     }
-    let mut inputs = source::collect(&paths);
+    let inputs = source::collect(&paths);
+    if inputs.document_count() == 0 {
+        let mut under: Vec<String> = cfg.paths.iter().map(|p| p.display().to_string()).collect();
+        if let Some(list) = &cfg.files_from {
+            under.push(format!("the paths of --files-from {}", list.display()));
+        }
+        return Err(Refused::NoDocuments(under.join(", ")).into());
+    }
+    Ok(inputs)
+}
+
+/// Opens an output, naming the path the user gave when it fails.
+fn open(target: &Target) -> anyhow::Result<Sink> {
+    Sink::create(target).with_context(|| format!("cannot write {target}"))
+}
+
+/// Runs an extraction. Errors returned here are fatal (exit code 2): a
+/// [`Refused`] run (before any output is touched), an output that cannot
+/// be created or written; or [`Interrupted`].
+pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
+    let start = Instant::now();
+    let stop = stop_on_signals()?;
+    let mut inputs = inputs(cfg)?;
     if let Some((index, count)) = cfg.shard {
         inputs
             .documents
             .retain(|d| source::shard_of(&d.display, count) == index);
     }
+    let stdin = inputs
+        .documents
+        .iter()
+        .any(|i| i.is_stdin() && i.skipped.is_none())
+        .then(|| read_stdin(cfg.max_file_size));
+    let records_sink = open(&cfg.output)?;
+    let errors_sink = open(&cfg.errors)?;
+    let manifest_sink = cfg.manifest.as_ref().map(open).transpose()?;
     if cfg.summary {
         for note in &inputs.notes {
             eprintln!("jixiao: {note}");
@@ -231,44 +360,40 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
         timeout: cfg.timeout,
     };
     let mut archive_bytes = 0u64;
-    let mut archive_skipped: Vec<String> = Vec::new();
-    let shared_cfg = Arc::new(cfg.clone());
-    let work: Arc<dyn Fn(Work) -> Done + Send + Sync> = Arc::new(move |w| process(w, &shared_cfg));
-    let mut output = Output::new(records_sink, errors_sink, &progress);
+    let shared = Arc::new(Shared {
+        cfg: cfg.clone(),
+        stdin,
+    });
+    let for_jobs = Arc::clone(&shared);
+    let work: Arc<dyn Fn(Work) -> Vec<Done> + Send + Sync> =
+        Arc::new(move |w| process(w, &for_jobs));
+    let mut output = Output::new(records_sink, errors_sink, manifest_sink, &progress);
     let mut write_error: Option<io::Error> = None;
-    // Archives, `.zip` or misnamed, are listed here, on the supervising
-    // thread, as the jobs are dispatched: only their central directories
-    // are read.
+    // Archives named `.zip` are listed here, on the supervising thread, as
+    // the jobs are dispatched: only their central directories are read.
+    // No other file is opened here (see `process` for a misnamed zip).
     let jobs = inputs.documents.into_iter().flat_map(|mut input| {
         // A path that failed before reading (walk error, not found) is
         // its own error line: its error moves into the job.
         let problem = input.problem.take();
         let input = Arc::new(input);
-        let work = if let Some(error) = problem {
+        let work = if input.skipped.is_some() {
+            vec![Work::Skipped {
+                input,
+                member: None,
+            }]
+        } else if let Some(error) = problem {
             vec![Work::Failed {
                 input,
                 error: error.into(),
             }]
-        } else if input.format == Format::Zip {
-            match open_archive(&input, cfg) {
-                Ok((bytes, listing)) if listing.entries.is_empty() => {
-                    archive_bytes += bytes;
-                    let error = DocError::EmptyArchive(listing.skipped.len());
-                    vec![Work::Failed { input, error }]
-                }
+        } else if is_archive(&input, &shared) {
+            match open_archive(&input, &shared) {
                 Ok((bytes, listing)) => {
                     archive_bytes += bytes;
-                    archive_skipped.extend(listing.skipped);
                     progress.inc_length(listing.entries.len() as u64);
                     progress.inc(1);
-                    listing
-                        .entries
-                        .into_iter()
-                        .map(|entry| Work::Member {
-                            input: Arc::clone(&input),
-                            entry,
-                        })
-                        .collect()
+                    archive_work(input, listing)
                 }
                 Err(error) => vec![Work::Failed { input, error }],
             }
@@ -283,23 +408,25 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
         shape,
         jobs,
         work,
-        |label, lost| Done {
-            display: label.display,
-            bytes: 0,
-            outcomes: vec![Outcome {
-                member: label.member,
-                result: Err(match lost {
-                    supervise::Lost::Timeout(budget) => DocError::Timeout(budget),
-                    supervise::Lost::Panic(message) => DocError::Panic(message),
-                }),
-            }],
+        |label, lost| {
+            let (error, ms) = match lost {
+                supervise::Lost::Timeout(budget) => {
+                    (DocError::Timeout(budget), budget.as_millis() as u64)
+                }
+                supervise::Lost::Panic(message) => (DocError::Panic(message), 0),
+            };
+            let mut done = Done::new(&label.display, label.member, Got::Error(error));
+            done.ms = ms;
+            vec![done]
         },
-        |done| match output.write(done) {
-            Ok(()) => true,
-            Err(e) => {
-                write_error = Some(e);
-                false
+        |dones| {
+            for done in dones {
+                if let Err(e) = output.write(done) {
+                    write_error = Some(e);
+                    return false;
+                }
             }
+            true
         },
         || stop.load(Ordering::SeqCst) != 0,
     )
@@ -321,15 +448,48 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
             .into());
     };
     summary.bytes += archive_bytes;
-    for ext in archive_skipped {
-        *summary.skipped.entry(ext).or_default() += 1;
-    }
     progress.finish_and_clear();
-    for (ext, n) in inputs.skipped {
-        *summary.skipped.entry(ext).or_default() += n;
-    }
+    let mut targets = vec![&cfg.output, &cfg.errors];
+    targets.extend(cfg.manifest.as_ref());
+    summary.written = targets
+        .into_iter()
+        .filter(|t| matches!(t, Target::File(_) | Target::Parts { .. }))
+        .map(|t| t.to_string())
+        .collect();
     summary.elapsed = start.elapsed();
     Ok(summary)
+}
+
+/// The jobs of a listed archive: its members and the members it skips, in
+/// member-name order (an archive of no document is one error line, then
+/// its skipped members).
+fn archive_work(input: Arc<Input>, listing: archive::Listing) -> Vec<Work> {
+    let others = listing
+        .skipped
+        .iter()
+        .filter(|m| m.reason == Skip::UnknownFormat)
+        .count();
+    let skipped = listing.skipped.into_iter().map(|m| Work::Skipped {
+        input: Arc::clone(&input),
+        member: Some(m),
+    });
+    if listing.entries.is_empty() {
+        let error = DocError::EmptyArchive(others);
+        let mut work = vec![Work::Failed {
+            input: Arc::clone(&input),
+            error,
+        }];
+        work.extend(skipped);
+        return work;
+    }
+    let members = listing.entries.into_iter().map(|entry| Work::Member {
+        input: Arc::clone(&input),
+        entry,
+    });
+    let mut work: Vec<Work> = members.chain(skipped).collect();
+    // both lists are sorted by name: a stable sort merges them
+    work.sort_by(|a, b| a.label().member.cmp(&b.label().member));
+    work
 }
 
 fn progress_bar(cfg: &Config, len: u64) -> ProgressBar {
@@ -352,19 +512,23 @@ fn progress_bar(cfg: &Config, len: u64) -> ProgressBar {
 struct Output<'p> {
     records: Sink,
     errors: Sink,
+    manifest: Option<Sink>,
     summary: Summary,
     seen: SeenProjects,
+    seen_bytes: SeenBytes,
     progress: &'p ProgressBar,
     start: Instant,
 }
 
 impl<'p> Output<'p> {
-    fn new(records: Sink, errors: Sink, progress: &'p ProgressBar) -> Self {
+    fn new(records: Sink, errors: Sink, manifest: Option<Sink>, progress: &'p ProgressBar) -> Self {
         Output {
             records,
             errors,
+            manifest,
             summary: Summary::default(),
             seen: SeenProjects::default(),
+            seen_bytes: SeenBytes::default(),
             progress,
             start: Instant::now(),
         }
@@ -374,35 +538,61 @@ impl<'p> Output<'p> {
         let s = &mut self.summary;
         s.bytes += done.bytes;
         self.progress.inc(1);
-        for outcome in done.outcomes {
-            s.documents += 1;
-            match outcome.result {
-                Ok(lines) => {
-                    if lines.spans.is_empty() {
-                        self.records.write_all(&lines.bytes)?;
-                    }
-                    for (span, id, key) in &lines.spans {
-                        let line = &lines.bytes[span.clone()];
-                        match key.as_ref().and_then(|k| self.seen.check(k, id)) {
-                            Some(w) => {
-                                self.records.write_all(&with_warning(line, &w))?;
-                                *s.warnings.entry(w.code.as_str()).or_default() += 1;
-                            }
-                            None => self.records.write_all(line)?,
-                        }
-                    }
-                    s.records += lines.records;
-                    s.indicators += lines.indicators;
-                    for w in lines.warnings {
-                        *s.warnings.entry(w).or_default() += 1;
-                    }
-                }
-                Err(err) => {
-                    let line = ErrorLine::new(&done.display, outcome.member.as_deref(), &err);
-                    self.errors.write_all(&line.to_line())?;
-                    *s.errors.entry(err.code()).or_default() += 1;
-                }
+        let mut line = ManifestLine {
+            path: &done.display,
+            member: done.member.as_deref(),
+            bytes: done.size,
+            sha256: done.sha256.as_deref(),
+            format: done.format.map(Format::name),
+            encoding: None,
+            outcome: Outcome::Records.name(),
+            reason: None,
+            duplicate_of: None,
+            records: 0,
+            indicators: 0,
+            warnings: 0,
+            error_code: None,
+            ms: done.ms,
+        };
+        let duplicate_of;
+        match &done.result {
+            Got::Skipped(why) => {
+                let name = done.member.as_deref().unwrap_or(&done.display);
+                *s.skipped.entry(why.summary_key(name)).or_default() += 1;
+                line.outcome = Outcome::Skipped.name();
+                line.reason = Some(why.code());
             }
+            Got::Lines(lines) => {
+                s.documents += 1;
+                duplicate_of = done.sha256.as_deref().and_then(|sha| {
+                    let place = Place {
+                        path: done.display.clone(),
+                        member: done.member.clone(),
+                    };
+                    self.seen_bytes.check(sha, place)
+                });
+                if duplicate_of.is_some() {
+                    s.duplicates += 1;
+                    line.outcome = Outcome::Duplicate.name();
+                    line.duplicate_of = duplicate_of.as_ref();
+                }
+                line.encoding = lines.encoding.as_deref();
+                line.records = lines.records;
+                line.indicators = lines.indicators;
+                let added = Self::write_lines(&mut self.records, &mut self.seen, s, lines)?;
+                line.warnings = lines.warnings.len() + added;
+            }
+            Got::Error(err) => {
+                s.documents += 1;
+                let error = ErrorLine::new(&done.display, done.member.as_deref(), err);
+                self.errors.write_all(&error.to_line())?;
+                *s.errors.entry(err.code()).or_default() += 1;
+                line.outcome = Outcome::Error.name();
+                line.error_code = Some(err.code());
+            }
+        }
+        if let Some(manifest) = &mut self.manifest {
+            manifest.write_all(&line.to_line())?;
         }
         if !self.progress.is_hidden() {
             let mb = s.bytes as f64 / 1e6;
@@ -413,118 +603,157 @@ impl<'p> Output<'p> {
         Ok(())
     }
 
+    /// One document's record lines, each checked for a project seen
+    /// before; returns how many `duplicate_project` warnings it added.
+    fn write_lines(
+        records: &mut Sink,
+        seen: &mut SeenProjects,
+        s: &mut Summary,
+        lines: &Lines,
+    ) -> io::Result<usize> {
+        if lines.spans.is_empty() {
+            records.write_all(&lines.bytes)?;
+        }
+        let mut added = 0;
+        for (span, id, key) in &lines.spans {
+            let line = &lines.bytes[span.clone()];
+            match key.as_ref().and_then(|k| seen.check(k, id)) {
+                Some(w) => {
+                    records.write_all(&with_warning(line, &w))?;
+                    *s.warnings.entry(w.code.as_str()).or_default() += 1;
+                    added += 1;
+                }
+                None => records.write_all(line)?,
+            }
+        }
+        s.records += lines.records;
+        s.indicators += lines.indicators;
+        for w in &lines.warnings {
+            *s.warnings.entry(w).or_default() += 1;
+        }
+        Ok(added)
+    }
+
     fn finish(self) -> io::Result<Summary> {
         self.records.finish()?;
         self.errors.finish()?;
+        if let Some(manifest) = self.manifest {
+            manifest.finish()?;
+        }
         Ok(self.summary)
     }
 }
 
+/// Whether an input is listed as an archive before scheduling: a file
+/// named `.zip`, or standard input (already in memory) that sniffs as a
+/// zip. The supervising thread opens no other file: one that blocks on
+/// open (a lease, a slow mount) would stall the whole run outside any
+/// `--timeout`, and every document would cost a second open. A zip under
+/// another name is found by its own job (see [`process`]).
+fn is_archive(input: &Input, shared: &Shared) -> bool {
+    if input.format == Format::Zip {
+        return true;
+    }
+    input.is_stdin()
+        && matches!(&shared.stdin, Some(Ok(data))
+            if input.format.sniff(&data[..data.len().min(64 * 1024)]) == Format::Zip)
+}
+
 /// Reads an archive and lists its members (supervising thread: only the
 /// central directory is parsed, and nested archives opened).
-fn open_archive(input: &Input, cfg: &Config) -> Result<(u64, archive::Listing), DocError> {
-    let data = read(input, cfg.max_file_size)?;
+fn open_archive(input: &Input, shared: &Shared) -> Result<(u64, archive::Listing), DocError> {
+    let data = read(input, shared)?;
     let len = data.len() as u64;
-    guarded(|| archive::list(data.into(), &cfg.zip).map_err(DocError::from))
+    guarded(|| archive::list(data.into(), &shared.cfg.zip).map_err(DocError::from))
         .map(|listing| (len, listing))
 }
 
 /// Reads, extracts and serialises one unit of work; never panics: a panic
-/// becomes that document's error.
-fn process(work: Work, cfg: &Config) -> Done {
-    let (input, outcome) = match work {
-        Work::Failed { input, error } => (
-            input,
-            Outcome {
-                member: None,
-                result: Err(error),
-            },
-        ),
+/// becomes that document's error. One result, or for a file that turns out
+/// to be a zip under another name, one per member (and skipped member):
+/// the very jobs a `.zip`'s listing gives ([`archive_work`]), run here one
+/// after another.
+fn process(work: Work, shared: &Shared) -> Vec<Done> {
+    let started = Instant::now();
+    let cfg = &shared.cfg;
+    let mut done = match work {
+        Work::Skipped { input, member } => {
+            let (why, size, name) = match (member, input.skipped) {
+                (Some(m), _) => (m.reason, Some(m.bytes), Some(m.name)),
+                (None, Some((why, size))) => (why, size, None),
+                (None, None) => (Skip::UnknownFormat, None, None),
+            };
+            let mut done = Done::new(&input.display, name, Got::Skipped(why));
+            done.size = size;
+            return vec![done]; // not read: no time to report
+        }
+        Work::Failed { input, error } => Done::new(&input.display, None, Got::Error(error)),
         Work::Member { input, entry } => {
-            let outcome = process_member(&input, entry, cfg);
-            (input, outcome)
-        }
-        Work::File(input) => return process_file(&input, cfg),
-    };
-    Done {
-        display: input.display.clone(),
-        bytes: 0,
-        outcomes: vec![outcome],
-    }
-}
-
-/// One member of an archive: read (size and ratio caps), sniffed and
-/// extracted. The one path for members, whether the archive was listed
-/// before scheduling (`.zip`) or found by its job (a zip under another
-/// name).
-fn process_member(input: &Input, entry: archive::Entry, cfg: &Config) -> Outcome {
-    let name = entry.name.clone();
-    let format = entry.format;
-    let result = guarded(|| entry.read(&cfg.zip).map_err(DocError::from))
-        .and_then(|bytes| extract_member(input, &name, format, &bytes, cfg));
-    Outcome {
-        member: Some(name),
-        result,
-    }
-}
-
-/// A file: a document, or an archive under another name (`x.txt` that is
-/// a zip), found here by sniffing. The supervising thread never opens a
-/// document to find out — a file that blocks on open (a lease, a slow
-/// mount) would stall the whole run outside any `--timeout` — so such an
-/// archive's members are read in this job, one after another, each
-/// through [`process_member`] like the members of a `.zip`.
-fn process_file(input: &Input, cfg: &Config) -> Done {
-    let single = |result| {
-        vec![Outcome {
-            member: None,
-            result,
-        }]
-    };
-    let (bytes, outcomes) = match read(input, cfg.max_file_size) {
-        Err(e) => (0, single(Err(e))),
-        Ok(data) => {
-            let len = data.len() as u64;
-            let format = input.format.sniff(&data);
-            if format == Format::Zip {
-                let listing =
-                    guarded(|| archive::list(data.into(), &cfg.zip).map_err(DocError::from));
-                let outcomes = match listing {
-                    Err(e) => single(Err(e)),
-                    Ok(listing) if listing.entries.is_empty() => {
-                        single(Err(DocError::EmptyArchive(listing.skipped.len())))
-                    }
-                    Ok(listing) => listing
-                        .entries
-                        .into_iter()
-                        .map(|entry| process_member(input, entry, cfg))
-                        .collect(),
-                };
-                (len, outcomes)
-            } else {
-                let result = guarded(|| extract_lines(&input.display, None, format, &data, cfg));
-                (len, single(result))
+            let name = entry.name.clone();
+            let format = entry.format.name();
+            let mut done = Done::new(&input.display, Some(name), Got::Skipped(Skip::Hidden));
+            match guarded(|| entry.read(&cfg.zip).map_err(DocError::from)) {
+                Ok(bytes) => {
+                    let format = Format::from_name(format).unwrap_or(Format::Text);
+                    extract_into(&mut done, format.sniff(&bytes), &bytes, cfg);
+                }
+                Err(e) => done.result = Got::Error(e),
             }
+            done
+        }
+        Work::File(input) => {
+            let mut done = Done::new(&input.display, None, Got::Skipped(Skip::Hidden));
+            match read(&input, shared) {
+                Ok(data) => {
+                    done.bytes = data.len() as u64;
+                    let format = input.format.sniff(&data);
+                    if format == Format::Zip {
+                        return misnamed_archive(input, data, shared);
+                    }
+                    extract_into(&mut done, format, &data, cfg);
+                }
+                Err(e) => done.result = Got::Error(e),
+            }
+            done
         }
     };
-    Done {
-        display: input.display.clone(),
-        bytes,
-        outcomes,
-    }
+    done.ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    vec![done]
 }
 
-/// One zip member: sniffed (a `.txt` member may be a workbook) and
-/// extracted, a panic caught.
-fn extract_member(
-    input: &Input,
-    name: &str,
-    format: Format,
-    bytes: &[u8],
-    cfg: &Config,
-) -> Result<Lines, DocError> {
-    let format = format.sniff(bytes);
-    guarded(|| extract_lines(&input.display, Some(name), format, bytes, cfg))
+/// A file that sniffs as a zip: listed here, in its own job, and its
+/// members run through [`process`] like a `.zip`'s member jobs.
+fn misnamed_archive(input: Arc<Input>, data: Vec<u8>, shared: &Shared) -> Vec<Done> {
+    let bytes = data.len() as u64;
+    let listing = guarded(|| archive::list(data.into(), &shared.cfg.zip).map_err(DocError::from));
+    let work = match listing {
+        Ok(listing) => archive_work(input, listing),
+        Err(error) => vec![Work::Failed { input, error }],
+    };
+    let mut dones: Vec<Done> = work.into_iter().flat_map(|w| process(w, shared)).collect();
+    if let Some(first) = dones.first_mut() {
+        first.bytes = bytes; // the archive's bytes, counted once
+    }
+    dones
+}
+
+/// Extracts a document that was read (never an archive: see [`process`]), as
+/// `format` (already sniffed), a panic caught; fills in what the manifest
+/// tells of it.
+fn extract_into(done: &mut Done, format: Format, bytes: &[u8], cfg: &Config) {
+    done.size = Some(bytes.len() as u64);
+    done.format = Some(format);
+    let member = done.member.as_deref();
+    match guarded(|| extract_lines(&done.display, member, format, bytes, cfg)) {
+        Ok(mut lines) => {
+            done.sha256 = lines.sha256.take();
+            done.result = Got::Lines(lines);
+        }
+        Err(e) => {
+            done.sha256 = Some(document::sha256_hex(bytes));
+            done.result = Got::Error(e);
+        }
+    }
 }
 
 /// Runs `f`, turning a panic into a `panic` error.
@@ -548,11 +777,27 @@ fn extract_lines(
     serialise(records, cfg.emit)
 }
 
-fn read(input: &Input, limit: u64) -> Result<Vec<u8>, DocError> {
+fn read(input: &Input, shared: &Shared) -> Result<Vec<u8>, DocError> {
+    let limit = shared.cfg.max_file_size;
+    if input.is_stdin() {
+        return match &shared.stdin {
+            Some(Ok(data)) => Ok(data.to_vec()),
+            Some(Err(DocError::TooLarge { size, limit })) => Err(DocError::TooLarge {
+                size: *size,
+                limit: *limit,
+            }),
+            Some(Err(e)) => Err(DocError::from(SourceError::Io(io::Error::other(format!(
+                "standard input: {e}"
+            ))))),
+            None => Err(DocError::from(SourceError::NotFound)),
+        };
+    }
     let meta = std::fs::metadata(&input.path).map_err(io_error)?;
     if !meta.is_file() {
         // replaced by a FIFO or device since the walk: reading could block
-        return Err(SourceError::Io(io::Error::other("no longer a regular file")).into());
+        return Err(DocError::from(SourceError::Io(io::Error::other(
+            "no longer a regular file",
+        ))));
     }
     if meta.len() > limit {
         return Err(DocError::TooLarge {
@@ -565,8 +810,8 @@ fn read(input: &Input, limit: u64) -> Result<Vec<u8>, DocError> {
 
 fn io_error(e: io::Error) -> DocError {
     match e.kind() {
-        io::ErrorKind::NotFound => SourceError::NotFound.into(),
-        _ => SourceError::Io(e).into(),
+        io::ErrorKind::NotFound => DocError::from(SourceError::NotFound),
+        _ => DocError::from(SourceError::Io(e)),
     }
 }
 
@@ -576,8 +821,14 @@ fn serialise(mut records: Vec<Record>, emit: Emit) -> Result<Lines, DocError> {
         records: records.len(),
         indicators: 0,
         warnings: Vec::new(),
+        encoding: None,
+        sha256: None,
         spans: Vec::new(),
     };
+    if let Some(first) = records.first() {
+        out.encoding = first.source.encoding.as_deref().map(str::to_string);
+        out.sha256 = Some(first.source.sha256.clone());
+    }
     for r in records.iter_mut() {
         match emit {
             Emit::Projects => {
@@ -611,4 +862,68 @@ fn serialise(mut records: Vec<Record>, emit: Emit) -> Result<Lines, DocError> {
             .extend(r.project.warnings.iter().map(|w| w.code.as_str()));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(path: std::path::PathBuf) -> Input {
+        Input {
+            display: path.to_string_lossy().into_owned(),
+            format: Format::from_path(&path).unwrap_or(Format::Text),
+            path,
+            problem: None,
+            skipped: None,
+        }
+    }
+
+    fn is_archive(input: &Input) -> bool {
+        let shared = Shared {
+            cfg: crate::run::config::Config {
+                paths: Vec::new(),
+                files_from: None,
+                shard: None,
+                output: Target::Stdout,
+                errors: Target::Stderr,
+                manifest: None,
+                jobs: 1,
+                emit: Emit::Projects,
+                progress: false,
+                summary: false,
+                max_file_size: 1 << 30,
+                zip: Default::default(),
+                limits: Default::default(),
+                timeout: None,
+            },
+            stdin: None,
+        };
+        super::is_archive(input, &shared)
+    }
+
+    #[test]
+    /// Only a `.zip` is listed before scheduling: the supervising thread
+    /// opens nothing (a zip under another name is found by its job, as
+    /// `tests/formats.rs` checks end to end).
+    fn only_a_zip_is_listed_before_scheduling() {
+        let dir = tempfile::tempdir().unwrap();
+        let zip = std::fs::read("tests/fixtures/zip/archive.zip").unwrap();
+        let seed = std::fs::read("tests/fixtures/seed/seed.utf8.txt").unwrap();
+        let xlsx = std::fs::read("tests/fixtures/sheets/seed.xlsx").unwrap();
+        let cases: [(&str, &[u8], bool); 6] = [
+            ("a.zip", &zip, true),
+            ("a.txt", &zip, false),
+            ("noext", &zip, false),
+            ("a.xlsx", &zip, false), // a workbook is a zip: read as one
+            ("b.txt", &xlsx, false),
+            ("c.txt", &seed, false),
+        ];
+        for (name, bytes, want) in cases {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            assert_eq!(is_archive(&input(path)), want, "{name}");
+        }
+        assert!(!is_archive(&input(dir.path().join("missing.txt"))));
+        assert!(!is_archive(&input(dir.path().to_path_buf())));
+    }
 }

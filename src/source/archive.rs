@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 use encoding_rs::GBK;
 
-use crate::source::Format;
 use crate::source::SourceError;
+use crate::source::{Format, Skip};
 
 /// Caps applied while reading members.
 #[derive(Debug, Clone, Copy)]
@@ -65,8 +65,16 @@ impl Entry {
 #[derive(Debug, Default)]
 pub struct Listing {
     pub entries: Vec<Entry>,
-    /// Members skipped for their type, by lowercased extension.
-    pub skipped: Vec<String>,
+    /// Members passed over: their names, why, and uncompressed sizes.
+    pub skipped: Vec<SkippedMember>,
+}
+
+/// A member that is not read (folders are not members).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedMember {
+    pub name: String,
+    pub reason: Skip,
+    pub bytes: u64,
 }
 
 /// Lists the members of an archive and of archives inside it, one level
@@ -75,6 +83,7 @@ pub fn list(bytes: Arc<[u8]>, limits: &ZipLimits) -> Result<Listing, SourceError
     let mut listing = Listing::default();
     list_level(bytes, "", 0, limits, &mut listing)?;
     listing.entries.sort_by(|a, b| a.name.cmp(&b.name));
+    listing.skipped.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(listing)
 }
 
@@ -92,10 +101,12 @@ fn list_level(
             .name_for_index(i)
             .and_then(|n| n.ok())
             .map_or_else(|| format!("#{i}"), |n| n.to_string());
-        let (name, is_entry) = match zip.by_index_raw(i) {
+        let (name, is_dir, is_symlink, size) = match zip.by_index_raw(i) {
             Ok(f) => (
                 format!("{prefix}{}", member_name(f.name_raw())),
-                !(f.is_dir() || f.is_symlink()),
+                f.is_dir(),
+                f.is_symlink(),
+                f.size(),
             ),
             Err(e) => {
                 out.entries.push(Entry {
@@ -106,11 +117,24 @@ fn list_level(
                 continue;
             }
         };
-        if !is_entry || is_hidden(&name) {
-            continue; // folders, symlinks, __MACOSX/._x.txt, .DS_Store
+        let skip = |reason| SkippedMember {
+            name: name.clone(),
+            reason,
+            bytes: size,
+        };
+        if is_dir {
+            continue;
+        }
+        if is_hidden(&name) {
+            out.skipped.push(skip(Skip::Hidden)); // __MACOSX/._x.txt, .DS_Store
+            continue;
+        }
+        if is_symlink {
+            out.skipped.push(skip(Skip::Symlink));
+            continue;
         }
         let Some(format) = Format::from_path(std::path::Path::new(&name)) else {
-            out.skipped.push(extension(&name));
+            out.skipped.push(skip(Skip::UnknownFormat));
             continue;
         };
         let entry = Entry {
@@ -190,13 +214,6 @@ pub fn member_name(raw: &[u8]) -> String {
     }
 }
 
-fn extension(name: &str) -> String {
-    std::path::Path::new(name)
-        .extension()
-        .map(|e| format!(".{}", e.to_string_lossy().to_lowercase()))
-        .unwrap_or_default()
-}
-
 fn is_hidden(name: &str) -> bool {
     name.split('/')
         .any(|part| (part.starts_with('.') && part != "." && part != "..") || part == "__MACOSX")
@@ -239,7 +256,14 @@ mod tests {
             zip::CompressionMethod::Deflated,
         );
         let l = list(Arc::from(z), &ZipLimits::default()).unwrap();
-        assert_eq!(l.skipped, [".pdf"]);
+        let skipped: Vec<_> = l.skipped.iter().map(|m| (&*m.name, m.reason)).collect();
+        assert_eq!(
+            skipped,
+            [
+                ("__MACOSX/a/._1.tsv", Skip::Hidden),
+                ("a/readme.pdf", Skip::UnknownFormat)
+            ]
+        );
         let c = read(l);
         let names: Vec<_> = c.iter().map(|m| m.0.as_str()).collect();
         assert_eq!(names, ["../../evil.txt", "a/1.tsv", "b/2.txt"]);

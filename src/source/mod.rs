@@ -1,10 +1,13 @@
-//! The input stage: command-line paths → a sorted list of documents.
+//! The input stage: command-line paths → a sorted list of documents, and
+//! of every file skipped on the way.
 //!
 //! Folders are walked recursively (symlinks followed, loops detected and
 //! skipped, hidden files and folders skipped); files are kept when their
-//! extension names a format we read, and every other file is counted by
-//! extension for the summary. The list is sorted by the path as displayed,
-//! so output order never depends on the file system.
+//! extension names a format we read. Every file passed over is kept too,
+//! with the reason ([`Skip`]), so the run's manifest accounts for each
+//! file the walk met. The list is sorted by the path as displayed, so
+//! output order never depends on the file system. The path `-` is
+//! standard input: one document, its format sniffed from its bytes.
 
 pub mod archive;
 
@@ -45,7 +48,6 @@ impl SourceError {
     }
 }
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The formats a document can be in (and `Zip`, a container of documents).
@@ -165,7 +167,57 @@ fn looks_like_html(bytes: &[u8]) -> bool {
     .any(|p| rest.starts_with(p))
 }
 
-/// One document to process, or a path that could not be read at all.
+/// Why a file (or zip member) was passed over: the manifest's `reason`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    /// An extension jixiao does not read (`.pdf`, `.docx`, …).
+    UnknownFormat,
+    /// A hidden file, or a hidden folder (one line for all it holds), or
+    /// a `__MACOSX` entry of an archive.
+    Hidden,
+    /// A symlink back to a folder above it.
+    SymlinkLoop,
+    /// A FIFO, socket or device: reading it could block forever.
+    SpecialFile,
+    /// A symlink stored in a zip archive (never followed).
+    Symlink,
+}
+
+impl Skip {
+    /// The manifest's `reason` value.
+    pub fn code(self) -> &'static str {
+        match self {
+            Skip::UnknownFormat => "unknown_format",
+            Skip::Hidden => "hidden",
+            Skip::SymlinkLoop => "symlink_loop",
+            Skip::SpecialFile => "special_file",
+            Skip::Symlink => "symlink",
+        }
+    }
+
+    /// The key the summary line counts a skip under: the extension for
+    /// an unknown format (`.pdf`), else the reason in words.
+    pub fn summary_key(self, name: &str) -> String {
+        match self {
+            Skip::UnknownFormat => extension(name),
+            Skip::Hidden => "hidden".into(),
+            Skip::SymlinkLoop => "symlink loop".into(),
+            Skip::SpecialFile => "special file".into(),
+            Skip::Symlink => "symlink".into(),
+        }
+    }
+}
+
+/// `.ext` of a name, lowercased (empty when it has none).
+pub fn extension(name: &str) -> String {
+    Path::new(name)
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy().to_lowercase()))
+        .unwrap_or_default()
+}
+
+/// One document to process, a path that could not be read at all, or a
+/// file passed over ([`Input::skipped`]).
 #[derive(Debug)]
 pub struct Input {
     pub path: PathBuf,
@@ -174,35 +226,79 @@ pub struct Input {
     pub format: Format,
     /// Set when the path failed before reading (not found, unreadable folder).
     pub problem: Option<SourceError>,
+    /// Set for a file that is not read: why, and its size when known.
+    pub skipped: Option<(Skip, Option<u64>)>,
+}
+
+impl Input {
+    /// Standard input (the path `-`).
+    pub fn is_stdin(&self) -> bool {
+        self.path.as_os_str() == "-"
+    }
+
+    fn document(path: &Path, format: Format) -> Input {
+        Input {
+            display: path.to_string_lossy().into_owned(),
+            path: path.to_path_buf(),
+            format,
+            problem: None,
+            skipped: None,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
 pub struct Inputs {
+    /// Documents, failed paths and skipped files, sorted by displayed path.
     pub documents: Vec<Input>,
-    /// Files skipped for their type, by lowercased extension.
-    pub skipped: BTreeMap<String, usize>,
     /// Symlink loops and other walk notes, for stderr.
     pub notes: Vec<String>,
 }
 
-/// Collects the documents under `paths`, sorted by displayed path.
+impl Inputs {
+    /// How many inputs are documents to read (or failed paths), not skips.
+    pub fn document_count(&self) -> usize {
+        self.documents
+            .iter()
+            .filter(|i| i.skipped.is_none())
+            .count()
+    }
+}
+
+/// Collects the documents under `paths`, and the files skipped, sorted by
+/// displayed path. `-` is standard input.
 pub fn collect(paths: &[PathBuf]) -> Inputs {
     let mut inputs = Inputs::default();
     for root in paths {
-        let walker = walkdir::WalkDir::new(root)
-            .follow_links(true)
-            .into_iter()
-            .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+        if root.as_os_str() == "-" {
+            inputs.documents.push(Input::document(root, Format::Text));
+            continue;
+        }
+        let walker = walkdir::WalkDir::new(root).follow_links(true).into_iter();
+        let mut hidden = Vec::new();
+        let walker = walker.filter_entry(|e| {
+            let keep = e.depth() == 0 || !is_hidden(e.file_name());
+            if !keep {
+                let bytes = e.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+                hidden.push((e.path().to_path_buf(), bytes));
+            }
+            keep
+        });
         for entry in walker {
             match entry {
-                Ok(e) if e.file_type().is_file() => inputs.add(e.path()),
+                Ok(e) if e.file_type().is_file() => {
+                    let bytes = e.metadata().ok().map(|m| m.len());
+                    inputs.add(e.path(), bytes);
+                }
                 Ok(e) if !e.file_type().is_dir() => {
-                    // a FIFO, socket or device: reading it could block forever
-                    inputs.skip(e.path(), "special file");
+                    inputs.skip(e.path(), Skip::SpecialFile, "special file");
                 }
                 Ok(_) => {}
                 Err(err) => inputs.walk_error(root, err),
             }
+        }
+        for (path, bytes) in hidden {
+            inputs.push_skipped(&path, Skip::Hidden, bytes);
         }
     }
     inputs.documents.sort_by(|a, b| a.display.cmp(&b.display));
@@ -211,34 +307,29 @@ pub fn collect(paths: &[PathBuf]) -> Inputs {
 }
 
 impl Inputs {
-    fn add(&mut self, path: &Path) {
+    fn add(&mut self, path: &Path, bytes: Option<u64>) {
         match Format::from_path(path) {
-            Some(format) => self.documents.push(Input {
-                display: path.to_string_lossy().into_owned(),
-                path: path.to_path_buf(),
-                format,
-                problem: None,
-            }),
-            None => {
-                let ext = path
-                    .extension()
-                    .map(|e| e.to_string_lossy().to_lowercase())
-                    .unwrap_or_default();
-                *self.skipped.entry(format!(".{ext}")).or_default() += 1;
-            }
+            Some(format) => self.documents.push(Input::document(path, format)),
+            None => self.push_skipped(path, Skip::UnknownFormat, bytes),
         }
     }
 
-    fn skip(&mut self, path: &Path, why: &str) {
-        *self.skipped.entry(why.to_string()).or_default() += 1;
+    fn push_skipped(&mut self, path: &Path, why: Skip, bytes: Option<u64>) {
+        let mut input = Input::document(path, Format::Text);
+        input.skipped = Some((why, bytes));
+        self.documents.push(input);
+    }
+
+    fn skip(&mut self, path: &Path, why: Skip, words: &str) {
+        self.push_skipped(path, why, None);
         self.notes
-            .push(format!("skipping {}: {why}", path.to_string_lossy()));
+            .push(format!("skipping {}: {words}", path.to_string_lossy()));
     }
 
     fn walk_error(&mut self, root: &Path, err: walkdir::Error) {
         let path = err.path().unwrap_or(root).to_path_buf();
         if err.loop_ancestor().is_some() {
-            self.skip(&path, "symlink loop");
+            self.skip(&path, Skip::SymlinkLoop, "symlink loop");
             return;
         }
         let problem = match err.io_error().map(|e| e.kind()) {
@@ -248,12 +339,9 @@ impl Inputs {
                     .unwrap_or_else(|| std::io::Error::other("walk error")),
             ),
         };
-        self.documents.push(Input {
-            display: path.to_string_lossy().into_owned(),
-            path,
-            format: Format::Text,
-            problem: Some(problem),
-        });
+        let mut input = Input::document(&path, Format::Text);
+        input.problem = Some(problem);
+        self.documents.push(input);
     }
 }
 
@@ -306,19 +394,33 @@ mod tests {
             .documents
             .iter()
             .map(|i| {
-                i.path
-                    .strip_prefix(d)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned()
+                let name = i.path.strip_prefix(d).unwrap().to_string_lossy();
+                (name.into_owned(), i.skipped.map(|s| s.0))
             })
             .collect();
-        assert_eq!(names, ["a.tsv", "b/1.TXT", "b/2.txt", "missing", "noext"]);
+        let name = |n: &str, s: Option<Skip>| (n.to_string(), s);
+        assert_eq!(
+            names,
+            [
+                name(".secret.txt", Some(Skip::Hidden)),
+                name("a.tsv", None),
+                name("b/.hidden", Some(Skip::Hidden)),
+                name("b/1.TXT", None),
+                name("b/2.txt", None),
+                name("c.pdf", Some(Skip::UnknownFormat)),
+                name("missing", None),
+                name("noext", None),
+            ]
+        );
         assert!(matches!(
-            got.documents[3].problem,
+            got.documents[6].problem,
             Some(SourceError::NotFound)
         ));
-        assert_eq!(got.skipped.get(".pdf"), Some(&1));
+        assert_eq!(
+            got.documents[5].skipped,
+            Some((Skip::UnknownFormat, Some(1)))
+        );
+        assert_eq!(got.document_count(), 5);
     }
 
     #[test]
@@ -384,7 +486,8 @@ mod tests {
         std::os::unix::fs::symlink("..", dir.path().join("a/up")).unwrap();
         std::fs::write(dir.path().join("a/x.txt"), "x").unwrap();
         let got = collect(&[dir.path().to_path_buf()]);
-        assert_eq!(got.documents.len(), 1);
-        assert_eq!(got.skipped.get("symlink loop"), Some(&1));
+        assert_eq!(got.document_count(), 1);
+        let skips: Vec<_> = got.documents.iter().filter_map(|d| d.skipped).collect();
+        assert_eq!(skips, [(Skip::SymlinkLoop, None)]);
     }
 }

@@ -50,8 +50,8 @@ FIXTURE_INPUTS = [
     "tests/fixtures/zip",
 ]
 SUMMARY = re.compile(
-    r"^jixiao: (?P<documents>\d+) documents, (?P<records>\d+) records, "
-    r"(?P<indicators>\d+) indicators; errors: (?P<errors>[^;]+); warnings: (?P<warnings>[^;]+);",
+    r"^jixiao: (?P<documents>\d+) documents?, (?P<records>\d+) records?, "
+    r"(?P<indicators>\d+) indicators?; errors: (?P<errors>[^;]+); warnings: (?P<warnings>[^;]+);",
     re.M,
 )
 
@@ -74,6 +74,7 @@ def load_schema(name: str) -> dict:
 
 
 RECORD_SCHEMA = load_schema("record.schema.json")
+MANIFEST_SCHEMA = load_schema("manifest.schema.json")
 INDICATOR_SCHEMA = load_schema("indicator.schema.json")
 
 
@@ -163,9 +164,14 @@ class Run:
     flat: list = field(default_factory=list)
 
 
+def manifest_of(out: Path) -> Path:
+    return out.with_suffix(".manifest.jsonl")
+
+
 def extract(paths: list[str], out: Path, emit: str, cwd: Path) -> Summary:
     errors = out.with_suffix(".errors.jsonl")
     cmd = [str(binary()), "extract", *paths, "--emit", emit, "-o", str(out), "--errors", str(errors), "-j", "2"]
+    cmd += ["--manifest", str(manifest_of(out))]
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, f"{cmd} exited {proc.returncode}:\n{proc.stderr}"
     assert errors.exists() and errors.stat().st_size == 0, errors.read_text(encoding="utf-8")
@@ -377,6 +383,37 @@ def test_duckdb_counts_and_sums(duck, runs, case):
     assert one(con, "SELECT sum(len(warnings)) FROM records") == sum(s.warnings.values())
     by_code = dict(con.execute("SELECT w.code, count(*) FROM (SELECT unnest(warnings) AS w FROM records) GROUP BY 1").fetchall())
     assert by_code == dict(s.warnings)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_manifest_validates_and_adds_up(runs, case):
+    """The manifest: one line per file and member, valid against its
+    schema; loaded into DuckDB by schema/manifest.duckdb.sql, its record
+    count is the records file's line count."""
+    run = runs[case]
+    Draft202012Validator.check_schema(MANIFEST_SCHEMA)
+    for out, summary in ((run.records_path, run.summary), (run.indicators_path, run.indicators_summary)):
+        path = manifest_of(out)
+        lines = plain(path)
+        errors = schema_errors(Draft202012Validator(MANIFEST_SCHEMA), lines, path.name)
+        assert not errors, "\n".join(errors[:20])
+        read = [m for m in lines if m["outcome"] != "skipped"]
+        assert len(read) == summary.documents
+        sql = (SCHEMA_DIR / "manifest.duckdb.sql").read_text(encoding="utf-8")
+        con = duckdb.connect(":memory:")
+        con.execute(sql.replace("{manifest}", str(path).replace("'", "''")))
+        assert one(con, "SELECT count(*) FROM manifest") == len(lines)
+        assert one(con, "SELECT sum(records) FROM manifest") == summary.records
+        assert one(con, "SELECT sum(indicators) FROM manifest") == summary.indicators
+        assert one(con, "SELECT count(*) FROM manifest WHERE outcome = 'error'") == 0
+        con.close()
+    con = duckdb.connect(":memory:")
+    con.execute(duckdb_script(run))
+    sql = (SCHEMA_DIR / "manifest.duckdb.sql").read_text(encoding="utf-8")
+    con.execute(sql.replace("{manifest}", str(manifest_of(run.records_path)).replace("'", "''")))
+    assert one(con, "SELECT sum(records) FROM manifest") == one(con, "SELECT count(*) FROM records")
+    assert len(run.records) == one(con, "SELECT count(*) FROM records")
+    con.close()
 
 
 @pytest.mark.parametrize("case", CASES)

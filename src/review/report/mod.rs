@@ -77,7 +77,7 @@ pub fn write_report(
         true
     })?;
     let mut error_lines: Vec<ErrorLine> = Vec::new();
-    if errors.exists() {
+    if errors.exists() || super::is_stdin(errors) {
         for_each_line(errors, |e: ErrorLine| {
             stats.add_error(&e);
             error_lines.push(e);
@@ -100,7 +100,11 @@ pub fn write_report(
         generated: &generated,
         schema_version: u64::from(crate::model::SCHEMA_VERSION),
     })?;
-    let target = crate::run::output::Target::File(out.to_path_buf());
+    let target = if super::is_stdin(out) {
+        crate::run::output::Target::Stdout
+    } else {
+        crate::run::output::Target::File(out.to_path_buf())
+    };
     let io_err = |source| ReviewError::Io {
         path: out.display().to_string(),
         source,
