@@ -510,3 +510,36 @@ fn messages_name_the_users_paths_and_help_is_complete() {
     bad.expect_code(2);
     assert!(!bad.stderr().contains('\x1b'), "{}", bad.stderr());
 }
+
+/// Finding 7: a UTF-16 file holding only a title is no project, so it is
+/// a `no_projects` error line, not a record whose every field is null; a
+/// headline above a real table is named in a warning of that project.
+#[test]
+fn a_title_alone_is_an_error_line_not_a_record() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let title: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain("绩效目标表\r\n".encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let path = dir.path().join("title-only.txt");
+    std::fs::write(&path, title).expect("write");
+    let run = extract(&[path.to_str().expect("UTF-8 path")]);
+    run.expect_code(1);
+    assert_eq!(run.records(), "");
+    let errors = lines(&run.errors());
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["code"], "no_projects");
+
+    let page = "2023年部门预算公开 项目支出绩效目标申报表\n项目支出绩效目标表\n项目名称：\t甲\n";
+    let path = dir.path().join("headline.txt");
+    std::fs::write(&path, page).expect("write");
+    let run = extract(&[path.to_str().expect("UTF-8 path")]);
+    let records = lines(&run.records());
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["title"], "项目支出绩效目标表");
+    let warnings = records[0]["warnings"].to_string();
+    assert!(
+        warnings.contains("2023年部门预算公开 项目支出绩效目标申报表"),
+        "{warnings}"
+    );
+}

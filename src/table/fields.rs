@@ -73,16 +73,26 @@ pub fn extract<'a>(rows: &'a [Row<'a>], classes: &'a [Class<'a>], block: &Block)
         for &(col, y) in &class.years {
             years.line = years.line.or(Some((y, view.at(col))));
         }
+        let why = if titled {
+            "before the table title"
+        } else {
+            "before the project's first field"
+        };
+        if pos < block.anchor
+            && let Some((col, title)) = class.title
+        {
+            // A title that is not this project's (a headline above it,
+            // a title alone that made no project of its own).
+            p.warnings.push(Warning::new(
+                WarningCode::UnplacedText,
+                format!("row {}, column {} ({why}): {title}", row.number, col + 1),
+            ));
+        }
         if matches!(class.kind, Kind::Blank) {
             continue;
         }
         if pos < block.anchor {
             // Preamble: a money unit applies; anything else is reported.
-            let why = if titled {
-                "before the table title"
-            } else {
-                "before the project's first field"
-            };
             let items = class.items(row);
             let units: Vec<Option<MoneyUnit>> = items.iter().map(money_unit_of).collect();
             if let Some(&unit) = units.iter().flatten().last() {

@@ -94,14 +94,52 @@ pub fn split(rows: &[Row<'_>], classes: &[Class<'_>]) -> Vec<Block> {
             start
         })
         .collect();
-    anchors
+    let blocks: Vec<Block> = anchors
         .iter()
         .enumerate()
         .map(|(k, &anchor)| Block {
             rows: starts[k]..starts.get(k + 1).copied().unwrap_or(rows.len()),
             anchor,
         })
-        .collect()
+        .collect();
+    only_projects(blocks, classes)
+}
+
+/// Keeps the blocks that are projects: a project has a name (项目名称) or
+/// an indicator table. A block that has neither (a page headline, a cover
+/// page, a title alone) is no record of its own; its rows join the next
+/// project as its preamble (so its cells are still accounted for, as
+/// text before that project's title), or the last project's end when no
+/// project follows. No project at all: no block.
+fn only_projects(blocks: Vec<Block>, classes: &[Class<'_>]) -> Vec<Block> {
+    let is_project = |b: &Block| {
+        classes[b.rows.clone()].iter().any(|c| {
+            match &c.kind {
+            Kind::Header(_) => true,
+            Kind::Items(items) => items.iter().any(|i| {
+                matches!(i, Item::Pair { label, .. } if label.field() == Some(Field::ProjectName))
+            }),
+            _ => false,
+        }
+        })
+    };
+    let mut out: Vec<Block> = Vec::with_capacity(blocks.len());
+    let mut pending: Option<usize> = None; // where rows waiting for a project start
+    for b in blocks {
+        if is_project(&b) {
+            let start = pending.take().unwrap_or(b.rows.start);
+            out.push(Block {
+                rows: start..b.rows.end,
+                anchor: b.anchor,
+            });
+        } else {
+            pending.get_or_insert(b.rows.start);
+        }
+    }
+    if let (Some(_), Some(last)) = (pending, out.last_mut()) {
+        last.rows.end = classes.len();
+    }
+    out
 }
 
 static ATTACHMENT: LazyLock<Regex> = LazyLock::new(|| {
@@ -186,6 +224,25 @@ mod tests {
     fn a_seal_line_under_the_table_is_not_a_project() {
         let t = "项目支出绩效目标表\n项目名称：\tA\n一级目标\t二级目标\t三级目标\t指标目标值\n产出\t数量\tx\t1\n申报单位：\t（盖章）\n";
         assert_eq!(spans(t), [(1, 5)]);
+    }
+
+    #[test]
+    fn a_title_alone_is_no_project() {
+        // a UTF-16 file holding only a title, a headline above the table
+        assert!(spans("绩效目标表\n").is_empty());
+        assert!(spans("项目支出绩效目标表\n(2020年度)\n").is_empty());
+        let t =
+            "财政项目支出绩效目标申报表\n发布时间：2023-01-01\n项目支出绩效目标表\n项目名称：\tA\n";
+        let rows = read_rows(t);
+        let found = blocks(&rows);
+        assert_eq!(found.len(), 1);
+        // the headline's rows are the project's preamble, not lost
+        assert_eq!((found[0].rows.start, rows[found[0].anchor].number), (0, 3));
+        // after the last project, a title alone joins it
+        assert_eq!(
+            spans("项目支出绩效目标表\n项目名称：\tA\n项目支出绩效目标表\n"),
+            [(1, 3)]
+        );
     }
 
     #[test]
