@@ -180,6 +180,10 @@ fn chunks<T>(items: Vec<T>, style: impl Fn(usize) -> String) -> Vec<Chunk<T>> {
 
 pub struct RowView<'a> {
     pub row: &'a RecordRow,
+    /// The HTML anchor of the record (`r-…`) and its panel (`p-…`): the
+    /// record id, with `.2`, `.3`, … for later records of the same id
+    /// (the same bytes under two paths), so each anchor is unique.
+    pub anchor: String,
     /// The record has a panel to link to.
     pub panel: bool,
 }
@@ -212,11 +216,20 @@ struct Page<'a> {
 /// of any kind, no CDN, no web fonts).
 pub fn render(input: &ReportInput<'_>) -> Result<String, ReviewError> {
     let s = input.stats;
-    let panel_ids: HashSet<&str> = input
+    let anchors = anchors(input.records);
+    let panel_anchors: Vec<String> = input
         .panels
         .iter()
-        .map(|p| p.record.record_id.as_str())
+        .map(|p| {
+            let path = stats::shown_path(p.record);
+            let id = p.record.record_id.as_str();
+            anchors
+                .get(&(id, path.as_str()))
+                .cloned()
+                .unwrap_or_else(|| id.to_owned())
+        })
         .collect();
+    let linked: HashSet<&str> = panel_anchors.iter().map(String::as_str).collect();
     let none = "(无 none)";
     let departments = s
         .departments
@@ -269,18 +282,52 @@ pub fn render(input: &ReportInput<'_>) -> Result<String, ReviewError> {
             input
                 .records
                 .iter()
-                .map(|row| RowView {
-                    row,
-                    panel: panel_ids.contains(row.id.as_str()),
+                .map(|row| {
+                    let anchor = anchors
+                        .get(&(row.id.as_str(), row.path.as_str()))
+                        .cloned()
+                        .unwrap_or_else(|| row.id.clone());
+                    RowView {
+                        panel: linked.contains(anchor.as_str()),
+                        row,
+                        anchor,
+                    }
                 })
                 .collect(),
             |rows| format!("contain-intrinsic-height:{}px", rows * ROW_PX),
         ),
         charts: stats::charts(s),
         bar_h: stats::BAR_H,
-        panels: input.panels.iter().map(PanelView::new).collect(),
+        panels: input
+            .panels
+            .iter()
+            .zip(&panel_anchors)
+            .map(|(p, anchor)| PanelView {
+                anchor: anchor.clone(),
+                ..PanelView::new(p)
+            })
+            .collect(),
     };
     page.render().map_err(ReviewError::Render)
+}
+
+/// Each record's anchor, by (record id, path as the records table shows
+/// it): the id for the first record of an id, `id.2`, `id.3`, … for the
+/// later ones, in file order.
+fn anchors(records: &[RecordRow]) -> std::collections::HashMap<(&str, &str), String> {
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    records
+        .iter()
+        .map(|r| {
+            let n = seen.entry(r.id.as_str()).or_insert(0);
+            *n += 1;
+            let anchor = match *n {
+                1 => r.id.clone(),
+                n => format!("{}.{n}", r.id),
+            };
+            ((r.id.as_str(), r.path.as_str()), anchor)
+        })
+        .collect()
 }
 
 /// JSON text that is safe as the content of a `<script>` element: no `<`,

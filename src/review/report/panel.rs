@@ -18,6 +18,8 @@ pub struct Panel<'a> {
 /// What the panel template shows.
 pub struct PanelView<'a> {
     pub id: &'a str,
+    /// The unique anchor (see `RowView::anchor`); the id until set.
+    pub anchor: String,
     pub title: &'a str,
     pub department: &'a str,
     pub path: &'a str,
@@ -74,6 +76,7 @@ impl<'a> PanelView<'a> {
         };
         PanelView {
             id: &r.record_id,
+            anchor: r.record_id.clone(),
             title: p.project_name.as_deref().unwrap_or("(无项目名称)"),
             department: p.department.as_deref().unwrap_or(""),
             path: &r.source.path,

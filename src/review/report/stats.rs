@@ -89,10 +89,7 @@ impl Stats {
         codes.dedup();
         RecordRow {
             id: r.record_id.clone(),
-            path: match &r.source.member {
-                Some(m) => format!("{} : {m}", r.source.path),
-                None => r.source.path.clone(),
-            },
+            path: shown_path(r),
             department: p.department.clone().unwrap_or_default(),
             project: p.project_name.clone().unwrap_or_default(),
             year: p.year.map(|y| y.to_string()).unwrap_or_default(),
@@ -274,6 +271,15 @@ fn shorten(s: &str, max: usize) -> String {
         let mut t: String = s.chars().take(max - 1).collect();
         t.push('…');
         t
+    }
+}
+
+/// A record's path as the records table shows it: `path`, or
+/// `path : member` for a zip member.
+pub fn shown_path(r: &Record) -> String {
+    match &r.source.member {
+        Some(m) => format!("{} : {m}", r.source.path),
+        None => r.source.path.clone(),
     }
 }
 

@@ -488,3 +488,39 @@ fn run_dates_are_utc_minutes() {
         Some("2026-11-29 23:59 UTC")
     );
 }
+
+/// The same bytes under two paths give two records with one id: each row
+/// and each panel gets its own anchor, and each row links to its own panel.
+#[test]
+fn records_that_share_an_id_have_anchors_of_their_own() {
+    let mut records = seed_records();
+    let mut copy = records[0].clone();
+    copy.source.path = "elsewhere/seed.txt".into();
+    records.push(copy);
+    let page = seed_page(&records, &[]);
+    let id = &records[0].record_id;
+    for anchor in [
+        format!("p-{id}"),
+        format!("p-{id}.2"),
+        format!("r-{id}"),
+        format!("r-{id}.2"),
+    ] {
+        assert_eq!(
+            page.matches(&format!("id=\"{anchor}\"")).count(),
+            1,
+            "{anchor}"
+        );
+    }
+    assert!(page.contains(&format!("href=\"#p-{id}.2\"")));
+    assert!(page.contains(&format!("href=\"#r-{id}.2\"")));
+    // no id attribute is used twice on the page
+    let mut ids: Vec<&str> = page
+        .split("id=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .collect();
+    let n = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "a duplicated id attribute");
+}
