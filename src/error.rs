@@ -20,6 +20,10 @@ pub enum DocError {
     Source(#[from] SourceError),
     #[error("file is {size} bytes, over the limit of {limit} bytes (--max-file-size)")]
     TooLarge { size: u64, limit: u64 },
+    #[error(
+        "file has more than {limit} bytes, though its size was reported smaller: over the limit (--max-file-size)"
+    )]
+    ReadPastLimit { limit: u64 },
     #[error("{0}")]
     Decode(#[from] DecodeError),
     #[error("{0}")]
@@ -70,7 +74,10 @@ impl DocError {
     /// `normalise` or `write`.
     pub fn stage(&self) -> &'static str {
         match self {
-            DocError::Source(_) | DocError::TooLarge { .. } | DocError::Unsupported(_) => "read",
+            DocError::Source(_)
+            | DocError::TooLarge { .. }
+            | DocError::ReadPastLimit { .. }
+            | DocError::Unsupported(_) => "read",
             DocError::Decode(DecodeError::Empty) => "read",
             DocError::Decode(_) => "decode",
             DocError::Sheet(_) => "read",
@@ -85,7 +92,7 @@ impl DocError {
     pub fn code(&self) -> &'static str {
         match self {
             DocError::Source(e) => e.code(),
-            DocError::TooLarge { .. } => "too_large",
+            DocError::TooLarge { .. } | DocError::ReadPastLimit { .. } => "too_large",
             DocError::Unsupported(_) => "unsupported",
             DocError::Decode(e) => e.code(),
             DocError::Sheet(e) => e.code(),

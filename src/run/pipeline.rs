@@ -805,7 +805,23 @@ fn read(input: &Input, shared: &Shared) -> Result<Vec<u8>, DocError> {
             limit,
         });
     }
-    std::fs::read(&input.path).map_err(io_error)
+    // The size a file reports can be wrong (a /proc file says 0, a file
+    // may grow after the check): the limit holds on the bytes read.
+    read_at_most(std::fs::File::open(&input.path).map_err(io_error)?, limit)
+}
+
+/// Reads everything, or refuses past `limit` bytes without reading more
+/// than one byte beyond it.
+fn read_at_most(file: impl io::Read, limit: u64) -> Result<Vec<u8>, DocError> {
+    use std::io::Read as _;
+    let mut data = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut data)
+        .map_err(io_error)?;
+    if data.len() as u64 > limit {
+        return Err(DocError::ReadPastLimit { limit });
+    }
+    Ok(data)
 }
 
 fn io_error(e: io::Error) -> DocError {
@@ -902,9 +918,24 @@ mod tests {
     }
 
     #[test]
+    fn the_size_limit_holds_on_the_bytes_read() {
+        // what a /proc file (size 0) or a growing file gives
+        let bytes = [b'x'; 100];
+        assert_eq!(
+            read_at_most(&bytes[..], 100).map(|d| d.len()).ok(),
+            Some(100)
+        );
+        let err = read_at_most(&bytes[..], 99).err();
+        assert!(
+            matches!(err, Some(DocError::ReadPastLimit { limit: 99 })),
+            "{err:?}"
+        );
+    }
+
     /// Only a `.zip` is listed before scheduling: the supervising thread
     /// opens nothing (a zip under another name is found by its job, as
     /// `tests/formats.rs` checks end to end).
+    #[test]
     fn only_a_zip_is_listed_before_scheduling() {
         let dir = tempfile::tempdir().unwrap();
         let zip = std::fs::read("tests/fixtures/zip/archive.zip").unwrap();
