@@ -220,6 +220,28 @@ fn usage_errors_are_exit_2() {
     jixiao(&["frobnicate"]).expect_code(2);
 }
 
+/// `-o d/x.jsonl --errors d/../d/x.jsonl` names one file twice: refused
+/// before any work, not records replaced by error lines.
+#[test]
+fn two_spellings_of_one_output_file_are_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path().join("d");
+    std::fs::create_dir(&d).expect("mkdir");
+    let out = d.join("x.jsonl");
+    let same = d.join("..").join("d").join("x.jsonl");
+    let run = jixiao(&[
+        "extract",
+        "tests/fixtures/seed/seed.utf8.txt",
+        "-o",
+        out.to_str().expect("UTF-8 path"),
+        "--errors",
+        same.to_str().expect("UTF-8 path"),
+    ]);
+    run.expect_code(2);
+    assert!(run.stderr().contains("same file"), "{}", run.stderr());
+    assert!(!out.exists());
+}
+
 #[test]
 fn the_schema_command_prints_the_published_schemas() {
     let run = jixiao(&["schema"]);

@@ -100,11 +100,11 @@ impl Config {
         if paths.is_empty() && args.files_from.is_none() {
             paths.push(PathBuf::from("corpus"));
         }
-        if output == errors {
+        if output.same_as(&errors) {
             return Err(ConfigError::SameFile(output.to_string()));
         }
         if let Some(m) = &manifest
-            && (*m == output || *m == errors)
+            && (m.same_as(&output) || m.same_as(&errors))
         {
             return Err(ConfigError::SameFile(m.to_string()));
         }

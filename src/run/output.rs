@@ -36,6 +36,18 @@ pub enum Target {
 }
 
 impl Target {
+    /// Whether two targets write the same place: the same stream, or
+    /// paths that name one file however they are spelt (`d/x.jsonl` and
+    /// `d/../d/x.jsonl`, a symlink): compared by device and inode when
+    /// the file exists, by canonical folder and name when it does not yet.
+    pub fn same_as(&self, other: &Target) -> bool {
+        match (self, other) {
+            (Target::File(a), Target::File(b)) => same_path(a, b),
+            (Target::Parts { dir: a, .. }, Target::Parts { dir: b, .. }) => same_path(a, b),
+            _ => self == other,
+        }
+    }
+
     /// `-` is stdout; a path ending in `/` or naming an existing directory
     /// is a directory of part files; anything else a file.
     pub fn from_arg(arg: &Path, part_size: u64) -> Target {
@@ -369,6 +381,25 @@ impl<'a> ErrorLine<'a> {
     }
 }
 
+/// Whether two paths name the same file or folder (see [`Target::same_as`]).
+fn same_path(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+        return (x.dev(), x.ino()) == (y.dev(), y.ino());
+    }
+    let canonical = |p: &Path| -> Option<PathBuf> {
+        let parent = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        Some(std::fs::canonicalize(parent).ok()?.join(p.file_name()?))
+    };
+    match (canonical(a), canonical(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -522,5 +553,20 @@ mod tests {
                 .unwrap()
                 .contains("no performance target table")
         );
+    }
+
+    #[test]
+    fn two_spellings_of_one_file_are_the_same_target() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path().join("d");
+        std::fs::create_dir(&d).expect("mkdir");
+        let a = Target::File(d.join("x.jsonl"));
+        let b = Target::File(d.join("..").join("d").join("x.jsonl"));
+        assert!(a.same_as(&b), "not yet written");
+        std::fs::write(d.join("x.jsonl"), "").expect("write");
+        assert!(a.same_as(&b), "written");
+        assert!(!a.same_as(&Target::File(d.join("y.jsonl"))));
+        assert!(Target::Stdout.same_as(&Target::Stdout));
+        assert!(!Target::Stdout.same_as(&a));
     }
 }
