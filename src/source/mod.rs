@@ -301,8 +301,15 @@ pub fn collect(paths: &[PathBuf]) -> Inputs {
             inputs.push_skipped(&path, Skip::Hidden, bytes);
         }
     }
-    inputs.documents.sort_by(|a, b| a.display.cmp(&b.display));
-    inputs.documents.dedup_by(|a, b| a.display == b.display);
+    // By the displayed path, then by the path's bytes: two names that
+    // differ only in an invalid UTF-8 byte display alike, yet are two files
+    // (both are read); only the same path given twice is read once.
+    use std::os::unix::ffi::OsStrExt as _;
+    inputs.documents.sort_by(|a, b| {
+        (&a.display, a.path.as_os_str().as_bytes())
+            .cmp(&(&b.display, b.path.as_os_str().as_bytes()))
+    });
+    inputs.documents.dedup_by(|a, b| a.path == b.path);
     inputs
 }
 
@@ -489,5 +496,20 @@ mod tests {
         assert_eq!(got.document_count(), 1);
         let skips: Vec<_> = got.documents.iter().filter_map(|d| d.skipped).collect();
         assert_eq!(skips, [(Skip::SymlinkLoop, None)]);
+    }
+
+    #[test]
+    fn names_that_display_alike_are_two_files() {
+        use std::os::unix::ffi::OsStrExt as _;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let a = dir.path().join(std::ffi::OsStr::from_bytes(b"a\xff.txt"));
+        let b = dir.path().join(std::ffi::OsStr::from_bytes(b"a\xfe.txt"));
+        std::fs::write(&a, "x").expect("write");
+        std::fs::write(&b, "y").expect("write");
+        let got = collect(&[dir.path().to_path_buf(), a.clone()]);
+        let paths: Vec<_> = got.documents.iter().map(|d| d.path.clone()).collect();
+        assert_eq!(paths.len(), 2, "{paths:?}");
+        assert_eq!(got.documents[0].display, got.documents[1].display);
+        assert!(paths.contains(&a) && paths.contains(&b));
     }
 }
