@@ -37,7 +37,8 @@ pub enum WarningCode {
     /// earlier in the run (the same bytes under two paths, say).
     DuplicateProject,
     /// Malformed bytes or NUL characters were replaced or removed while
-    /// decoding the document.
+    /// decoding the document, or cleaning a cell turned character
+    /// references to NUL or to no character (`&#x0;`) into U+FFFD.
     DecodeReplaced,
     /// Some lines of a GBK document are UTF-8; each line was decoded in
     /// its own encoding.

@@ -61,15 +61,19 @@ pub fn read<'a>(
 ) -> Result<Tables<'a>, ReadError> {
     let mut tables = reader_for(format)?.read(bytes, limits, scratch)?;
     for table in &mut tables.tables {
-        clean_rows(&mut table.rows);
+        // `&#0;` and other invalid references clean to U+FFFD: the text
+        // lost characters as surely as a malformed byte would lose them.
+        tables.replaced |= clean_rows(&mut table.rows);
     }
     Ok(tables)
 }
 
 /// The clean stage, applied to every cell of a table: HTML fragments →
 /// plain text ([`clean::clean_text`]). Rows that clean down to nothing
-/// (`&nbsp;`) are dropped.
-pub fn clean_rows(rows: &mut Vec<Row<'_>>) {
+/// (`&nbsp;`) are dropped. Returns whether cleaning replaced anything by
+/// U+FFFD (a character reference to NUL or to no character).
+pub fn clean_rows(rows: &mut Vec<Row<'_>>) -> bool {
+    let mut replaced = false;
     for row in rows.iter_mut() {
         for cell in row.cells.iter_mut() {
             let replacement = match clean::clean_text(cell) {
@@ -77,11 +81,13 @@ pub fn clean_rows(rows: &mut Vec<Row<'_>>) {
                 other => Some(other.into_owned()),
             };
             if let Some(s) = replacement {
+                replaced |= s.contains('\u{FFFD}') && !cell.contains('\u{FFFD}');
                 *cell = Cow::Owned(s);
             }
         }
     }
     rows.retain(|r| r.non_empty().next().is_some());
+    replaced
 }
 
 /// Where a reader keeps the text it decoded, for its rows to borrow.

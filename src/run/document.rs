@@ -178,6 +178,9 @@ mod tests {
         for (code, doc) in cases {
             assert_eq!(codes(doc.as_bytes()), [code], "{doc}");
         }
+        // character references to NUL clean to U+FFFD: said, not silent
+        let nul_refs = format!("{HEAD}项目概况：\t{}\n{TABLE}", "&#x0;".repeat(50));
+        assert_eq!(codes(nul_refs.as_bytes()), ["decode_replaced"]);
         let mut damaged = format!("{HEAD}{TABLE}").into_bytes();
         damaged.insert(HEAD.len() - 2, 0xFF);
         assert_eq!(codes(&damaged), ["decode_replaced"]);
