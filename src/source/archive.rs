@@ -87,6 +87,35 @@ pub fn list(bytes: Arc<[u8]>, limits: &ZipLimits) -> Result<Listing, SourceError
     Ok(listing)
 }
 
+/// Refuses an archive whose members share compressed data: central
+/// directory entries that point into one another's bytes (300 names for
+/// one 1 MiB member gave 80,103 records from 29 KB). A member spans at
+/// least its 30-byte local header and its compressed data from where its
+/// header starts; two spans that overlap are the same bytes read twice.
+fn refuse_overlaps(zip: &mut Zip) -> Result<(), SourceError> {
+    let mut spans: Vec<(u64, u64, String)> = Vec::with_capacity(zip.len());
+    for i in 0..zip.len() {
+        if let Ok(f) = zip.by_index_raw(i) {
+            let end = f
+                .header_start()
+                .saturating_add(30)
+                .saturating_add(f.compressed_size());
+            spans.push((f.header_start(), end, member_name(f.name_raw())));
+        }
+    }
+    spans.sort_unstable();
+    for pair in spans.windows(2) {
+        let ((_, end, a), (start, _, b)) = (&pair[0], &pair[1]);
+        if start < end {
+            return Err(SourceError::Overlapping {
+                first: a.clone(),
+                second: b.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn list_level(
     bytes: Arc<[u8]>,
     prefix: &str,
@@ -96,6 +125,7 @@ fn list_level(
 ) -> Result<(), SourceError> {
     let mut zip: Zip = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| SourceError::Archive(e.to_string()))?;
+    refuse_overlaps(&mut zip)?;
     for i in 0..zip.len() {
         let fallback_name = zip
             .name_for_index(i)
@@ -241,6 +271,70 @@ mod tests {
             w.write_all(data).unwrap();
         }
         w.finish().unwrap().into_inner()
+    }
+
+    /// A stored zip whose `names` all point at one local header: the
+    /// overlapping-entries bomb, built by hand.
+    fn overlapping_zip(names: &[&str], data: &[u8]) -> Vec<u8> {
+        let crc = {
+            let mut c = flate2::Crc::new();
+            c.update(data);
+            c.sum()
+        };
+        let len = u32::try_from(data.len()).expect("small");
+        let first = names[0].as_bytes();
+        let mut z = Vec::new();
+        z.extend(0x0403_4b50u32.to_le_bytes());
+        z.extend([20, 0, 0, 0, 0, 0, 0, 0, 0, 0]); // version, flags, stored, time, date
+        z.extend(crc.to_le_bytes());
+        z.extend(len.to_le_bytes());
+        z.extend(len.to_le_bytes());
+        z.extend((first.len() as u16).to_le_bytes());
+        z.extend(0u16.to_le_bytes());
+        z.extend(first);
+        z.extend(data);
+        let cd_start = z.len() as u32;
+        for name in names {
+            z.extend(0x0201_4b50u32.to_le_bytes());
+            z.extend([20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0]); // made, needed, flags, stored, time, date
+            z.extend(crc.to_le_bytes());
+            z.extend(len.to_le_bytes());
+            z.extend(len.to_le_bytes());
+            z.extend((name.len() as u16).to_le_bytes());
+            z.extend([0u8; 12]); // extra, comment, disk, internal and external attributes
+            z.extend(0u32.to_le_bytes()); // every entry: the one local header
+            z.extend(name.as_bytes());
+        }
+        let cd_len = z.len() as u32 - cd_start;
+        z.extend(0x0605_4b50u32.to_le_bytes());
+        z.extend([0u8; 4]);
+        z.extend((names.len() as u16).to_le_bytes());
+        z.extend((names.len() as u16).to_le_bytes());
+        z.extend(cd_len.to_le_bytes());
+        z.extend(cd_start.to_le_bytes());
+        z.extend(0u16.to_le_bytes());
+        z
+    }
+
+    #[test]
+    fn members_that_share_their_data_are_refused_as_a_bomb() {
+        let doc = "项目名称：\t甲\n".repeat(100);
+        let one = overlapping_zip(&["a.txt"], doc.as_bytes());
+        let listing = list(Arc::from(one.as_slice()), &ZipLimits::default()).expect("a fine zip");
+        assert_eq!(listing.entries.len(), 1);
+        let bomb = overlapping_zip(&["a.txt", "b.txt", "c.txt"], doc.as_bytes());
+        let err = list(Arc::from(bomb.as_slice()), &ZipLimits::default()).err();
+        assert!(
+            matches!(&err, Some(SourceError::Overlapping { .. })),
+            "{:?}",
+            err.map(|e| e.to_string())
+        );
+        // an ordinary archive of several members passes
+        let z = zip_of(
+            &[("a.txt", b"one"), ("b.txt", b"two")],
+            zip::CompressionMethod::Stored,
+        );
+        assert!(list(Arc::from(z.as_slice()), &ZipLimits::default()).is_ok());
     }
 
     #[test]

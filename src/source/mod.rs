@@ -33,6 +33,10 @@ pub enum SourceError {
     Ratio { ratio: u64, limit: u64 },
     #[error("unsupported: {0}")]
     Unsupported(String),
+    #[error(
+        "zip members {first} and {second} share their compressed data: refused as a likely zip bomb"
+    )]
+    Overlapping { first: String, second: String },
 }
 
 impl SourceError {
@@ -41,7 +45,9 @@ impl SourceError {
         match self {
             SourceError::NotFound => "not_found",
             SourceError::Io(_) => "io",
-            SourceError::MemberTooLarge { .. } | SourceError::Ratio { .. } => "too_large",
+            SourceError::MemberTooLarge { .. }
+            | SourceError::Ratio { .. }
+            | SourceError::Overlapping { .. } => "too_large",
             SourceError::Archive(_) => "corrupt",
             SourceError::Unsupported(_) => "unsupported",
         }
