@@ -24,6 +24,10 @@ pub enum DocError {
         "file has more than {limit} bytes, though its size was reported smaller: over the limit (--max-file-size)"
     )]
     ReadPastLimit { limit: u64 },
+    #[error(
+        "the document holds at least {count} projects, over the limit of {limit} (--max-projects)"
+    )]
+    TooManyProjects { count: usize, limit: usize },
     #[error("{0}")]
     Decode(#[from] DecodeError),
     #[error("{0}")]
@@ -82,7 +86,9 @@ impl DocError {
             DocError::Decode(_) => "decode",
             DocError::Sheet(_) => "read",
             DocError::Html(_) => "parse",
-            DocError::NoProjects | DocError::EmptyArchive(_) => "split",
+            DocError::NoProjects | DocError::EmptyArchive(_) | DocError::TooManyProjects { .. } => {
+                "split"
+            }
             DocError::Panic(_) | DocError::Timeout(_) => "parse",
             DocError::Serialize(_) => "write",
         }
@@ -92,7 +98,9 @@ impl DocError {
     pub fn code(&self) -> &'static str {
         match self {
             DocError::Source(e) => e.code(),
-            DocError::TooLarge { .. } | DocError::ReadPastLimit { .. } => "too_large",
+            DocError::TooLarge { .. }
+            | DocError::ReadPastLimit { .. }
+            | DocError::TooManyProjects { .. } => "too_large",
             DocError::Unsupported(_) => "unsupported",
             DocError::Decode(e) => e.code(),
             DocError::Sheet(e) => e.code(),

@@ -136,6 +136,7 @@ impl Config {
                     max_depth: args.max_html_depth,
                     max_cells: args.max_cells,
                 },
+                max_projects: args.max_projects,
             },
             timeout: Some(args.timeout).filter(|t| !t.is_zero()),
         })

@@ -179,6 +179,11 @@ pub struct ExtractArgs {
     #[arg(long, default_value_t = 512)]
     pub max_html_depth: usize,
 
+    /// Refuse documents that hold more projects than this (a `too_large`
+    /// error line instead of a record set of gigabytes).
+    #[arg(long, default_value_t = 10_000)]
+    pub max_projects: usize,
+
     /// Time budget per document (`30s`, `500ms`, `2m`; `0` for none). A
     /// document over budget becomes a `timeout` error line and its worker
     /// thread is replaced.

@@ -103,12 +103,26 @@ impl<'b> Scratch<'b> {
     }
 }
 
-/// Per-document caps on the readers that could be made to allocate or
-/// recurse without bound.
-#[derive(Debug, Clone, Copy, Default)]
+/// Per-document caps on what a document may make the run build: the
+/// readers' (cells, depth) and the records it may give.
+#[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub sheet: SheetLimits,
     pub html: HtmlLimits,
+    /// Projects (records) one document may give (`--max-projects`): a
+    /// 64 MB text of 2.6 M one-line projects is an error line, not a
+    /// record set of gigabytes.
+    pub max_projects: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            sheet: SheetLimits::default(),
+            html: HtmlLimits::default(),
+            max_projects: 10_000,
+        }
+    }
 }
 
 /// One table of a document: a whole text file or HTML page, or one sheet.

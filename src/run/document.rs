@@ -48,11 +48,16 @@ pub fn with_tables<R>(
 pub fn extract(origin: Origin<'_>, bytes: &[u8], limits: &Limits) -> Result<Vec<Record>, DocError> {
     let sha256 = sha256_hex(bytes);
     with_tables(origin.format, bytes, limits, |t| {
-        records(origin, &sha256, t)
+        records(origin, &sha256, t, limits.max_projects)
     })?
 }
 
-fn records(origin: Origin<'_>, sha256: &str, tables: Tables<'_>) -> Result<Vec<Record>, DocError> {
+fn records(
+    origin: Origin<'_>,
+    sha256: &str,
+    tables: Tables<'_>,
+    max_projects: usize,
+) -> Result<Vec<Record>, DocError> {
     let Tables {
         tables,
         encoding,
@@ -65,7 +70,16 @@ fn records(origin: Origin<'_>, sha256: &str, tables: Tables<'_>) -> Result<Vec<R
         // A sheet without a table is skipped; a workbook without any is
         // an error (below).
         let classes = classify(&table.rows);
-        for block in split(&table.rows, &classes) {
+        let blocks = split(&table.rows, &classes);
+        // Counted before any record is built.
+        let count = records.len().saturating_add(blocks.len());
+        if count > max_projects {
+            return Err(DocError::TooManyProjects {
+                count,
+                limit: max_projects,
+            });
+        }
+        for block in blocks {
             let index = records.len();
             let mut project = fields::extract(&table.rows, &classes, &block);
             if utf8_lines > 0 {
@@ -247,5 +261,29 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_document_over_the_project_limit_is_one_error() {
+        let origin = Origin {
+            path: "seed.txt",
+            member: None,
+            format: Format::Text,
+        };
+        let limits = |max_projects| Limits {
+            max_projects,
+            ..Limits::default()
+        };
+        let seed = SEED.as_bytes();
+        assert_eq!(
+            extract(origin, seed, &limits(3)).map(|r| r.len()).ok(),
+            Some(3)
+        );
+        let err = extract(origin, seed, &limits(2)).err();
+        assert!(
+            matches!(err, Some(DocError::TooManyProjects { count: 3, limit: 2 })),
+            "{err:?}"
+        );
+        assert_eq!(err.map(|e| e.code()), Some("too_large"));
     }
 }
