@@ -147,6 +147,25 @@ fn a_zip_under_another_name_gives_the_records_of_the_zip() {
     }
 }
 
+/// A workbook saved as `.zip` is read as the workbook it is, not as an
+/// archive that "holds no document".
+#[test]
+fn a_workbook_named_zip_is_read_as_a_workbook() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let named = dir.path().join("seed.zip");
+    std::fs::copy("tests/fixtures/sheets/seed.xlsx", &named).expect("copy");
+    let want = lines(&extract(&["tests/fixtures/sheets/seed.xlsx"]).records());
+    let run = extract(&[named.to_str().expect("UTF-8 path")]);
+    run.expect_code(0);
+    let got = lines(&run.records());
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(g["source"]["format"], "xlsx");
+        assert_eq!(g["record_id"], w["record_id"]);
+        assert_eq!(content(g.clone()), content(w.clone()));
+    }
+}
+
 #[test]
 fn an_archive_without_documents_is_an_error_line() {
     use std::io::Write;

@@ -389,7 +389,15 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
             }]
         } else if is_archive(&input, &shared) {
             match open_archive(&input, &shared) {
-                Ok((bytes, listing)) => {
+                // a workbook saved as `.zip`: read as the document it is
+                Ok(Opened::Document(format)) => vec![Work::File(Arc::new(Input {
+                    path: input.path.clone(),
+                    display: input.display.clone(),
+                    format,
+                    problem: None,
+                    skipped: None,
+                }))],
+                Ok(Opened::Archive(bytes, listing)) => {
                     archive_bytes += bytes;
                     progress.inc_length(listing.entries.len() as u64);
                     progress.inc(1);
@@ -661,11 +669,22 @@ fn is_archive(input: &Input, shared: &Shared) -> bool {
 
 /// Reads an archive and lists its members (supervising thread: only the
 /// central directory is parsed, and nested archives opened).
-fn open_archive(input: &Input, shared: &Shared) -> Result<(u64, archive::Listing), DocError> {
+fn open_archive(input: &Input, shared: &Shared) -> Result<Opened, DocError> {
     let data = read(input, shared)?;
+    if let Some(format) = source::workbook_in_zip(&data) {
+        return Ok(Opened::Document(format));
+    }
     let len = data.len() as u64;
     guarded(|| archive::list(data.into(), &shared.cfg.zip).map_err(DocError::from))
-        .map(|listing| (len, listing))
+        .map(|listing| Opened::Archive(len, listing))
+}
+
+/// What a file named `.zip` turned out to be.
+enum Opened {
+    /// An archive: its size and its members.
+    Archive(u64, archive::Listing),
+    /// A workbook, named `.zip`: a document of this format.
+    Document(Format),
 }
 
 /// Reads, extracts and serialises one unit of work; never panics: a panic

@@ -143,6 +143,28 @@ impl Format {
     }
 }
 
+/// The workbook format of a zip's bytes, by the parts only a workbook has
+/// near its start: `[Content_Types].xml` with `xl/workbook.xml` (or
+/// `.bin`), or the OpenDocument spreadsheet mimetype. Stricter than
+/// [`Format::sniff`]'s test, since a real archive may well hold a folder
+/// named `xl/`: it decides that a file named `.zip` is a workbook.
+pub fn workbook_in_zip(bytes: &[u8]) -> Option<Format> {
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return None;
+    }
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    let has = |needle: &[u8]| memchr::memmem::find(head, needle).is_some();
+    if has(b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet") {
+        Some(Format::Ods)
+    } else if has(b"[Content_Types].xml") && has(b"xl/workbook.bin") {
+        Some(Format::Xlsb)
+    } else if has(b"[Content_Types].xml") && has(b"xl/workbook.xml") {
+        Some(Format::Xlsx)
+    } else {
+        None
+    }
+}
+
 /// `<html`, `<!doctype html`, `<table` or `<meta` near the start (after a
 /// BOM and whitespace), in ASCII or UTF-16.
 fn looks_like_html(bytes: &[u8]) -> bool {
@@ -517,5 +539,17 @@ mod tests {
         assert_eq!(paths.len(), 2, "{paths:?}");
         assert_eq!(got.documents[0].display, got.documents[1].display);
         assert!(paths.contains(&a) && paths.contains(&b));
+    }
+
+    #[test]
+    fn a_zip_is_a_workbook_only_by_a_workbooks_parts() {
+        let xlsx = std::fs::read("tests/fixtures/sheets/seed.xlsx").expect("fixture");
+        let ods = std::fs::read("tests/fixtures/sheets/seed.ods").expect("fixture");
+        let zip = std::fs::read("tests/fixtures/zip/archive.zip").expect("fixture");
+        assert_eq!(workbook_in_zip(&xlsx), Some(Format::Xlsx));
+        assert_eq!(workbook_in_zip(&ods), Some(Format::Ods));
+        assert_eq!(workbook_in_zip(&zip), None);
+        // a folder named xl/ in an archive is not enough
+        assert_eq!(workbook_in_zip(b"PK\x03\x04....dept/xl/report.txt"), None);
     }
 }
