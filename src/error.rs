@@ -39,9 +39,15 @@ pub enum DocError {
     #[error("the archive holds no document jixiao reads ({0} members of other types)")]
     EmptyArchive(usize),
     #[error(
-        "no performance target table found (no title such as 财政项目支出绩效目标表, no 项目名称, no indicator table)"
+        "no performance target table found (no title such as 财政项目支出绩效目标表, no 项目名称, no indicator table){}",
+        read_as_note(*.read_as)
     )]
-    NoProjects,
+    NoProjects {
+        /// The encoding the text was decoded as (`None` for a workbook):
+        /// named, because text read in the wrong encoding (a page whose
+        /// `<meta charset>` lies) finds nothing.
+        read_as: Option<&'static str>,
+    },
     #[error("internal error while reading this document (panic): {0}")]
     Panic(String),
     #[error("not finished within the time budget of {0:?} (--timeout); its worker was abandoned")]
@@ -73,6 +79,13 @@ impl From<ReadError> for DocError {
     }
 }
 
+/// `; the text was read as GBK` (empty for a workbook).
+fn read_as_note(read_as: Option<&str>) -> String {
+    read_as.map_or_else(String::new, |enc| {
+        format!("; the text was read as {enc}: if that is not its encoding, that is why")
+    })
+}
+
 impl DocError {
     /// The pipeline stage that failed: `read`, `decode`, `parse`, `split`,
     /// `normalise` or `write`.
@@ -86,9 +99,9 @@ impl DocError {
             DocError::Decode(_) => "decode",
             DocError::Sheet(_) => "read",
             DocError::Html(_) => "parse",
-            DocError::NoProjects | DocError::EmptyArchive(_) | DocError::TooManyProjects { .. } => {
-                "split"
-            }
+            DocError::NoProjects { .. }
+            | DocError::EmptyArchive(_)
+            | DocError::TooManyProjects { .. } => "split",
             DocError::Panic(_) | DocError::Timeout(_) => "parse",
             DocError::Serialize(_) => "write",
         }
@@ -105,7 +118,7 @@ impl DocError {
             DocError::Decode(e) => e.code(),
             DocError::Sheet(e) => e.code(),
             DocError::Html(e) => e.code(),
-            DocError::NoProjects | DocError::EmptyArchive(_) => "no_projects",
+            DocError::NoProjects { .. } | DocError::EmptyArchive(_) => "no_projects",
             DocError::Panic(_) => "panic",
             DocError::Timeout(_) => "timeout",
             DocError::Serialize(_) => "serialize",

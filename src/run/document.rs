@@ -123,7 +123,7 @@ fn records(
         }
     }
     if records.is_empty() {
-        return Err(DocError::NoProjects);
+        return Err(DocError::NoProjects { read_as: encoding });
     }
     Ok(records)
 }
@@ -285,5 +285,24 @@ mod tests {
             "{err:?}"
         );
         assert_eq!(err.map(|e| e.code()), Some("too_large"));
+    }
+
+    /// A page whose `<meta charset>` lies finds nothing: the error line
+    /// says which encoding the text was read as.
+    #[test]
+    fn no_projects_names_the_encoding_the_text_was_read_as() {
+        let page = format!(
+            "<html><head><meta charset=\"big5\"></head><body><table>{}</table></body></html>",
+            "<tr><td>项目名称：</td><td>甲</td></tr><tr><td>一级目标</td><td>二级目标</td><td>三级目标</td><td>指标目标值</td></tr>"
+        );
+        let origin = Origin {
+            path: "lying.html",
+            member: None,
+            format: Format::Html,
+        };
+        let err = extract(origin, page.as_bytes(), &Limits::default()).err();
+        let message = err.as_ref().map(ToString::to_string).unwrap_or_default();
+        assert_eq!(err.map(|e| e.code()), Some("no_projects"), "{message}");
+        assert!(message.contains("read as Big5"), "{message}");
     }
 }

@@ -541,7 +541,8 @@ mod tests {
 
     #[test]
     fn error_lines_have_the_contract_keys() {
-        let line = ErrorLine::new("a/b.txt", None, &DocError::NoProjects).to_line();
+        let line =
+            ErrorLine::new("a/b.txt", None, &DocError::NoProjects { read_as: None }).to_line();
         let v: serde_json::Value = serde_json::from_slice(&line).unwrap();
         assert_eq!(v["path"], "a/b.txt");
         assert_eq!(v["member"], serde_json::Value::Null);
