@@ -12,6 +12,11 @@ use std::borrow::Cow;
 use super::{Sheet, SheetError, SheetLimits};
 use crate::read::Row;
 
+/// Rows and columns of the largest worksheet any format allows (Excel
+/// 2007 and later; xls and ods have fewer or as many).
+pub(super) const MAX_ROWS: u32 = 1_048_576;
+pub(super) const MAX_COLS: u32 = 16_384;
+
 /// The used range of one sheet as cells come in, refused as `TooLarge`
 /// once it holds more than the cell limit (the streamed grid and the xls
 /// pre-walk both keep one).
@@ -32,6 +37,17 @@ impl<'n> Extent<'n> {
     }
 
     pub(super) fn add(&mut self, row: u32, col: u32) -> Result<(), SheetError> {
+        // No worksheet format has more rows or columns than Excel's: a
+        // cell beyond them is a damaged or crafted reference (one that
+        // wrapped around reads as row 1,661,992,959), not a huge sheet.
+        if row >= MAX_ROWS || col >= MAX_COLS {
+            return Err(SheetError::Corrupt(format!(
+                "sheet {:?}: a cell at row {}, column {} lies outside any worksheet ({MAX_ROWS} rows × {MAX_COLS} columns): a damaged or crafted cell reference",
+                self.name,
+                u64::from(row) + 1,
+                u64::from(col) + 1
+            )));
+        }
         let (first, last, width) = match self.span {
             None => (row, row, col),
             Some((f, l, w)) => (f.min(row), l.max(row), w.max(col)),
