@@ -4,7 +4,6 @@
 //! happened.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
@@ -14,20 +13,7 @@ const SEED: &str = "tests/fixtures/seed/seed.utf8.txt";
 
 /// Runs the binary with `args` from `cwd`, `stdin` piped in.
 fn run_at(cwd: &Path, args: &[&str], stdin: &[u8]) -> std::process::Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jixiao"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("RUST_BACKTRACE")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run jixiao");
-    if let Some(mut input) = child.stdin.take() {
-        let _ = input.write_all(stdin);
-    }
-    child.wait_with_output().expect("wait for jixiao")
+    crate::util::output_at(cwd, args, stdin)
 }
 
 fn text(b: &[u8]) -> String {

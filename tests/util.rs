@@ -106,13 +106,13 @@ fn run_in(dir: tempfile::TempDir, args: &[String]) -> Run {
     run_in_with(dir, args, b"")
 }
 
-fn run_in_with(dir: tempfile::TempDir, args: &[String], stdin: &[u8]) -> Run {
+/// Runs the binary with `args` from `cwd`, `stdin` piped in, and waits.
+pub fn output_at<S: AsRef<std::ffi::OsStr>>(cwd: &Path, args: &[S], stdin: &[u8]) -> Output {
     use std::io::Write;
     use std::process::Stdio;
-    let bin = env!("CARGO_BIN_EXE_jixiao");
-    let mut child = Command::new(bin)
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jixiao"))
         .args(args)
-        .current_dir(root())
+        .current_dir(cwd)
         .env_remove("RUST_BACKTRACE")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -123,7 +123,12 @@ fn run_in_with(dir: tempfile::TempDir, args: &[String], stdin: &[u8]) -> Run {
         // a child that never reads its input closes the pipe: not an error
         let _ = input.write_all(stdin);
     }
-    let output = child.wait_with_output().expect("wait for jixiao");
+    child.wait_with_output().expect("wait for jixiao")
+}
+
+fn run_in_with(dir: tempfile::TempDir, args: &[String], stdin: &[u8]) -> Run {
+    let bin = env!("CARGO_BIN_EXE_jixiao");
+    let output = output_at(&root(), args, stdin);
     Run {
         cmd: format!("{bin} {}", args.join(" ")),
         dir,
