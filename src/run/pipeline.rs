@@ -826,14 +826,17 @@ fn read(input: &Input, shared: &Shared) -> Result<Vec<u8>, DocError> {
     }
     // The size a file reports can be wrong (a /proc file says 0, a file
     // may grow after the check): the limit holds on the bytes read.
-    read_at_most(std::fs::File::open(&input.path).map_err(io_error)?, limit)
+    let file = std::fs::File::open(&input.path).map_err(io_error)?;
+    read_at_most(file, limit, meta.len())
 }
 
 /// Reads everything, or refuses past `limit` bytes without reading more
-/// than one byte beyond it.
-fn read_at_most(file: impl io::Read, limit: u64) -> Result<Vec<u8>, DocError> {
+/// than one byte beyond it; `expected` (the size reported) sizes the
+/// buffer once.
+fn read_at_most(file: impl io::Read, limit: u64, expected: u64) -> Result<Vec<u8>, DocError> {
     use std::io::Read as _;
-    let mut data = Vec::new();
+    let capacity = usize::try_from(expected.min(limit).saturating_add(1)).unwrap_or(0);
+    let mut data = Vec::with_capacity(capacity);
     file.take(limit.saturating_add(1))
         .read_to_end(&mut data)
         .map_err(io_error)?;
@@ -941,10 +944,11 @@ mod tests {
         // what a /proc file (size 0) or a growing file gives
         let bytes = [b'x'; 100];
         assert_eq!(
-            read_at_most(&bytes[..], 100).map(|d| d.len()).ok(),
+            read_at_most(&bytes[..], 100, 100).map(|d| d.len()).ok(),
             Some(100)
         );
-        let err = read_at_most(&bytes[..], 99).err();
+        // a reported size of 0, as /proc gives
+        let err = read_at_most(&bytes[..], 99, 0).err();
         assert!(
             matches!(err, Some(DocError::ReadPastLimit { limit: 99 })),
             "{err:?}"
