@@ -178,6 +178,7 @@ pub fn sheet_reader(data: &[u8]) {
     let format = sheet_format(data);
     let limits = SheetLimits {
         max_cells: SHEET_MAX_CELLS,
+        ..SheetLimits::default()
     };
     let Ok(sheets) = read_workbook(data, format, &limits) else {
         return;

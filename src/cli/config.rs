@@ -131,6 +131,7 @@ impl Config {
             limits: Limits {
                 sheet: SheetLimits {
                     max_cells: args.max_cells,
+                    max_text: args.max_text,
                 },
                 html: HtmlLimits {
                     max_depth: args.max_html_depth,

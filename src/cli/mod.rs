@@ -179,6 +179,11 @@ pub struct ExtractArgs {
     #[arg(long, default_value_t = 512)]
     pub max_html_depth: usize,
 
+    /// Refuse workbooks whose cells hold more text than this in all (`256MiB`,
+    /// `1GB`): one shared string may be referenced by any number of cells.
+    #[arg(long, default_value = "256MiB", value_parser = parse_size)]
+    pub max_text: u64,
+
     /// Refuse documents that hold more projects than this (a `too_large`
     /// error line instead of a record set of gigabytes).
     #[arg(long, default_value_t = 10_000)]

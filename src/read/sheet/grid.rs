@@ -67,9 +67,23 @@ impl<'n> Extent<'n> {
     }
 }
 
+/// What is left of a workbook's text budget ([`SheetLimits::max_text`]),
+/// shared by its sheets.
+pub(super) struct TextBudget {
+    left: u64,
+    limit: u64,
+}
+
+impl TextBudget {
+    pub(super) fn new(limit: u64) -> TextBudget {
+        TextBudget { left: limit, limit }
+    }
+}
+
 /// The non-blank cells of one sheet, sparse, with the extent they span.
-pub(super) struct Grid<'n> {
+pub(super) struct Grid<'n, 'b> {
     name: &'n str,
+    budget: &'b mut TextBudget,
     /// `(row, column, trimmed text)`, 0-based, in the order read.
     cells: Vec<(u32, u32, String)>,
     extent: Extent<'n>,
@@ -77,11 +91,12 @@ pub(super) struct Grid<'n> {
     compact_at: usize,
 }
 
-impl<'n> Grid<'n> {
-    pub(super) fn new(name: &'n str, limits: &SheetLimits) -> Self {
+impl<'n, 'b> Grid<'n, 'b> {
+    pub(super) fn new(name: &'n str, limits: &SheetLimits, budget: &'b mut TextBudget) -> Self {
         let limit = usize::try_from(limits.max_cells).unwrap_or(usize::MAX);
         Grid {
             name,
+            budget,
             cells: Vec::new(),
             extent: Extent::new(name, limits),
             compact_at: limit.saturating_mul(2).max(1024),
@@ -101,6 +116,15 @@ impl<'n> Grid<'n> {
             return Ok(());
         }
         self.extent.add(row, col)?;
+        let len = u64::try_from(text.len()).unwrap_or(u64::MAX);
+        self.budget.left =
+            self.budget
+                .left
+                .checked_sub(len)
+                .ok_or_else(|| SheetError::TooMuchText {
+                    sheet: self.name.to_string(),
+                    limit: self.budget.limit,
+                })?;
         self.cells.push((row, col, text.to_string()));
         // Distinct positions are at most the limit, so more cells than that
         // means a cell repeated (a crafted file): fold the repeats, the last

@@ -68,7 +68,7 @@ use calamine::{
 use super::{Limits, ReadError, Reader, Row, Scratch, Table, Tables};
 use crate::source::Format;
 use cell::{Value, render};
-use grid::Grid;
+use grid::{Grid, TextBudget};
 
 mod cell;
 #[cfg(test)]
@@ -138,12 +138,18 @@ pub struct SheetLimits {
     /// The most cells a sheet's used range may span: rows from the first to
     /// the last used row × columns from A to the last used column.
     pub max_cells: u64,
+    /// The most text, in bytes, all cells of a workbook may hold together,
+    /// counted as cells are read (`--max-text`): one shared string can be
+    /// referenced by any number of cells, so a small file can stand for
+    /// gigabytes of text.
+    pub max_text: u64,
 }
 
 impl Default for SheetLimits {
     fn default() -> Self {
         SheetLimits {
             max_cells: 5_000_000,
+            max_text: 256 << 20,
         }
     }
 }
@@ -172,13 +178,18 @@ pub enum SheetError {
     /// Not a workbook of the format, truncated or damaged.
     #[error("cannot read the workbook: {0}")]
     Corrupt(String),
+    /// The cells hold more text than [`SheetLimits::max_text`].
+    #[error(
+        "the workbook's cells hold more than {limit} bytes of text (--max-text), counted as they are read (sheet {sheet:?})"
+    )]
+    TooMuchText { sheet: String, limit: u64 },
 }
 
 impl SheetError {
     /// The error's stable code for the errors file.
     pub fn code(&self) -> &'static str {
         match self {
-            SheetError::TooLarge { .. } => "too_large",
+            SheetError::TooLarge { .. } | SheetError::TooMuchText { .. } => "too_large",
             SheetError::Corrupt(_) => "corrupt",
         }
     }
@@ -216,6 +227,7 @@ fn read_xlsx(bytes: &[u8], limits: &SheetLimits) -> Result<Vec<Sheet>, SheetErro
     let mut wb =
         calamine("xlsx", || Xlsx::new(Cursor::new(bytes)))?.map_err(|e| corrupt("xlsx", &e))?;
     let mut sheets = Vec::new();
+    let mut budget = TextBudget::new(limits.max_text);
     for name in worksheet_names(wb.sheets_metadata())? {
         let mut cells = match calamine("xlsx", || wb.worksheet_cells_reader(&name))? {
             Ok(cells) => cells,
@@ -223,7 +235,9 @@ fn read_xlsx(bytes: &[u8], limits: &SheetLimits) -> Result<Vec<Sheet>, SheetErro
             Err(XlsxError::NotAWorksheet(_)) => continue,
             Err(e) => return Err(sheet_corrupt("xlsx", &name, &e)),
         };
-        sheets.push(stream_sheet("xlsx", &name, limits, || cells.next_cell())?);
+        sheets.push(stream_sheet("xlsx", &name, limits, &mut budget, || {
+            cells.next_cell()
+        })?);
     }
     Ok(sheets)
 }
@@ -232,10 +246,13 @@ fn read_xlsb(bytes: &[u8], limits: &SheetLimits) -> Result<Vec<Sheet>, SheetErro
     let mut wb =
         calamine("xlsb", || Xlsb::new(Cursor::new(bytes)))?.map_err(|e| corrupt("xlsb", &e))?;
     let mut sheets = Vec::new();
+    let mut budget = TextBudget::new(limits.max_text);
     for name in worksheet_names(wb.sheets_metadata())? {
         let mut cells = calamine("xlsb", || wb.worksheet_cells_reader(&name))?
             .map_err(|e| sheet_corrupt("xlsb", &name, &e))?;
-        sheets.push(stream_sheet("xlsb", &name, limits, || cells.next_cell())?);
+        sheets.push(stream_sheet("xlsb", &name, limits, &mut budget, || {
+            cells.next_cell()
+        })?);
     }
     Ok(sheets)
 }
@@ -247,9 +264,10 @@ fn stream_sheet<'a, E: Display>(
     format: &str,
     name: &str,
     limits: &SheetLimits,
+    budget: &mut TextBudget,
     mut next_cell: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'a>>>, E>,
 ) -> Result<Sheet, SheetError> {
-    let mut grid = Grid::new(name, limits);
+    let mut grid = Grid::new(name, limits, budget);
     while let Some(cell) =
         calamine(format, &mut next_cell)?.map_err(|e| sheet_corrupt(format, name, &e))?
     {
@@ -266,10 +284,11 @@ fn read_xls(bytes: &[u8], limits: &SheetLimits) -> Result<Vec<Sheet>, SheetError
     let mut wb = calamine("xls", || Xls::new_with_options(Cursor::new(bytes), options))?
         .map_err(|e| corrupt("xls", &e))?;
     let mut sheets = Vec::new();
+    let mut budget = TextBudget::new(limits.max_text);
     for name in worksheet_names(wb.sheets_metadata())? {
         let range = calamine("xls", || wb.worksheet_range(&name))?
             .map_err(|e| sheet_corrupt("xls", &name, &e))?;
-        sheets.push(range_sheet(&name, &range, limits)?);
+        sheets.push(range_sheet(&name, &range, limits, &mut budget)?);
     }
     Ok(sheets)
 }
@@ -279,10 +298,11 @@ fn read_ods(bytes: &[u8], limits: &SheetLimits) -> Result<Vec<Sheet>, SheetError
     let mut wb: Ods<_> =
         calamine("ods", || Ods::new(Cursor::new(bytes)))?.map_err(|e| corrupt("ods", &e))?;
     let mut sheets = Vec::new();
+    let mut budget = TextBudget::new(limits.max_text);
     for name in worksheet_names(wb.sheets_metadata())? {
         let range = calamine("ods", || wb.worksheet_range(&name))?
             .map_err(|e| sheet_corrupt("ods", &name, &e))?;
-        sheets.push(range_sheet(&name, &range, limits)?);
+        sheets.push(range_sheet(&name, &range, limits, &mut budget)?);
     }
     Ok(sheets)
 }
@@ -304,8 +324,13 @@ fn worksheet_names(meta: &[calamine::Sheet]) -> Result<Vec<String>, SheetError> 
 }
 
 /// A sheet from a dense calamine range (xls, ods).
-fn range_sheet(name: &str, range: &Range<Data>, limits: &SheetLimits) -> Result<Sheet, SheetError> {
-    let mut grid = Grid::new(name, limits);
+fn range_sheet(
+    name: &str,
+    range: &Range<Data>,
+    limits: &SheetLimits,
+    budget: &mut TextBudget,
+) -> Result<Sheet, SheetError> {
+    let mut grid = Grid::new(name, limits, budget);
     if let Some((row0, col0)) = range.start() {
         for (r, c, value) in range.used_cells() {
             let row = offset(row0, r);
@@ -500,8 +525,15 @@ mod tests {
             .map(|i| format!(r#"<row r="1">{}</row>"#, inline("A1", &format!("v{i}"))))
             .collect();
         let bytes = xlsx(&[("s", Some(&data))], &[]);
-        let sheets =
-            read_workbook(&bytes, SheetFormat::Xlsx, &SheetLimits { max_cells: 4 }).unwrap();
+        let sheets = read_workbook(
+            &bytes,
+            SheetFormat::Xlsx,
+            &SheetLimits {
+                max_cells: 4,
+                ..SheetLimits::default()
+            },
+        )
+        .unwrap();
         assert_eq!(sheets[0].rows.len(), 1);
         assert_eq!(sheets[0].rows[0].cells, ["v2999"]);
     }
@@ -518,6 +550,42 @@ mod tests {
             sheets[0].rows[0].cells,
             ["项目名称：", "科创中心建设工作经费"]
         );
+    }
+
+    /// One 1 MiB shared string referenced by 400 cells (300 on one cell
+    /// position, 100 apart) stands for 400 MiB of text: refused as the
+    /// cells are read, before they are all held.
+    #[test]
+    fn text_that_shared_strings_stand_for_counts_against_the_budget() {
+        let big = "长".repeat(350_000); // 1,050,000 bytes
+        let sst = format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{NS}" count="1" uniqueCount="1"><si><t>{big}</t></si></sst>"#
+        );
+        let same: String = (0..300)
+            .map(|_| r#"<c r="A1" t="s"><v>0</v></c>"#)
+            .collect();
+        let apart: String = (2..102)
+            .map(|r| format!(r#"<row r="{r}"><c r="A{r}" t="s"><v>0</v></c></row>"#))
+            .collect();
+        let data = format!(r#"<row r="1">{same}</row>{apart}"#);
+        let bytes = xlsx(&[("s", Some(&data))], &[("xl/sharedStrings.xml", &sst)]);
+        let limits = SheetLimits {
+            max_text: 256 << 20,
+            ..SheetLimits::default()
+        };
+        let err = read_workbook(&bytes, SheetFormat::Xlsx, &limits).err();
+        assert!(
+            matches!(&err, Some(SheetError::TooMuchText { limit, .. }) if *limit == 256 << 20),
+            "{:?}",
+            err.map(|e| e.to_string())
+        );
+        // under a budget that holds it, every cell is read
+        let roomy = SheetLimits {
+            max_text: 1 << 30,
+            ..SheetLimits::default()
+        };
+        let sheets = read_workbook(&bytes, SheetFormat::Xlsx, &roomy).expect("within budget");
+        assert_eq!(sheets[0].rows.len(), 101);
     }
 
     #[test]

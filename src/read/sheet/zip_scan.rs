@@ -313,6 +313,7 @@ impl Check for OdsCheck {
                 let table = attrs.iter().find(|a| a.is(b"name"));
                 *self = OdsCheck::new(&SheetLimits {
                     max_cells: self.limit,
+                    ..SheetLimits::default()
                 });
                 self.in_table = true;
                 self.table = table
