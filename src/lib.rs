@@ -19,7 +19,7 @@
 //!
 //! [`cli`] holds the command line and its validated configuration,
 //! [`error`] the per-document error every stage's error becomes, and
-//! [`panic`] the one place a panic is caught.
+//! [`panic`](mod@panic) the one place a panic is caught.
 //!
 //! ```
 //! use jixiao::run::document::{Limits, Origin, extract};

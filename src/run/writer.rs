@@ -1,0 +1,294 @@
+//! The writer of a run: what each job gives (`Done`) and the one
+//! `Output` that writes it, in input order, to the records, errors and
+//! manifest files, keeping the run-wide duplicate checks and the
+//! [`Summary`]. Only the supervising thread writes.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io;
+use std::time::{Duration, Instant};
+
+use indicatif::ProgressBar;
+
+use crate::error::DocError;
+use crate::run::manifest::{ManifestLine, Outcome, Place, SeenBytes};
+use crate::run::output::{ErrorLine, ProjectKey, SeenProjects, Sink, with_warning};
+use crate::source::{Format, Skip};
+
+/// What a run did, for the summary line and the exit code.
+#[derive(Debug, Default, Clone)]
+pub struct Summary {
+    pub documents: usize,
+    pub records: usize,
+    pub indicators: usize,
+    pub errors: BTreeMap<&'static str, usize>,
+    pub warnings: BTreeMap<&'static str, usize>,
+    pub skipped: BTreeMap<String, usize>,
+    /// Documents whose bytes an earlier document already had.
+    pub duplicates: usize,
+    /// The files written (not stdout or stderr), for the summary line.
+    pub written: Vec<String>,
+    pub bytes: u64,
+    pub elapsed: Duration,
+}
+
+/// `1 document`, `2 documents`.
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+impl Summary {
+    pub fn error_count(&self) -> usize {
+        self.errors.values().sum()
+    }
+
+    /// The one summary line printed on stderr at the end of a run.
+    pub fn line(&self) -> String {
+        let counts = |m: &BTreeMap<&'static str, usize>| {
+            if m.is_empty() {
+                "none".to_string()
+            } else {
+                m.iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }
+        };
+        let secs = self.elapsed.as_secs_f64();
+        let mb = self.bytes as f64 / 1e6;
+        let mut s = format!(
+            "jixiao: {}, {}, {}; errors: {}; warnings: {}",
+            plural(self.documents, "document"),
+            plural(self.records, "record"),
+            plural(self.indicators, "indicator"),
+            counts(&self.errors),
+            counts(&self.warnings),
+        );
+        if self.duplicates > 0 {
+            let _ = write!(
+                s,
+                "; {} (same bytes as an earlier one: duplicate_of in the manifest)",
+                plural(self.duplicates, "duplicate")
+            );
+        }
+        if !self.skipped.is_empty() {
+            let skipped: Vec<_> = self
+                .skipped
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            let _ = write!(s, "; skipped: {}", skipped.join(" "));
+        }
+        if !self.written.is_empty() {
+            let _ = write!(s, "; wrote {}", self.written.join(", "));
+        }
+        let _ = write!(
+            s,
+            "; {mb:.2} MB in {secs:.2} s ({:.1} MB/s)",
+            if secs > 0.0 { mb / secs } else { 0.0 }
+        );
+        s
+    }
+}
+
+/// The outcome of one job (a file, or one member of an archive): its
+/// lines or its error, ready to be written.
+pub(crate) struct Done {
+    pub(crate) display: String,
+    pub(crate) member: Option<String>,
+    /// Bytes read from disk (an archive's are counted when it is listed).
+    pub(crate) bytes: u64,
+    /// The manifest's `bytes`: the file's or member's size, when known.
+    pub(crate) size: Option<u64>,
+    /// The format it was read as, once read.
+    pub(crate) format: Option<Format>,
+    /// Of the bytes read (`None`: not read).
+    pub(crate) sha256: Option<String>,
+    pub(crate) ms: u64,
+    pub(crate) result: Got,
+}
+
+/// What a job gave.
+pub(crate) enum Got {
+    Lines(Lines),
+    Error(DocError),
+    Skipped(Skip),
+}
+
+impl Done {
+    pub(crate) fn new(display: &str, member: Option<String>, result: Got) -> Done {
+        Done {
+            display: display.to_string(),
+            member,
+            bytes: 0,
+            size: None,
+            format: None,
+            sha256: None,
+            ms: 0,
+            result,
+        }
+    }
+}
+
+/// One document's JSON lines, with what the summary counts of them.
+pub(crate) struct Lines {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) records: usize,
+    pub(crate) indicators: usize,
+    pub(crate) warnings: Vec<&'static str>,
+    /// `source.encoding` of the first record.
+    pub(crate) encoding: Option<String>,
+    /// `source.sha256` of the records (all share it).
+    pub(crate) sha256: Option<String>,
+    /// Per record line (`--emit projects` only): where it is in `bytes`,
+    /// its id and its identity, for the run-wide duplicate check.
+    pub(crate) spans: Vec<(std::ops::Range<usize>, String, Option<ProjectKey>)>,
+}
+
+/// The output side of a run: both sinks, the summary and the run-wide
+/// duplicate check. Documents must come in input order; the files are
+/// renamed into place by [`Output::finish`] (dropping an `Output` instead
+/// removes the temporary files).
+pub(crate) struct Output<'p> {
+    records: Sink,
+    errors: Sink,
+    manifest: Option<Sink>,
+    summary: Summary,
+    seen: SeenProjects,
+    seen_bytes: SeenBytes,
+    progress: &'p ProgressBar,
+    start: Instant,
+}
+
+impl<'p> Output<'p> {
+    pub(crate) fn new(
+        records: Sink,
+        errors: Sink,
+        manifest: Option<Sink>,
+        progress: &'p ProgressBar,
+    ) -> Self {
+        Output {
+            records,
+            errors,
+            manifest,
+            summary: Summary::default(),
+            seen: SeenProjects::default(),
+            seen_bytes: SeenBytes::default(),
+            progress,
+            start: Instant::now(),
+        }
+    }
+
+    pub(crate) fn write(&mut self, done: Done) -> io::Result<()> {
+        let s = &mut self.summary;
+        s.bytes += done.bytes;
+        self.progress.inc(1);
+        let mut line = ManifestLine {
+            path: &done.display,
+            member: done.member.as_deref(),
+            bytes: done.size,
+            sha256: done.sha256.as_deref(),
+            format: done.format.map(Format::name),
+            encoding: None,
+            outcome: Outcome::Records.name(),
+            reason: None,
+            duplicate_of: None,
+            records: 0,
+            indicators: 0,
+            warnings: 0,
+            error_code: None,
+            ms: done.ms,
+        };
+        let duplicate_of;
+        match &done.result {
+            Got::Skipped(why) => {
+                let name = done.member.as_deref().unwrap_or(&done.display);
+                *s.skipped.entry(why.summary_key(name)).or_default() += 1;
+                line.outcome = Outcome::Skipped.name();
+                line.reason = Some(why.code());
+            }
+            Got::Lines(lines) => {
+                s.documents += 1;
+                duplicate_of = done.sha256.as_deref().and_then(|sha| {
+                    let place = Place {
+                        path: done.display.clone(),
+                        member: done.member.clone(),
+                    };
+                    self.seen_bytes.check(sha, place)
+                });
+                if duplicate_of.is_some() {
+                    s.duplicates += 1;
+                    line.outcome = Outcome::Duplicate.name();
+                    line.duplicate_of = duplicate_of.as_ref();
+                }
+                line.encoding = lines.encoding.as_deref();
+                line.records = lines.records;
+                line.indicators = lines.indicators;
+                let added = Self::write_lines(&mut self.records, &mut self.seen, s, lines)?;
+                line.warnings = lines.warnings.len() + added;
+            }
+            Got::Error(err) => {
+                s.documents += 1;
+                let error = ErrorLine::new(&done.display, done.member.as_deref(), err);
+                self.errors.write_all(&error.to_line())?;
+                *s.errors.entry(err.code()).or_default() += 1;
+                line.outcome = Outcome::Error.name();
+                line.error_code = Some(err.code());
+            }
+        }
+        if let Some(manifest) = &mut self.manifest {
+            manifest.write_all(&line.to_line())?;
+        }
+        if !self.progress.is_hidden() {
+            let mb = s.bytes as f64 / 1e6;
+            let secs = self.start.elapsed().as_secs_f64().max(1e-3);
+            self.progress
+                .set_message(format!("{mb:.1} MB, {:.1} MB/s", mb / secs));
+        }
+        Ok(())
+    }
+
+    /// One document's record lines, each checked for a project seen
+    /// before; returns how many `duplicate_project` warnings it added.
+    fn write_lines(
+        records: &mut Sink,
+        seen: &mut SeenProjects,
+        s: &mut Summary,
+        lines: &Lines,
+    ) -> io::Result<usize> {
+        if lines.spans.is_empty() {
+            records.write_all(&lines.bytes)?;
+        }
+        let mut added = 0;
+        for (span, id, key) in &lines.spans {
+            let line = &lines.bytes[span.clone()];
+            match key.as_ref().and_then(|k| seen.check(k, id)) {
+                Some(w) => {
+                    records.write_all(&with_warning(line, &w))?;
+                    *s.warnings.entry(w.code.as_str()).or_default() += 1;
+                    added += 1;
+                }
+                None => records.write_all(line)?,
+            }
+        }
+        s.records += lines.records;
+        s.indicators += lines.indicators;
+        for w in &lines.warnings {
+            *s.warnings.entry(w).or_default() += 1;
+        }
+        Ok(added)
+    }
+
+    pub(crate) fn finish(self) -> io::Result<Summary> {
+        self.records.finish()?;
+        self.errors.finish()?;
+        if let Some(manifest) = self.manifest {
+            manifest.finish()?;
+        }
+        Ok(self.summary)
+    }
+}
