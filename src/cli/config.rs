@@ -127,6 +127,7 @@ impl Config {
             zip: ZipLimits {
                 max_member_size: args.max_member_size,
                 max_ratio: args.max_zip_ratio,
+                max_archive_size: args.max_archive_size,
             },
             limits: Limits {
                 sheet: SheetLimits {

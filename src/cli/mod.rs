@@ -170,6 +170,11 @@ pub struct ExtractArgs {
     #[arg(long, default_value_t = 200)]
     pub max_zip_ratio: u64,
 
+    /// Read no more than this from one archive's members in all (`4GiB`),
+    /// by their declared sizes in member order: the rest are error lines.
+    #[arg(long, default_value = "4GiB", value_parser = parse_size)]
+    pub max_archive_size: u64,
+
     /// Refuse sheets whose used range, or HTML pages whose tables, have
     /// more cells than this (the cells a colspan/rowspan stands for count).
     #[arg(long, default_value_t = 5_000_000)]

@@ -25,6 +25,10 @@ pub struct ZipLimits {
     /// Largest uncompressed/compressed ratio, checked once a member passes
     /// one MiB (ordinary text compresses 3–20×, a bomb 1000×).
     pub max_ratio: u64,
+    /// The most bytes all members of one archive may expand to together
+    /// (`--max-archive-size`), by their declared sizes in member order:
+    /// members past it are error lines, whatever `--jobs` is.
+    pub max_archive_size: u64,
 }
 
 impl Default for ZipLimits {
@@ -32,6 +36,7 @@ impl Default for ZipLimits {
         ZipLimits {
             max_member_size: 256 * 1024 * 1024,
             max_ratio: 200,
+            max_archive_size: 4 << 30,
         }
     }
 }
@@ -46,6 +51,9 @@ type Zip = zip::ZipArchive<Cursor<Arc<[u8]>>>;
 pub struct Entry {
     pub name: String,
     pub format: Format,
+    /// The uncompressed size the archive declares (0 when unknown); a
+    /// member that expands past it is corrupt.
+    size: u64,
     source: Result<(Zip, usize), SourceError>,
 }
 
@@ -67,6 +75,9 @@ pub struct Listing {
     pub entries: Vec<Entry>,
     /// Members passed over: their names, why, and uncompressed sizes.
     pub skipped: Vec<SkippedMember>,
+    /// Bytes of the nested archives read while listing (they count
+    /// against the archive's budget too).
+    pub nested_bytes: u64,
 }
 
 /// A member that is not read (folders are not members).
@@ -83,6 +94,17 @@ pub fn list(bytes: Arc<[u8]>, limits: &ZipLimits) -> Result<Listing, SourceError
     let mut listing = Listing::default();
     list_level(bytes, "", 0, limits, &mut listing)?;
     listing.entries.sort_by(|a, b| a.name.cmp(&b.name));
+    // The archive's budget, spent in member order by declared sizes (a
+    // member that lies about its size is stopped when it passes it).
+    let mut total = listing.nested_bytes;
+    for entry in &mut listing.entries {
+        total = total.saturating_add(entry.size);
+        if total > limits.max_archive_size && entry.source.is_ok() {
+            entry.source = Err(SourceError::ArchiveTooLarge {
+                limit: limits.max_archive_size,
+            });
+        }
+    }
     listing.skipped.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(listing)
 }
@@ -142,6 +164,7 @@ fn list_level(
                 out.entries.push(Entry {
                     name: format!("{prefix}{fallback_name}"),
                     format: Format::Text,
+                    size: 0,
                     source: Err(SourceError::Archive(e.to_string())),
                 });
                 continue;
@@ -170,6 +193,7 @@ fn list_level(
         let entry = Entry {
             name,
             format,
+            size,
             source: Ok((zip.clone(), i)),
         };
         if format != Format::Zip {
@@ -178,9 +202,10 @@ fn list_level(
         }
         let name = entry.name.clone();
         let nested = if depth == 0 {
-            entry
-                .read(limits)
-                .and_then(|inner| list_level(Arc::from(inner), &format!("{name}/"), 1, limits, out))
+            entry.read(limits).and_then(|inner| {
+                out.nested_bytes = out.nested_bytes.saturating_add(inner.len() as u64);
+                list_level(Arc::from(inner), &format!("{name}/"), 1, limits, out)
+            })
         } else {
             Err(SourceError::Unsupported(
                 "a zip inside a zip inside a zip: archives are opened one level deep".into(),
@@ -190,6 +215,7 @@ fn list_level(
             out.entries.push(Entry {
                 name,
                 format,
+                size: 0,
                 source: Err(e),
             });
         }
@@ -221,6 +247,11 @@ fn read_member(
         }
         data.extend_from_slice(&buf[..n]);
         let len = data.len() as u64;
+        if len > declared {
+            return Err(SourceError::Archive(format!(
+                "a member expands past the {declared} bytes its archive declares"
+            )));
+        }
         if len > limits.max_member_size {
             return Err(SourceError::MemberTooLarge {
                 size: len,
@@ -372,6 +403,47 @@ mod tests {
         assert_eq!(member_name("已是UTF-8.txt".as_bytes()), "已是UTF-8.txt");
     }
 
+    /// The archive's budget is spent in member order by declared sizes:
+    /// the same members are refused whatever `--jobs` is.
+    #[test]
+    fn members_past_the_archives_budget_are_refused_in_member_order() {
+        let z = zip_of(
+            &[
+                ("c.txt", &[b'c'; 400]),
+                ("a.txt", &[b'a'; 400]),
+                ("b.txt", &[b'b'; 400]),
+            ],
+            zip::CompressionMethod::Deflated,
+        );
+        let limits = ZipLimits {
+            max_archive_size: 1000,
+            ..ZipLimits::default()
+        };
+        let got: Vec<(String, bool)> = list(Arc::from(z.as_slice()), &limits)
+            .expect("listed")
+            .entries
+            .into_iter()
+            .map(|e| {
+                let name = e.name.clone();
+                (name, e.read(&limits).is_ok())
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a.txt".into(), true),
+                ("b.txt".into(), true),
+                ("c.txt".into(), false)
+            ]
+        );
+        let listing = list(Arc::from(z.as_slice()), &limits).expect("listed");
+        let last = listing.entries.into_iter().last().expect("three members");
+        assert!(matches!(
+            last.read(&limits),
+            Err(SourceError::ArchiveTooLarge { limit: 1000 })
+        ));
+    }
+
     #[test]
     fn nested_zips_open_one_level_deep() {
         let innermost = zip_of(&[("deep.txt", b"x")], zip::CompressionMethod::Stored);
@@ -407,6 +479,7 @@ mod tests {
         let limits = ZipLimits {
             max_member_size: 16 << 20,
             max_ratio: 200,
+            ..ZipLimits::default()
         };
         let listing = list(Arc::from(z.as_slice()), &limits).unwrap();
         let c: Vec<_> = listing

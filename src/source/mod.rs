@@ -37,6 +37,10 @@ pub enum SourceError {
         "zip members {first} and {second} share their compressed data: refused as a likely zip bomb"
     )]
     Overlapping { first: String, second: String },
+    #[error(
+        "the archive's members expand to more than {limit} bytes in all (--max-archive-size): this member and the ones after it are not read"
+    )]
+    ArchiveTooLarge { limit: u64 },
 }
 
 impl SourceError {
@@ -47,7 +51,8 @@ impl SourceError {
             SourceError::Io(_) => "io",
             SourceError::MemberTooLarge { .. }
             | SourceError::Ratio { .. }
-            | SourceError::Overlapping { .. } => "too_large",
+            | SourceError::Overlapping { .. }
+            | SourceError::ArchiveTooLarge { .. } => "too_large",
             SourceError::Archive(_) => "corrupt",
             SourceError::Unsupported(_) => "unsupported",
         }
