@@ -75,8 +75,8 @@ pub struct Listing {
     pub entries: Vec<Entry>,
     /// Members passed over: their names, why, and uncompressed sizes.
     pub skipped: Vec<SkippedMember>,
-    /// Bytes of the nested archives read while listing (they count
-    /// against the archive's budget too).
+    /// Bytes of the nested archives read and held while listing (within
+    /// `max_archive_size` too, apart from the members' budget).
     pub nested_bytes: u64,
 }
 
@@ -95,8 +95,9 @@ pub fn list(bytes: Arc<[u8]>, limits: &ZipLimits) -> Result<Listing, SourceError
     list_level(bytes, "", 0, limits, &mut listing)?;
     listing.entries.sort_by(|a, b| a.name.cmp(&b.name));
     // The archive's budget, spent in member order by declared sizes (a
-    // member that lies about its size is stopped when it passes it).
-    let mut total = listing.nested_bytes;
+    // member that lies about its size is stopped when it passes it). The
+    // nested archives held while listing have a budget of the same size.
+    let mut total = 0u64;
     for entry in &mut listing.entries {
         total = total.saturating_add(entry.size);
         if total > limits.max_archive_size && entry.source.is_ok() {
@@ -203,7 +204,15 @@ fn list_level(
         let name = entry.name.clone();
         let nested = if depth == 0 {
             entry.read(limits).and_then(|inner| {
-                out.nested_bytes = out.nested_bytes.saturating_add(inner.len() as u64);
+                // Nested archives are held while their members are read:
+                // together they stay within the archive's budget.
+                let held = out.nested_bytes.saturating_add(inner.len() as u64);
+                if held > limits.max_archive_size {
+                    return Err(SourceError::ArchiveTooLarge {
+                        limit: limits.max_archive_size,
+                    });
+                }
+                out.nested_bytes = held;
                 list_level(Arc::from(inner), &format!("{name}/"), 1, limits, out)
             })
         } else {
@@ -442,6 +451,27 @@ mod tests {
             last.read(&limits),
             Err(SourceError::ArchiveTooLarge { limit: 1000 })
         ));
+        // nested archives held while listing count too: 300 of them, past
+        // the budget, are error entries, not all held
+        let inner = zip_of(&[("doc.txt", &[b'x'; 100])], zip::CompressionMethod::Stored);
+        let names: Vec<String> = (0..300).map(|i| format!("n{i:03}.zip")).collect();
+        let members: Vec<(&str, &[u8])> = names
+            .iter()
+            .map(|n| (n.as_str(), inner.as_slice()))
+            .collect();
+        let z = zip_of(&members, zip::CompressionMethod::Deflated);
+        let limits = ZipLimits {
+            max_archive_size: 20 * inner.len() as u64,
+            ..ZipLimits::default()
+        };
+        let listing = list(Arc::from(z.as_slice()), &limits).expect("listed");
+        let refused = listing
+            .entries
+            .iter()
+            .filter(|e| matches!(e.source, Err(SourceError::ArchiveTooLarge { .. })))
+            .count();
+        assert_eq!(listing.nested_bytes, 20 * inner.len() as u64);
+        assert_eq!(refused, 280);
     }
 
     #[test]
