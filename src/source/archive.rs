@@ -110,6 +110,18 @@ pub fn list(bytes: Arc<[u8]>, limits: &ZipLimits) -> Result<Listing, SourceError
     Ok(listing)
 }
 
+/// The number of entries the end of central directory record declares
+/// (`None` when it cannot be found, or for a zip64 archive).
+fn declared_entries(bytes: &[u8]) -> Option<usize> {
+    const EOCD: &[u8] = b"PK\x05\x06";
+    // The record is 22 bytes plus a comment of at most 65,535.
+    let from = bytes.len().saturating_sub(22 + 65_535);
+    let at = from + memchr::memmem::rfind(&bytes[from..], EOCD)?;
+    let total = bytes.get(at + 10..at + 12)?;
+    let n = u16::from_le_bytes([total[0], total[1]]);
+    (n != u16::MAX).then_some(usize::from(n))
+}
+
 /// Refuses an archive whose members share compressed data: central
 /// directory entries that point into one another's bytes (300 names for
 /// one 1 MiB member gave 80,103 records from 29 KB). A member spans at
@@ -146,9 +158,29 @@ fn list_level(
     limits: &ZipLimits,
     out: &mut Listing,
 ) -> Result<(), SourceError> {
+    let listed = declared_entries(&bytes);
     let mut zip: Zip = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| SourceError::Archive(e.to_string()))?;
     refuse_overlaps(&mut zip)?;
+    if let Some(listed) = listed.filter(|&n| n > zip.len()) {
+        // The zip reader keeps one entry per name: the others are gone
+        // before they can be read. Said, not lost silently.
+        out.entries.push(Entry {
+            name: format!("{prefix}(members with a repeated name)"),
+            format: Format::Text,
+            size: 0,
+            source: Err(SourceError::Archive(match listed - zip.len() {
+                1 => format!(
+                    "the archive lists {listed} members under {} distinct names: 1 member shares a name with another and cannot be read",
+                    zip.len()
+                ),
+                n => format!(
+                    "the archive lists {listed} members under {} distinct names: {n} members share a name with another and cannot be read",
+                    zip.len()
+                ),
+            })),
+        });
+    }
     for i in 0..zip.len() {
         let fallback_name = zip
             .name_for_index(i)
@@ -472,6 +504,35 @@ mod tests {
             .count();
         assert_eq!(listing.nested_bytes, 20 * inner.len() as u64);
         assert_eq!(refused, 280);
+    }
+
+    /// Two members named alike: the zip reader keeps one, and the other is
+    /// an error entry that says so, not a silent loss.
+    #[test]
+    fn members_with_a_repeated_name_are_not_lost_silently() {
+        // two members, the second renamed in both its headers to the
+        // first's name (names of equal length, so offsets hold)
+        let mut z = zip_of(
+            &[("a/doc.txt", b"first"), ("a/dox.txt", b"other")],
+            zip::CompressionMethod::Stored,
+        );
+        let mut i = 0;
+        while let Some(p) = memchr::memmem::find(&z[i..], b"a/dox.txt") {
+            z[i + p + 4] = b'c';
+            i += p + 1;
+        }
+        let listing = list(Arc::from(z.as_slice()), &ZipLimits::default()).expect("listed");
+        let names: Vec<&str> = listing.entries.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["(members with a repeated name)", "a/doc.txt"]);
+        let said = listing
+            .entries
+            .into_iter()
+            .next()
+            .map(|e| e.read(&ZipLimits::default()));
+        assert!(
+            matches!(&said, Some(Err(SourceError::Archive(m))) if m.contains("1 member shares a name")),
+            "{said:?}"
+        );
     }
 
     #[test]
