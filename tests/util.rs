@@ -225,14 +225,25 @@ impl Unopenable {
         let file = std::fs::File::open(path)
             .unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()));
         let fd = file.as_raw_fd();
-        // SAFETY: fcntl on a descriptor we own.
-        if unsafe { libc::fcntl(fd, libc::F_SETLEASE, libc::F_WRLCK) } != 0 {
-            panic!(
-                "cannot take a lease on {}: {} (leases need a local file system and \
-                 /proc/sys/fs/leases-enable = 1)",
-                path.display(),
-                std::io::Error::last_os_error()
-            );
+        // A write lease needs every other descriptor of the file closed. A
+        // process that another test forks at this moment holds a copy of
+        // ours until it execs (close-on-exec): that is EAGAIN, and passes.
+        let mut tries = 0;
+        loop {
+            // SAFETY: fcntl on a descriptor we own.
+            if unsafe { libc::fcntl(fd, libc::F_SETLEASE, libc::F_WRLCK) } == 0 {
+                break;
+            }
+            let e = std::io::Error::last_os_error();
+            tries += 1;
+            if e.raw_os_error() != Some(libc::EAGAIN) || tries >= 500 {
+                panic!(
+                    "cannot take a lease on {}: {e} (leases need a local file system and \
+                     /proc/sys/fs/leases-enable = 1)",
+                    path.display(),
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
         }
         // Taking a lease makes this process the target of SIGIO when the
         // lease is to be broken, and SIGIO's default action kills: no owner,
