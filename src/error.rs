@@ -20,9 +20,9 @@ pub enum DocError {
     Source(#[from] SourceError),
     #[error("file is {size} bytes, over the limit of {limit} bytes (--max-file-size)")]
     TooLarge { size: u64, limit: u64 },
-    #[error(
-        "file has more than {limit} bytes, though its size was reported smaller: over the limit (--max-file-size)"
-    )]
+    /// Found while reading, past a size that was not known or was
+    /// reported smaller (standard input, a `/proc` file, a growing file).
+    #[error("more than {limit} bytes were read: over the limit (--max-file-size)")]
     ReadPastLimit { limit: u64 },
     #[error(
         "the document holds at least {count} projects, over the limit of {limit} (--max-projects)"

@@ -353,6 +353,22 @@ fn extract_reads_stdin_and_o_dash_creates_no_file() {
     assert_eq!(error["path"], "-");
     assert_eq!(error["code"], "empty");
     assert!(snapshot(cwd.path()).is_empty(), "no file was created");
+    // standard input past --max-file-size: read no further, one error line
+    let out = run_at(
+        cwd.path(),
+        &["extract", "-", "-o", "-", "--max-file-size", "1000"],
+        &seed_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    let error: Value = serde_json::from_str(stderr.lines().next().unwrap()).unwrap();
+    assert_eq!(error["code"], "too_large", "{stderr}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("more than 1000 bytes")
+    );
 }
 
 /// Finding 3: `--records -` in show, sample and report; `report -o -`.

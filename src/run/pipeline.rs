@@ -141,20 +141,7 @@ struct Shared {
 
 /// Reads standard input as one document, refusing more than `limit` bytes.
 fn read_stdin(limit: u64) -> Result<Arc<[u8]>, DocError> {
-    use std::io::Read as _;
-    let mut data = Vec::new();
-    io::stdin()
-        .lock()
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut data)
-        .map_err(|e| DocError::from(SourceError::Io(e)))?;
-    if data.len() as u64 > limit {
-        return Err(DocError::TooLarge {
-            size: data.len() as u64,
-            limit,
-        });
-    }
-    Ok(Arc::from(data))
+    read_at_most(io::stdin().lock(), limit, 0).map(Arc::from)
 }
 
 /// The inputs of a run: the command-line paths (each must exist) and the
@@ -434,33 +421,30 @@ fn process(work: Work, shared: &Shared) -> Vec<Done> {
         }
         Work::Failed { input, error } => Done::new(&input.display, None, Got::Error(error)),
         Work::Member { input, entry } => {
-            let name = entry.name.clone();
-            let format = entry.format.name();
-            let mut done = Done::new(&input.display, Some(name), Got::Skipped(Skip::Hidden));
+            let (name, format) = (entry.name.clone(), entry.format);
             match guarded(|| entry.read(&cfg.zip).map_err(DocError::from)) {
-                Ok(bytes) => {
-                    let format = Format::from_name(format).unwrap_or(Format::Text);
-                    extract_into(&mut done, format.sniff(&bytes), &bytes, cfg);
-                }
-                Err(e) => done.result = Got::Error(e),
+                Ok(bytes) => extracted(
+                    &input.display,
+                    Some(name),
+                    format.sniff(&bytes),
+                    &bytes,
+                    cfg,
+                ),
+                Err(e) => Done::new(&input.display, Some(name), Got::Error(e)),
             }
-            done
         }
-        Work::File(input) => {
-            let mut done = Done::new(&input.display, None, Got::Skipped(Skip::Hidden));
-            match read(&input, shared) {
-                Ok(data) => {
-                    done.bytes = data.len() as u64;
-                    let format = input.format.sniff(&data);
-                    if format == Format::Zip {
-                        return misnamed_archive(input, data, shared);
-                    }
-                    extract_into(&mut done, format, &data, cfg);
+        Work::File(input) => match read(&input, shared) {
+            Ok(data) => {
+                let format = input.format.sniff(&data);
+                if format == Format::Zip {
+                    return misnamed_archive(input, data, shared);
                 }
-                Err(e) => done.result = Got::Error(e),
+                let mut done = extracted(&input.display, None, format, &data, cfg);
+                done.bytes = data.len() as u64;
+                done
             }
-            done
-        }
+            Err(e) => Done::new(&input.display, None, Got::Error(e)),
+        },
     };
     done.ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     vec![done]
@@ -485,20 +469,23 @@ fn misnamed_archive(input: Arc<Input>, data: Vec<u8>, shared: &Shared) -> Vec<Do
 /// Extracts a document that was read (never an archive: see [`process`]), as
 /// `format` (already sniffed), a panic caught; fills in what the manifest
 /// tells of it.
-fn extract_into(done: &mut Done, format: Format, bytes: &[u8], cfg: &Config) {
+fn extracted(
+    display: &str,
+    member: Option<String>,
+    format: Format,
+    bytes: &[u8],
+    cfg: &Config,
+) -> Done {
+    let (sha256, result) =
+        match guarded(|| extract_lines(display, member.as_deref(), format, bytes, cfg)) {
+            Ok(mut lines) => (lines.sha256.take(), Got::Lines(lines)),
+            Err(e) => (Some(document::sha256_hex(bytes)), Got::Error(e)),
+        };
+    let mut done = Done::new(display, member, result);
     done.size = Some(bytes.len() as u64);
     done.format = Some(format);
-    let member = done.member.as_deref();
-    match guarded(|| extract_lines(&done.display, member, format, bytes, cfg)) {
-        Ok(mut lines) => {
-            done.sha256 = lines.sha256.take();
-            done.result = Got::Lines(lines);
-        }
-        Err(e) => {
-            done.sha256 = Some(document::sha256_hex(bytes));
-            done.result = Got::Error(e);
-        }
-    }
+    done.sha256 = sha256;
+    done
 }
 
 /// Runs `f`, turning a panic into a `panic` error.
@@ -527,10 +514,9 @@ fn read(input: &Input, shared: &Shared) -> Result<Vec<u8>, DocError> {
     if input.is_stdin() {
         return match &shared.stdin {
             Some(Ok(data)) => Ok(data.to_vec()),
-            Some(Err(DocError::TooLarge { size, limit })) => Err(DocError::TooLarge {
-                size: *size,
-                limit: *limit,
-            }),
+            Some(Err(DocError::ReadPastLimit { limit })) => {
+                Err(DocError::ReadPastLimit { limit: *limit })
+            }
             Some(Err(e)) => Err(DocError::from(SourceError::Io(io::Error::other(format!(
                 "standard input: {e}"
             ))))),
