@@ -56,32 +56,76 @@ fn module_name(src: &Path, path: &Path) -> String {
     parts.join("::")
 }
 
-/// The modules `name` imports (itself excluded).
+/// The modules `name` imports (itself and its ancestors excluded: a
+/// module's children may use what it declares, since it is their
+/// namespace; every other edge counts, siblings' included). Paths are
+/// read whole (`crate::a::b::c`) and in groups (`super::{X, y::Z}`).
 fn imports(name: &str, code: &str, known: &BTreeSet<String>) -> BTreeSet<String> {
-    let path = regex::Regex::new(r"\b(crate|super)((?:::[a-z_][a-z0-9_]*)+)").expect("regex");
+    let path = regex::Regex::new(r"\b(crate|super)((?:::[a-z_][a-z0-9_]*)*)(::\{[^}]*\})?")
+        .expect("regex");
+    let child =
+        regex::Regex::new(r"(?:^|[^:a-z0-9_])(?:self::)?([a-z_][a-z0-9_]*)::").expect("regex");
     let mut out = BTreeSet::new();
+    let own: Vec<&str> = name.split("::").filter(|s| !s.is_empty()).collect();
     for line in code.lines() {
         let line = line.trim_start();
         if line.starts_with("//") {
             continue;
         }
+        // A child module named bare or through `self` (`sheet::read(…)`,
+        // `self::html::X`): `name::child` when that is a module.
+        for c in child.captures_iter(line) {
+            let target = format!(
+                "{}{}{}",
+                name,
+                if name.is_empty() { "" } else { "::" },
+                &c[1]
+            );
+            if known.contains(&target) {
+                out.insert(target);
+            }
+        }
         for c in path.captures_iter(line) {
-            let base: Vec<&str> = if &c[1] == "crate" {
+            let mut base: Vec<&str> = if &c[1] == "crate" {
                 Vec::new()
             } else {
-                let mut parent: Vec<&str> = name.split("::").filter(|s| !s.is_empty()).collect();
-                parent.pop();
-                parent
+                own[..own.len().saturating_sub(1)].to_vec()
             };
-            let segments: Vec<&str> = c[2].split("::").filter(|s| !s.is_empty()).collect();
-            // The longest prefix that is a module.
-            let full: Vec<&str> = base.iter().copied().chain(segments).collect();
-            let target = (1..=full.len())
-                .rev()
-                .map(|n| full[..n].join("::"))
-                .find(|m| known.contains(m));
-            if let Some(t) = target.filter(|t| t != name) {
-                out.insert(t);
+            for segment in c[2].split("::").filter(|s| !s.is_empty()) {
+                if segment == "super" {
+                    base.pop();
+                } else {
+                    base.push(segment);
+                }
+            }
+            // `a::{b, c::d}`: each item is a path below `a`.
+            let items: Vec<Vec<&str>> = match c.get(3) {
+                Some(group) => group
+                    .as_str()
+                    .trim_start_matches("::{")
+                    .trim_end_matches('}')
+                    .split(',')
+                    .map(|item| {
+                        item.trim()
+                            .split("::")
+                            .filter(|s| !s.is_empty() && *s != "self")
+                            .collect()
+                    })
+                    .collect(),
+                None => vec![Vec::new()],
+            };
+            for item in items {
+                let full: Vec<&str> = base.iter().copied().chain(item).collect();
+                // The longest prefix that is a module.
+                let target = (1..=full.len())
+                    .rev()
+                    .map(|n| full[..n].join("::"))
+                    .find(|m| known.contains(m));
+                if let Some(t) =
+                    target.filter(|t| t != name && !name.starts_with(&format!("{t}::")))
+                {
+                    out.insert(t);
+                }
             }
         }
     }
@@ -174,4 +218,26 @@ fn no_source_file_is_over_1000_lines_before_its_tests() {
         }
     }
     assert!(long.is_empty(), "{}", long.join("\n"));
+}
+
+/// The import reader itself: whole paths, groups, `super`, and the
+/// ancestor exemption, on made-up modules.
+#[test]
+fn imports_are_read_whole_and_in_groups() {
+    let known: BTreeSet<String> = ["a", "a::b", "a::c", "d"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let code =
+        "use super::{c::X, Y};\nuse crate::d::Z;\nlet v = crate::a::c::f();\n// use crate::q\n";
+    let got = imports("a::b", code, &known);
+    assert_eq!(got.into_iter().collect::<Vec<_>>(), ["a::c", "d"]);
+    let up = imports("a::b", "use super::super::d::Z;", &known);
+    assert_eq!(up.into_iter().collect::<Vec<_>>(), ["d"]);
+    let parent = imports(
+        "a",
+        "use b::X;\nlet y = self::c::f();\nuse std::io;",
+        &known,
+    );
+    assert_eq!(parent.into_iter().collect::<Vec<_>>(), ["a::b", "a::c"]);
 }
