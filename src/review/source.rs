@@ -50,31 +50,29 @@ pub fn re_read(record: &Record, limits: &Limits) -> Result<SourceView, ReviewErr
         return Err(ReviewError::Changed(shown));
     }
     let (first, last) = (src.first_row, src.last_row);
-    let sheet = src.sheet.as_deref();
-    let rows = document::with_tables(format, &bytes, limits, |t| {
-        t.tables
-            .into_iter()
-            .filter(|t| t.sheet.as_deref() == sheet)
-            .flat_map(|t| t.rows)
-            .filter(|r| (first..=last).contains(&r.number))
-            .map(|r| {
-                (
-                    r.number,
-                    r.cells.into_iter().map(|c| c.into_owned()).collect(),
-                )
-            })
-            .collect()
-    })?;
     let origin = Origin {
         path: &src.path,
         member: src.member.as_deref(),
         format,
     };
-    let provenance = document::extract(origin, &bytes, limits)?
-        .into_iter()
-        .find(|r| r.source.index == src.index && r.source.sheet == src.sheet)
-        .map(|r| r.project.provenance)
-        .unwrap_or_default();
+    // One read gives both the rows to show and the project extracted again.
+    let (rows, provenance) =
+        document::extract_with_tables(origin, &bytes, limits, |t, records| {
+            let rows = t
+                .tables
+                .iter()
+                .filter(|t| t.sheet == src.sheet)
+                .flat_map(|t| &t.rows)
+                .filter(|r| (first..=last).contains(&r.number))
+                .map(|r| (r.number, r.cells.iter().map(|c| c.to_string()).collect()))
+                .collect();
+            let provenance = records
+                .into_iter()
+                .find(|r| r.source.index == src.index && r.source.sheet == src.sheet)
+                .map(|r| r.project.provenance)
+                .unwrap_or_default();
+            (rows, provenance)
+        })?;
     Ok(SourceView { rows, provenance })
 }
 

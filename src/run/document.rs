@@ -46,20 +46,33 @@ pub fn with_tables<R>(
 /// Extracts every project of a document. `origin.format` is the format
 /// to read it as (already corrected by sniffing).
 pub fn extract(origin: Origin<'_>, bytes: &[u8], limits: &Limits) -> Result<Vec<Record>, DocError> {
+    extract_with_tables(origin, bytes, limits, |_, records| records)
+}
+
+/// [`extract`], reading the document once, with its tables handed to `f`
+/// beside the records (for a reviewer: the source rows and what was read
+/// from them).
+pub fn extract_with_tables<R>(
+    origin: Origin<'_>,
+    bytes: &[u8],
+    limits: &Limits,
+    f: impl FnOnce(&Tables<'_>, Vec<Record>) -> R,
+) -> Result<R, DocError> {
     let sha256 = sha256_hex(bytes);
     with_tables(origin.format, bytes, limits, |t| {
-        records(origin, &sha256, t, limits.max_projects)
+        let records = records(origin, &sha256, &t, limits.max_projects)?;
+        Ok(f(&t, records))
     })?
 }
 
 fn records(
     origin: Origin<'_>,
     sha256: &str,
-    tables: Tables<'_>,
+    tables: &Tables<'_>,
     max_projects: usize,
 ) -> Result<Vec<Record>, DocError> {
-    let Tables {
-        tables,
+    let &Tables {
+        ref tables,
         encoding,
         replaced,
         utf8_lines,
