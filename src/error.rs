@@ -5,6 +5,10 @@
 //! file (documented in the README). Fatal run errors (an unwritable output)
 //! are `anyhow` errors at the top, in `main.rs`.
 
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+
 use crate::decode::DecodeError;
 use crate::read::ReadError;
 use crate::read::html::HtmlError;
@@ -54,6 +58,26 @@ pub enum DocError {
     Timeout(std::time::Duration),
     #[error("cannot serialise a record: {0}")]
     Serialize(#[source] serde_json::Error),
+}
+
+/// Why a job gave no records, as the errors file tells it: a
+/// [`DocError`]'s stage, code and message, or a worker's end (`crashed`,
+/// `out_of_memory`, `timeout`) that has no `DocError`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    pub stage: Cow<'static, str>,
+    pub code: Cow<'static, str>,
+    pub message: String,
+}
+
+impl From<DocError> for Failure {
+    fn from(e: DocError) -> Failure {
+        Failure {
+            stage: Cow::Borrowed(e.stage()),
+            code: Cow::Borrowed(e.code()),
+            message: e.to_string(),
+        }
+    }
 }
 
 /// A page that cannot be decoded fails like any text: the decode error is

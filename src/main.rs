@@ -83,6 +83,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             std::io::stdout().write_all(schema.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Worker => {
+            jixiao::run::child::serve_stdio()?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Extract(args) => {
             let cfg = Config::from_args(args, std::io::stderr().is_terminal())?;
             let summary = pipeline::run(&cfg)?;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::cli::ExtractArgs;
 use crate::read::html::HtmlLimits;
 use crate::read::sheet::SheetLimits;
-use crate::run::config::Config;
+use crate::run::config::{Config, Isolation};
 use crate::run::document::Limits;
 use crate::run::output::Target;
 use crate::source::archive::ZipLimits;
@@ -31,6 +31,10 @@ pub enum ConfigError {
     StdinTwice,
     #[error("--shard-index {index} is not below --shard-count {count}")]
     Shard { index: u64, count: u64 },
+    #[error(
+        "cannot find this program to start its worker processes ({0}); --no-isolate parses in-process"
+    )]
+    NoProgram(std::io::Error),
 }
 
 /// The default manifest: the errors file's name with `errors` replaced by
@@ -112,7 +116,17 @@ impl Config {
         if stdin_list && paths.iter().any(|p| p.as_os_str() == "-") {
             return Err(ConfigError::StdinTwice);
         }
+        let isolation = if args.no_isolate {
+            None
+        } else {
+            Some(Isolation {
+                program: std::env::current_exe().map_err(ConfigError::NoProgram)?,
+                args: vec!["worker".to_string()],
+                max_memory: args.max_memory,
+            })
+        };
         Ok(Config {
+            isolation,
             paths,
             files_from: args.files_from,
             shard,

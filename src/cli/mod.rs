@@ -98,6 +98,10 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Emit::Projects)]
         emit: Emit,
     },
+    /// A worker process of `extract` (started by the run itself; it speaks
+    /// the worker protocol on its standard input and output).
+    #[command(hide = true)]
+    Worker,
 }
 
 #[derive(Debug, clap::Args)]
@@ -196,9 +200,21 @@ pub struct ExtractArgs {
 
     /// Time budget per document (`30s`, `500ms`, `2m`; `0` for none). A
     /// document over budget becomes a `timeout` error line and its worker
-    /// thread is replaced.
+    /// process is killed.
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     pub timeout: std::time::Duration,
+
+    /// The address space each worker process may use (`2GiB`, `512MiB`):
+    /// a document that needs more is an `out_of_memory` error line.
+    #[arg(long, default_value = "2GiB", value_parser = parse_size)]
+    pub max_memory: u64,
+
+    /// Parse documents in the run's own threads instead of worker
+    /// processes: a little faster, for inputs you trust (an allocation
+    /// failure or a stack overflow then ends the whole run, and a
+    /// document past --timeout keeps its thread until it is done).
+    #[arg(long)]
+    pub no_isolate: bool,
 }
 
 pub use crate::run::config::Emit;

@@ -44,7 +44,7 @@ use crate::decode::{self, DecodeError};
 use crate::read::clean::is_block;
 
 /// Limits on what a page may demand of the parser.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct HtmlLimits {
     pub max_depth: usize,
     /// Cells a page may produce, the empty ones a `colspan`/`rowspan`

@@ -105,7 +105,7 @@ impl<'b> Scratch<'b> {
 
 /// Per-document caps on what a document may make the run build: the
 /// readers' (cells, depth) and the records it may give.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
     pub sheet: SheetLimits,
     pub html: HtmlLimits,

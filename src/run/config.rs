@@ -9,7 +9,9 @@ use crate::run::output::Target;
 use crate::source::archive::ZipLimits;
 
 /// Which lines `records.jsonl` holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
 pub enum Emit {
     /// One line per project (the record format).
     Projects,
@@ -39,4 +41,40 @@ pub struct Config {
     pub limits: Limits,
     /// Time budget per document (`None`: unlimited).
     pub timeout: Option<std::time::Duration>,
+    /// Worker processes, or `None` to parse in the run's own threads
+    /// (`--no-isolate`).
+    pub isolation: Option<Isolation>,
+}
+
+impl Config {
+    /// What a document's job needs of the settings.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            max_file_size: self.max_file_size,
+            zip: self.zip,
+            limits: self.limits,
+            emit: self.emit,
+        }
+    }
+}
+
+/// The settings one document's job reads: plain data, sent to each
+/// worker process when it starts.
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+pub struct Settings {
+    pub max_file_size: u64,
+    pub zip: ZipLimits,
+    pub limits: Limits,
+    pub emit: Emit,
+}
+
+/// How documents are parsed in worker processes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Isolation {
+    /// The program to start as a worker, with the arguments that make it
+    /// one: the `jixiao` binary and its hidden `worker` command.
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    /// The address-space limit of each worker, in bytes (`--max-memory`).
+    pub max_memory: u64,
 }

@@ -62,7 +62,7 @@ pub struct ManifestLine<'a> {
     pub records: usize,
     pub indicators: usize,
     pub warnings: usize,
-    pub error_code: Option<&'static str>,
+    pub error_code: Option<&'a str>,
     /// Wall-clock milliseconds spent on it (clock-dependent).
     pub ms: u64,
 }

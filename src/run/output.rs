@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::error::DocError;
+use crate::error::Failure;
 use crate::model::{Project, Warning, WarningCode};
 
 /// Where a stream of lines goes.
@@ -283,7 +283,7 @@ impl Sink {
 }
 
 /// What makes two records the same project: department, name and year.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 pub struct ProjectKey {
     department: String,
     project_name: String,
@@ -357,19 +357,19 @@ pub fn with_warning(line: &[u8], warning: &Warning) -> Vec<u8> {
 pub struct ErrorLine<'a> {
     pub path: &'a str,
     pub member: Option<&'a str>,
-    pub stage: &'static str,
-    pub code: &'static str,
-    pub message: String,
+    pub stage: &'a str,
+    pub code: &'a str,
+    pub message: &'a str,
 }
 
 impl<'a> ErrorLine<'a> {
-    pub fn new(path: &'a str, member: Option<&'a str>, err: &DocError) -> ErrorLine<'a> {
+    pub fn new(path: &'a str, member: Option<&'a str>, err: &'a Failure) -> ErrorLine<'a> {
         ErrorLine {
             path,
             member,
-            stage: err.stage(),
-            code: err.code(),
-            message: err.to_string(),
+            stage: &err.stage,
+            code: &err.code,
+            message: &err.message,
         }
     }
 
@@ -541,8 +541,12 @@ mod tests {
 
     #[test]
     fn error_lines_have_the_contract_keys() {
-        let line =
-            ErrorLine::new("a/b.txt", None, &DocError::NoProjects { read_as: None }).to_line();
+        let line = ErrorLine::new(
+            "a/b.txt",
+            None,
+            &Failure::from(crate::error::DocError::NoProjects { read_as: None }),
+        )
+        .to_line();
         let v: serde_json::Value = serde_json::from_slice(&line).unwrap();
         assert_eq!(v["path"], "a/b.txt");
         assert_eq!(v["member"], serde_json::Value::Null);

@@ -1,15 +1,17 @@
 //! The run: documents in parallel, one writer, bounded memory.
 //!
-//! Inputs are sorted, then handed to the supervised pool of `--jobs` worker
-//! threads ([`supervise`]); each worker turns a whole document into
-//! finished JSON lines (or one error). The calling thread receives the
-//! results in input order (a bounded reorder window) and alone writes
-//! them ([`crate::run::writer`]), so output bytes never depend on `--jobs` or on
-//! scheduling, lines are never torn, and at most a window of documents is
-//! in memory at once.
+//! Inputs are sorted, then handed as jobs ([`job::Work`]: a file, or a
+//! member of a listed zip) to a rayon pool of `--jobs` threads
+//! ([`schedule`]). By default each thread owns a worker process
+//! ([`isolate`]) that parses its documents, so that nothing a document
+//! does can abort the run; with `--no-isolate` the threads parse them
+//! themselves. The calling thread receives the results in input order (a
+//! bounded reorder window) and alone writes them ([`crate::run::writer`]),
+//! so output bytes never depend on `--jobs` or on scheduling, lines are
+//! never torn, and at most a window of documents is in memory at once.
 //! A panic in one document is caught and becomes that document's error
 //! line; a document over its time budget (`--timeout`) becomes a `timeout`
-//! line and its worker is replaced.
+//! line.
 
 use std::io;
 use std::sync::Arc;
@@ -19,62 +21,35 @@ use std::time::Instant;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::error::DocError;
-use crate::model::{self, FlatIndicator, Record};
-use crate::panic::catch_panic;
-use crate::run::config::{Config, Emit};
-use crate::run::document::{self, Origin};
-use crate::run::output::{ProjectKey, Sink, Target};
-use crate::run::supervise;
+use crate::error::{DocError, Failure};
+use crate::run::config::{Config, Settings};
+use crate::run::document;
+use crate::run::isolate::Workers;
+use crate::run::job::{self, Ctx, Work, guarded, read_at_most};
+use crate::run::output::{Sink, Target};
+use crate::run::protocol::{Request, Source};
+use crate::run::schedule;
 pub use crate::run::writer::Summary;
-use crate::run::writer::{Done, Got, Lines, Output};
-use crate::source::archive::{self, SkippedMember};
-use crate::source::{self, Format, Input, Skip, SourceError};
+use crate::run::writer::{Done, Got, Output};
+use crate::source::archive;
+use crate::source::{self, Format, Input};
 
 /// Jobs in flight or waiting to be written, per worker thread: enough that
 /// one slow document does not idle the others, few enough that memory
 /// stays bounded.
 const WINDOW_PER_JOB: usize = 32;
 
-/// One unit of work: a file, or one member of an archive listed by the
-/// main thread (so the members of one big archive spread over all workers
-/// and stream out in order like files do). An archive under another name
-/// is found by its file's job (see [`process`]).
-enum Work {
-    File(Arc<Input>),
-    Member {
-        input: Arc<Input>,
-        entry: archive::Entry,
-    },
-    /// An archive that could not be opened.
-    Failed {
-        input: Arc<Input>,
-        error: DocError,
-    },
-    /// A file or member passed over: only its manifest line.
-    Skipped {
-        input: Arc<Input>,
-        member: Option<SkippedMember>,
-    },
-}
-
-/// What the supervisor keeps of a job, to write its `timeout` line.
+/// What the run keeps of a job, to write its line if the job is lost.
 struct JobLabel {
     display: String,
     member: Option<String>,
 }
 
-impl Work {
-    fn label(&self) -> JobLabel {
-        let (input, member) = match self {
-            Work::File(input) | Work::Failed { input, .. } => (input, None),
-            Work::Member { input, entry } => (input, Some(entry.name.clone())),
-            Work::Skipped { input, member } => (input, member.as_ref().map(|m| m.name.clone())),
-        };
-        JobLabel {
-            display: input.display.clone(),
-            member,
-        }
+fn label(work: &Work) -> JobLabel {
+    let (display, member) = work.label();
+    JobLabel {
+        display: display.to_string(),
+        member: member.map(str::to_string),
     }
 }
 
@@ -135,8 +110,19 @@ pub enum Refused {
 /// is read from it (read whole, on the supervising thread, before work
 /// starts).
 struct Shared {
-    cfg: Config,
+    settings: Settings,
     stdin: Option<Result<Arc<[u8]>, DocError>>,
+    /// `None`: `--no-isolate`.
+    workers: Option<Workers>,
+}
+
+impl Shared {
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            settings: &self.settings,
+            stdin: self.stdin.as_ref(),
+        }
+    }
 }
 
 /// Reads standard input as one document, refusing more than `limit` bytes.
@@ -206,19 +192,37 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
         }
     }
     let progress = progress_bar(cfg, inputs.documents.len() as u64);
-    let shape = supervise::Shape {
+    let workers = cfg
+        .isolation
+        .clone()
+        .map(|spec| {
+            let workers = Workers::new(spec, cfg.settings(), cfg.timeout);
+            workers.check().map(|()| workers)
+        })
+        .transpose()
+        .context("cannot start a worker process (--no-isolate parses in-process instead)")?;
+    let shape = schedule::Shape {
         threads: cfg.jobs,
         window: WINDOW_PER_JOB * cfg.jobs,
-        timeout: cfg.timeout,
+        // A worker process is killed at the deadline and its job returns
+        // the `timeout` line; the run's own watch is then only a backstop.
+        watch: match &workers {
+            Some(_) => cfg.timeout.map(|t| t.saturating_mul(2)),
+            None => cfg.timeout,
+        },
     };
     let mut archive_bytes = 0u64;
     let shared = Arc::new(Shared {
-        cfg: cfg.clone(),
+        settings: cfg.settings(),
         stdin,
+        workers,
     });
     let for_jobs = Arc::clone(&shared);
     let work: Arc<dyn Fn(Work) -> Vec<Done> + Send + Sync> =
-        Arc::new(move |w| process(w, &for_jobs));
+        Arc::new(move |w| match &for_jobs.workers {
+            Some(workers) => isolated(w, workers, &for_jobs),
+            None => job::process(w, &for_jobs.ctx()),
+        });
     let mut output = Output::new(records_sink, errors_sink, manifest_sink, &progress);
     let mut write_error: Option<io::Error> = None;
     // Archives named `.zip` are listed here, on the supervising thread, as
@@ -253,29 +257,29 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
                     archive_bytes += bytes;
                     progress.inc_length(listing.entries.len() as u64);
                     progress.inc(1);
-                    archive_work(input, listing)
+                    job::archive_work(input, listing)
                 }
                 Err(error) => vec![Work::Failed { input, error }],
             }
         } else {
             vec![Work::File(input)]
         };
-        work.into_iter().map(|w| (w.label(), w))
+        work.into_iter().map(|w| (label(&w), w))
     });
     // The supervising thread also writes: results arrive in order, and a
     // writer thread of its own would only add a wake-up per document.
-    supervise::run_ordered(
+    schedule::run_ordered(
         shape,
         jobs,
         work,
-        |label, lost| {
+        |label: &JobLabel, lost| {
             let (error, ms) = match lost {
-                supervise::Lost::Timeout(budget) => {
+                schedule::Lost::Timeout(budget) => {
                     (DocError::Timeout(budget), budget.as_millis() as u64)
                 }
-                supervise::Lost::Panic(message) => (DocError::Panic(message), 0),
+                schedule::Lost::Panic(message) => (DocError::Panic(message), 0),
             };
-            let mut done = Done::new(&label.display, label.member, Got::Error(error));
+            let mut done = Done::new(&label.display, label.member.clone(), Got::error(error));
             done.ms = ms;
             vec![done]
         },
@@ -290,7 +294,7 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
         },
         || stop.load(Ordering::SeqCst) != 0,
     )
-    .context("cannot start worker threads")?;
+    .context("cannot start the run's threads")?;
     if let Some(e) = write_error {
         return Err(anyhow::Error::new(e).context("cannot write the output"));
     }
@@ -318,38 +322,6 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
         .collect();
     summary.elapsed = start.elapsed();
     Ok(summary)
-}
-
-/// The jobs of a listed archive: its members and the members it skips, in
-/// member-name order (an archive of no document is one error line, then
-/// its skipped members).
-fn archive_work(input: Arc<Input>, listing: archive::Listing) -> Vec<Work> {
-    let others = listing
-        .skipped
-        .iter()
-        .filter(|m| m.reason == Skip::UnknownFormat)
-        .count();
-    let skipped = listing.skipped.into_iter().map(|m| Work::Skipped {
-        input: Arc::clone(&input),
-        member: Some(m),
-    });
-    if listing.entries.is_empty() {
-        let error = DocError::EmptyArchive(others);
-        let mut work = vec![Work::Failed {
-            input: Arc::clone(&input),
-            error,
-        }];
-        work.extend(skipped);
-        return work;
-    }
-    let members = listing.entries.into_iter().map(|entry| Work::Member {
-        input: Arc::clone(&input),
-        entry,
-    });
-    let mut work: Vec<Work> = members.chain(skipped).collect();
-    // both lists are sorted by name: a stable sort merges them
-    work.sort_by(|a, b| a.label().member.cmp(&b.label().member));
-    work
 }
 
 fn progress_bar(cfg: &Config, len: u64) -> ProgressBar {
@@ -383,12 +355,12 @@ fn is_archive(input: &Input, shared: &Shared) -> bool {
 /// Reads an archive and lists its members (supervising thread: only the
 /// central directory is parsed, and nested archives opened).
 fn open_archive(input: &Input, shared: &Shared) -> Result<Opened, DocError> {
-    let data = read(input, shared)?;
+    let data = job::read(input, &shared.ctx())?;
     if let Some(format) = source::workbook_in_zip(&data) {
         return Ok(Opened::Document(format));
     }
     let len = data.len() as u64;
-    guarded(|| archive::list(data.into(), &shared.cfg.zip).map_err(DocError::from))
+    guarded(|| archive::list(data.into(), &shared.settings.zip).map_err(DocError::from))
         .map(|listing| Opened::Archive(len, listing))
 }
 
@@ -400,218 +372,77 @@ enum Opened {
     Document(Format),
 }
 
-/// Reads, extracts and serialises one unit of work; never panics: a panic
-/// becomes that document's error. One result, or for a file that turns out
-/// to be a zip under another name, one per member (and skipped member):
-/// the very jobs a `.zip`'s listing gives ([`archive_work`]), run here one
-/// after another.
-fn process(work: Work, shared: &Shared) -> Vec<Done> {
+/// One job in a worker process: a file is sent by path (the worker reads
+/// it), a zip member decompressed here (within the zip caps) and sent
+/// with standard input as bytes. Skips and failed archives need no
+/// worker. A lost worker costs this job's documents one error line.
+fn isolated(work: Work, workers: &Workers, shared: &Shared) -> Vec<Done> {
+    use std::os::unix::ffi::OsStrExt as _;
     let started = Instant::now();
-    let cfg = &shared.cfg;
-    let mut done = match work {
-        Work::Skipped { input, member } => {
-            let (why, size, name) = match (member, input.skipped) {
-                (Some(m), _) => (m.reason, Some(m.bytes), Some(m.name)),
-                (None, Some((why, size))) => (why, size, None),
-                (None, None) => (Skip::UnknownFormat, None, None),
+    let ctx = shared.ctx();
+    let (request, blob) = match work {
+        Work::Skipped { .. } | Work::Failed { .. } => return job::process(work, &ctx),
+        Work::File(input) if input.is_stdin() => {
+            let request = Request {
+                display: input.display.clone(),
+                member: None,
+                format: input.format,
+                source: Source::Bytes { counted: true },
             };
-            let mut done = Done::new(&input.display, name, Got::Skipped(why));
-            done.size = size;
-            return vec![done]; // not read: no time to report
+            match job::read(&input, &ctx) {
+                Ok(data) => (request, data),
+                Err(e) => return vec![Done::new(&input.display, None, Got::error(e))],
+            }
         }
-        Work::Failed { input, error } => Done::new(&input.display, None, Got::Error(error)),
+        Work::File(input) => {
+            let request = Request {
+                display: input.display.clone(),
+                member: None,
+                format: input.format,
+                source: Source::Path,
+            };
+            (request, input.path.as_os_str().as_bytes().to_vec())
+        }
         Work::Member { input, entry } => {
-            let (name, format) = (entry.name.clone(), entry.format);
-            match guarded(|| entry.read(&cfg.zip).map_err(DocError::from)) {
-                Ok(bytes) => extracted(
-                    &input.display,
-                    Some(name),
-                    format.sniff(&bytes),
-                    &bytes,
-                    cfg,
-                ),
-                Err(e) => Done::new(&input.display, Some(name), Got::Error(e)),
-            }
-        }
-        Work::File(input) => match read(&input, shared) {
-            Ok(data) => {
-                let format = input.format.sniff(&data);
-                if format == Format::Zip {
-                    return misnamed_archive(input, data, shared);
-                }
-                let mut done = extracted(&input.display, None, format, &data, cfg);
-                done.bytes = data.len() as u64;
-                done
-            }
-            Err(e) => Done::new(&input.display, None, Got::Error(e)),
-        },
-    };
-    done.ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    vec![done]
-}
-
-/// A file that sniffs as a zip: listed here, in its own job, and its
-/// members run through [`process`] like a `.zip`'s member jobs.
-fn misnamed_archive(input: Arc<Input>, data: Vec<u8>, shared: &Shared) -> Vec<Done> {
-    let bytes = data.len() as u64;
-    let listing = guarded(|| archive::list(data.into(), &shared.cfg.zip).map_err(DocError::from));
-    let work = match listing {
-        Ok(listing) => archive_work(input, listing),
-        Err(error) => vec![Work::Failed { input, error }],
-    };
-    let mut dones: Vec<Done> = work.into_iter().flat_map(|w| process(w, shared)).collect();
-    if let Some(first) = dones.first_mut() {
-        first.bytes = bytes; // the archive's bytes, counted once
-    }
-    dones
-}
-
-/// Extracts a document that was read (never an archive: see [`process`]), as
-/// `format` (already sniffed), a panic caught; fills in what the manifest
-/// tells of it.
-fn extracted(
-    display: &str,
-    member: Option<String>,
-    format: Format,
-    bytes: &[u8],
-    cfg: &Config,
-) -> Done {
-    let (sha256, result) =
-        match guarded(|| extract_lines(display, member.as_deref(), format, bytes, cfg)) {
-            Ok(mut lines) => (lines.sha256.take(), Got::Lines(lines)),
-            Err(e) => (Some(document::sha256_hex(bytes)), Got::Error(e)),
-        };
-    let mut done = Done::new(display, member, result);
-    done.size = Some(bytes.len() as u64);
-    done.format = Some(format);
-    done.sha256 = sha256;
-    done
-}
-
-/// Runs `f`, turning a panic into a `panic` error.
-fn guarded<T>(f: impl FnOnce() -> Result<T, DocError>) -> Result<T, DocError> {
-    catch_panic(f).unwrap_or_else(|message| Err(DocError::Panic(message)))
-}
-
-fn extract_lines(
-    path: &str,
-    member: Option<&str>,
-    format: Format,
-    bytes: &[u8],
-    cfg: &Config,
-) -> Result<Lines, DocError> {
-    let origin = Origin {
-        path,
-        member,
-        format,
-    };
-    let records = document::extract(origin, bytes, &cfg.limits)?;
-    serialise(records, cfg.emit)
-}
-
-fn read(input: &Input, shared: &Shared) -> Result<Vec<u8>, DocError> {
-    let limit = shared.cfg.max_file_size;
-    if input.is_stdin() {
-        return match &shared.stdin {
-            Some(Ok(data)) => Ok(data.to_vec()),
-            Some(Err(DocError::ReadPastLimit { limit })) => {
-                Err(DocError::ReadPastLimit { limit: *limit })
-            }
-            Some(Err(e)) => Err(DocError::from(SourceError::Io(io::Error::other(format!(
-                "standard input: {e}"
-            ))))),
-            None => Err(DocError::from(SourceError::NotFound)),
-        };
-    }
-    let meta = std::fs::metadata(&input.path).map_err(io_error)?;
-    if !meta.is_file() {
-        // replaced by a FIFO or device since the walk: reading could block
-        return Err(DocError::from(SourceError::Io(io::Error::other(
-            "no longer a regular file",
-        ))));
-    }
-    if meta.len() > limit {
-        return Err(DocError::TooLarge {
-            size: meta.len(),
-            limit,
-        });
-    }
-    // The size a file reports can be wrong (a /proc file says 0, a file
-    // may grow after the check): the limit holds on the bytes read.
-    let file = std::fs::File::open(&input.path).map_err(io_error)?;
-    read_at_most(file, limit, meta.len())
-}
-
-/// Reads everything, or refuses past `limit` bytes without reading more
-/// than one byte beyond it; `expected` (the size reported) sizes the
-/// buffer once.
-fn read_at_most(file: impl io::Read, limit: u64, expected: u64) -> Result<Vec<u8>, DocError> {
-    use std::io::Read as _;
-    let capacity = usize::try_from(expected.min(limit).saturating_add(1)).unwrap_or(0);
-    let mut data = Vec::with_capacity(capacity);
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut data)
-        .map_err(io_error)?;
-    if data.len() as u64 > limit {
-        return Err(DocError::ReadPastLimit { limit });
-    }
-    Ok(data)
-}
-
-fn io_error(e: io::Error) -> DocError {
-    match e.kind() {
-        io::ErrorKind::NotFound => DocError::from(SourceError::NotFound),
-        _ => DocError::from(SourceError::Io(e)),
-    }
-}
-
-fn serialise(mut records: Vec<Record>, emit: Emit) -> Result<Lines, DocError> {
-    let mut out = Lines {
-        bytes: Vec::new(),
-        records: records.len(),
-        indicators: 0,
-        warnings: Vec::new(),
-        encoding: None,
-        sha256: None,
-        spans: Vec::new(),
-    };
-    if let Some(first) = records.first() {
-        out.encoding = first.source.encoding.as_deref().map(str::to_string);
-        out.sha256 = Some(first.source.sha256.clone());
-    }
-    for r in records.iter_mut() {
-        match emit {
-            Emit::Projects => {
-                let line = model::to_json_line(r).map_err(DocError::Serialize)?;
-                let start = out.bytes.len();
-                out.bytes.extend_from_slice(&line);
-                out.spans.push((
-                    start..out.bytes.len(),
-                    r.record_id.clone(),
-                    ProjectKey::of(&r.project),
-                ));
-            }
-            Emit::Indicators => {
-                for (i, ind) in r.project.indicators.iter().enumerate() {
-                    let flat = FlatIndicator {
-                        schema_version: r.schema_version,
-                        record_id: &r.record_id,
-                        indicator_index: i,
-                        year: r.project.year,
-                        department: r.project.department.as_deref(),
-                        project_name: r.project.project_name.as_deref(),
-                        indicator: ind,
+            let name = entry.name.clone();
+            match job::read_member(entry, &shared.settings) {
+                Ok((format, bytes)) => {
+                    let request = Request {
+                        display: input.display.clone(),
+                        member: Some(name),
+                        format,
+                        source: Source::Bytes { counted: false },
                     };
-                    serde_json::to_writer(&mut out.bytes, &flat).map_err(DocError::Serialize)?;
-                    out.bytes.push(b'\n');
+                    (request, bytes)
+                }
+                Err(e) => {
+                    let mut done = Done::new(&input.display, Some(name), Got::error(e));
+                    done.ms = elapsed_ms(started);
+                    return vec![done];
                 }
             }
         }
-        out.indicators += r.project.indicators.len();
-        out.warnings
-            .extend(r.project.warnings.iter().map(|w| w.code.as_str()));
+    };
+    match workers.run(&request, &blob) {
+        Ok(dones) => dones,
+        Err(lost) => {
+            let failure: Failure = lost.failure(workers.max_memory());
+            let mut done = Done::new(&request.display, request.member, Got::Error(failure));
+            if let Source::Bytes { counted } = request.source {
+                // what the manifest tells of bytes that were read
+                done.size = Some(blob.len() as u64);
+                done.bytes = if counted { blob.len() as u64 } else { 0 };
+                done.format = Some(request.format.sniff(&blob));
+                done.sha256 = Some(document::sha256_hex(&blob));
+            }
+            done.ms = elapsed_ms(started);
+            vec![done]
+        }
     }
-    Ok(out)
+}
+
+fn elapsed_ms(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]
@@ -630,41 +461,16 @@ mod tests {
 
     fn is_archive(input: &Input) -> bool {
         let shared = Shared {
-            cfg: crate::run::config::Config {
-                paths: Vec::new(),
-                files_from: None,
-                shard: None,
-                output: Target::Stdout,
-                errors: Target::Stderr,
-                manifest: None,
-                jobs: 1,
-                emit: Emit::Projects,
-                progress: false,
-                summary: false,
+            settings: Settings {
                 max_file_size: 1 << 30,
                 zip: Default::default(),
                 limits: Default::default(),
-                timeout: None,
+                emit: crate::run::config::Emit::Projects,
             },
             stdin: None,
+            workers: None,
         };
         super::is_archive(input, &shared)
-    }
-
-    #[test]
-    fn the_size_limit_holds_on_the_bytes_read() {
-        // what a /proc file (size 0) or a growing file gives
-        let bytes = [b'x'; 100];
-        assert_eq!(
-            read_at_most(&bytes[..], 100, 100).map(|d| d.len()).ok(),
-            Some(100)
-        );
-        // a reported size of 0, as /proc gives
-        let err = read_at_most(&bytes[..], 99, 0).err();
-        assert!(
-            matches!(err, Some(DocError::ReadPastLimit { limit: 99 })),
-            "{err:?}"
-        );
     }
 
     /// Only a `.zip` is listed before scheduling: the supervising thread

@@ -3,6 +3,7 @@
 //! manifest files, keeping the run-wide duplicate checks and the
 //! [`Summary`]. Only the supervising thread writes.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io;
@@ -10,7 +11,10 @@ use std::time::{Duration, Instant};
 
 use indicatif::ProgressBar;
 
-use crate::error::DocError;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{DocError, Failure};
+use crate::model::WarningCode;
 use crate::run::manifest::{ManifestLine, Outcome, Place, SeenBytes};
 use crate::run::output::{ErrorLine, ProjectKey, SeenProjects, Sink, with_warning};
 use crate::source::{Format, Skip};
@@ -21,7 +25,7 @@ pub struct Summary {
     pub documents: usize,
     pub records: usize,
     pub indicators: usize,
-    pub errors: BTreeMap<&'static str, usize>,
+    pub errors: BTreeMap<Cow<'static, str>, usize>,
     pub warnings: BTreeMap<&'static str, usize>,
     pub skipped: BTreeMap<String, usize>,
     /// Documents whose bytes an earlier document already had.
@@ -48,7 +52,7 @@ impl Summary {
 
     /// The one summary line printed on stderr at the end of a run.
     pub fn line(&self) -> String {
-        let counts = |m: &BTreeMap<&'static str, usize>| {
+        fn counts<K: std::fmt::Display>(m: &BTreeMap<K, usize>) -> String {
             if m.is_empty() {
                 "none".to_string()
             } else {
@@ -57,7 +61,7 @@ impl Summary {
                     .collect::<Vec<_>>()
                     .join(" ")
             }
-        };
+        }
         let secs = self.elapsed.as_secs_f64();
         let mb = self.bytes as f64 / 1e6;
         let mut s = format!(
@@ -96,7 +100,10 @@ impl Summary {
 }
 
 /// The outcome of one job (a file, or one member of an archive): its
-/// lines or its error, ready to be written.
+/// lines or its error, ready to be written. Plain data: a worker process
+/// sends it to the run across a pipe ([`crate::run::protocol`]), the
+/// lines' bytes beside it.
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Done {
     pub(crate) display: String,
     pub(crate) member: Option<String>,
@@ -113,10 +120,17 @@ pub(crate) struct Done {
 }
 
 /// What a job gave.
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) enum Got {
     Lines(Lines),
-    Error(DocError),
+    Error(Failure),
     Skipped(Skip),
+}
+
+impl Got {
+    pub(crate) fn error(e: DocError) -> Got {
+        Got::Error(Failure::from(e))
+    }
 }
 
 impl Done {
@@ -135,11 +149,14 @@ impl Done {
 }
 
 /// One document's JSON lines, with what the summary counts of them.
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct Lines {
+    /// Sent beside the rest by a worker process, not inside it.
+    #[serde(skip)]
     pub(crate) bytes: Vec<u8>,
     pub(crate) records: usize,
     pub(crate) indicators: usize,
-    pub(crate) warnings: Vec<&'static str>,
+    pub(crate) warnings: Vec<WarningCode>,
     /// `source.encoding` of the first record.
     pub(crate) encoding: Option<String>,
     /// `source.sha256` of the records (all share it).
@@ -235,9 +252,9 @@ impl<'p> Output<'p> {
                 s.documents += 1;
                 let error = ErrorLine::new(&done.display, done.member.as_deref(), err);
                 self.errors.write_all(&error.to_line())?;
-                *s.errors.entry(err.code()).or_default() += 1;
+                *s.errors.entry(err.code.clone()).or_default() += 1;
                 line.outcome = Outcome::Error.name();
-                line.error_code = Some(err.code());
+                line.error_code = Some(&err.code);
             }
         }
         if let Some(manifest) = &mut self.manifest {
@@ -278,7 +295,7 @@ impl<'p> Output<'p> {
         s.records += lines.records;
         s.indicators += lines.indicators;
         for w in &lines.warnings {
-            *s.warnings.entry(w).or_default() += 1;
+            *s.warnings.entry(w.as_str()).or_default() += 1;
         }
         Ok(added)
     }

@@ -18,7 +18,7 @@ use crate::source::SourceError;
 use crate::source::{Format, Skip};
 
 /// Caps applied while reading members.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct ZipLimits {
     /// Largest uncompressed member, in bytes.
     pub max_member_size: u64,

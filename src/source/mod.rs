@@ -62,7 +62,7 @@ impl SourceError {
 use std::path::{Path, PathBuf};
 
 /// The formats a document can be in (and `Zip`, a container of documents).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Format {
     Text,
     Html,
@@ -201,7 +201,7 @@ fn looks_like_html(bytes: &[u8]) -> bool {
 }
 
 /// Why a file (or zip member) was passed over: the manifest's `reason`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Skip {
     /// An extension jixiao does not read (`.pdf`, `.docx`, …).
     UnknownFormat,

@@ -133,7 +133,7 @@ impl Reader for SheetFormat {
 }
 
 /// Bounds on the work one workbook may cause.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct SheetLimits {
     /// The most cells a sheet's used range may span: rows from the first to
     /// the last used row × columns from A to the last used column.

@@ -1,0 +1,123 @@
+//! A worker process: the hidden `jixiao worker` command, started by the
+//! run ([`crate::run::isolate`]). It sets its own memory limit, then
+//! answers requests on standard input, one document at a time, until the
+//! input ends.
+//!
+//! Whatever a document does to this process (an allocation past the
+//! limit aborts it, a stack overflow kills it, an endless loop gets it
+//! killed) costs that document alone: the run writes its error line and
+//! starts another worker.
+
+use std::io::{self, BufReader, BufWriter, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::run::config::Settings;
+use crate::run::job::{self, Ctx};
+use crate::run::protocol::{self, Hello, ProtocolError, Request, Source};
+use crate::run::writer::Done;
+use crate::source::Input;
+
+/// Why a worker stopped before its input ended.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    #[error("worker protocol: {0}")]
+    Protocol(#[from] ProtocolError),
+    #[error("worker protocol: no hello before the first request")]
+    NoHello,
+    #[error("cannot set the memory limit: {0}")]
+    Limit(io::Error),
+    #[error("cannot answer: {0}")]
+    Write(#[from] io::Error),
+}
+
+/// Serves requests from `input` until it ends; replies go to `output`.
+pub fn serve(input: impl io::Read, output: impl Write) -> Result<(), WorkerError> {
+    let mut input = BufReader::with_capacity(1 << 16, input);
+    let mut output = BufWriter::with_capacity(1 << 16, output);
+    let Some(hello) = protocol::read_frame(&mut input, 0)? else {
+        return Ok(()); // the run ended before it needed this worker
+    };
+    let hello: Hello = serde_json::from_slice(&hello.header).map_err(ProtocolError::from)?;
+    set_memory_limit(hello.max_memory).map_err(WorkerError::Limit)?;
+    // If the run dies (SIGKILL, a crash), its workers die with it rather
+    // than finish a document nobody will read.
+    let _ = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
+    let settings = hello.settings;
+    // A document's bytes are at most --max-file-size (standard input) or
+    // --max-member-size (a zip member).
+    let max_blob = settings.max_file_size.max(settings.zip.max_member_size);
+    while let Some(frame) = protocol::read_frame(&mut input, max_blob)? {
+        let request: Request =
+            serde_json::from_slice(&frame.header).map_err(ProtocolError::from)?;
+        let dones = answer(request, frame.blob, &settings);
+        protocol::write_reply(&mut output, dones)?;
+        output.flush()?;
+    }
+    Ok(())
+}
+
+/// The standard streams of this process, for [`serve`]: SIGINT and
+/// SIGTERM are left to the run (a Ctrl-C reaches the whole process group;
+/// the run decides, and ends its workers by closing their input).
+pub fn serve_stdio() -> Result<(), WorkerError> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let ignored = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM] {
+        // Registering a handler replaces the default action (exit).
+        signal_hook::flag::register(signal, Arc::clone(&ignored)).map_err(WorkerError::Write)?;
+    }
+    serve(io::stdin().lock(), io::stdout().lock())
+}
+
+/// One request's jobs, run as the run's own threads would run them.
+fn answer(request: Request, blob: Vec<u8>, settings: &Settings) -> Vec<Done> {
+    match request.source {
+        Source::Path => {
+            let input = Arc::new(Input {
+                path: path_of(blob),
+                display: request.display,
+                format: request.format,
+                problem: None,
+                skipped: None,
+            });
+            let ctx = Ctx {
+                settings,
+                stdin: None,
+            };
+            job::file(&input, &ctx)
+        }
+        Source::Bytes { counted } => {
+            let started = std::time::Instant::now();
+            let format = request.format.sniff(&blob);
+            let mut done =
+                job::extracted(&request.display, request.member, format, &blob, settings);
+            if counted {
+                done.bytes = blob.len() as u64;
+            }
+            done.ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            vec![done]
+        }
+    }
+}
+
+/// A path from its bytes (any bytes: a path need not be UTF-8).
+fn path_of(bytes: Vec<u8>) -> PathBuf {
+    use std::os::unix::ffi::OsStringExt as _;
+    PathBuf::from(std::ffi::OsString::from_vec(bytes))
+}
+
+/// Caps this process's address space (`RLIMIT_AS`): an allocation past it
+/// fails, and Rust aborts the process with "memory allocation of N bytes
+/// failed", which the run reports as `out_of_memory`.
+fn set_memory_limit(bytes: u64) -> io::Result<()> {
+    use rustix::process::{Resource, Rlimit, setrlimit};
+    if bytes == 0 {
+        return Ok(());
+    }
+    let limit = Rlimit {
+        current: Some(bytes),
+        maximum: Some(bytes),
+    };
+    setrlimit(Resource::As, limit).map_err(io::Error::from)
+}

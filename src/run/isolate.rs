@@ -1,0 +1,398 @@
+//! Worker processes: where documents are parsed by default.
+//!
+//! In-process checks bound what a document may make the readers build,
+//! but an allocation failure aborts a Rust process (`catch_unwind` cannot
+//! stop it), a stack overflow kills it, and nothing can interrupt a
+//! thread stuck in a slow path. So, as Apache Tika runs its parsers in a
+//! forked JVM, each of the run's threads owns one worker process (the
+//! same binary, `jixiao worker`; [`crate::run::child`]) under an
+//! address-space limit (`--max-memory`), sends it one document at a time
+//! and waits at most `--timeout` for the answer ([`crate::run::protocol`]).
+//! A worker that aborts, is killed, or passes the deadline (it is then
+//! killed at once, so it stops using CPU and memory) costs exactly the
+//! document it held: one error line (`crashed`, `out_of_memory`,
+//! `timeout`), and the next document gets a fresh worker.
+
+use std::borrow::Cow;
+use std::collections::VecDeque;
+use std::io::{self, BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::error::Failure;
+use crate::run::config::{Isolation, Settings};
+use crate::run::protocol::{self, Frame, Hello, ProtocolError, Request};
+use crate::run::writer::Done;
+
+/// The last lines of a worker's stderr kept to explain its end.
+const STDERR_TAIL: usize = 16;
+
+/// What a crashed worker's stderr says when an allocation failed (Rust's
+/// default allocation-error handler, which then aborts).
+const ALLOCATION_FAILED: &str = "memory allocation of ";
+
+/// The idle workers of a run, and how to start more: at most one per
+/// thread of the run is ever alive, since a thread takes one for each
+/// document and gives it back when the document is done.
+pub(crate) struct Workers {
+    spec: Isolation,
+    /// The hello frame every worker gets first.
+    hello: Vec<u8>,
+    timeout: Option<Duration>,
+    /// A reply may hold the whole output of a document.
+    max_reply: u64,
+    idle: Mutex<Vec<Worker>>,
+}
+
+/// Why a worker gave no answer: the document's error line.
+#[derive(Debug)]
+pub(crate) enum Lost {
+    /// Past the deadline: the worker was killed.
+    Timeout(Duration),
+    /// The worker ran out of its address space (`--max-memory`).
+    OutOfMemory(String),
+    /// The worker died, or said something that is not the protocol.
+    Crashed(String),
+}
+
+impl Lost {
+    /// The error line of the document the worker held.
+    pub(crate) fn failure(&self, max_memory: u64) -> Failure {
+        let (code, message) = match self {
+            Lost::Timeout(budget) => (
+                "timeout",
+                format!(
+                    "not finished within the time budget of {} (--timeout); its worker process was killed",
+                    humantime::format_duration(*budget)
+                ),
+            ),
+            Lost::OutOfMemory(detail) => (
+                "out_of_memory",
+                format!(
+                    "the worker process went over its memory limit of {} (--max-memory) and was stopped: {detail}",
+                    bytesize::ByteSize::b(max_memory).display().iec()
+                ),
+            ),
+            Lost::Crashed(detail) => ("crashed", format!("the worker process {detail}")),
+        };
+        Failure {
+            stage: Cow::Borrowed("parse"),
+            code: Cow::Borrowed(code),
+            message,
+        }
+    }
+}
+
+impl Workers {
+    pub(crate) fn new(spec: Isolation, settings: Settings, timeout: Option<Duration>) -> Workers {
+        let hello = Hello {
+            settings,
+            max_memory: spec.max_memory,
+        };
+        // Plain data: serialising cannot fail.
+        let hello = serde_json::to_vec(&hello).unwrap_or_default();
+        // What one document may write: bounded by the worker's memory.
+        let max_reply = spec.max_memory.max(1 << 30).saturating_mul(2);
+        Workers {
+            spec,
+            hello,
+            timeout,
+            max_reply,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Starts one worker now, so that a worker that cannot start at all
+    /// (a missing program) stops the run before it begins.
+    pub(crate) fn check(&self) -> io::Result<()> {
+        let worker = Worker::spawn(&self.spec, &self.hello, self.max_reply)?;
+        self.give_back(worker);
+        Ok(())
+    }
+
+    pub(crate) fn max_memory(&self) -> u64 {
+        self.spec.max_memory
+    }
+
+    /// Runs one request in an idle worker (or a new one), within the
+    /// deadline. A worker that fails is killed and not given back.
+    pub(crate) fn run(&self, request: &Request, blob: &[u8]) -> Result<Vec<Done>, Lost> {
+        let taken = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let mut worker = match taken {
+            Some(w) => w,
+            None => Worker::spawn(&self.spec, &self.hello, self.max_reply)
+                .map_err(|e| Lost::Crashed(format!("could not be started: {e}")))?,
+        };
+        let result = worker.call(request, blob, self.timeout);
+        if result.is_ok() {
+            self.give_back(worker);
+        }
+        result
+    }
+
+    fn give_back(&self, worker: Worker) {
+        self.idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(worker);
+    }
+}
+
+/// One worker process, its pipes, and the threads that read its output.
+struct Worker {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    replies: Receiver<Result<Frame, ProtocolError>>,
+    stderr: Arc<Mutex<VecDeque<String>>>,
+    stderr_reader: Option<JoinHandle<()>>,
+}
+
+impl Worker {
+    fn spawn(spec: &Isolation, hello: &[u8], max_reply: u64) -> io::Result<Worker> {
+        let mut child = Command::new(&spec.program)
+            .args(&spec.args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let (stdin, stdout, stderr) =
+            match (child.stdin.take(), child.stdout.take(), child.stderr.take()) {
+                (Some(i), Some(o), Some(e)) => (i, o, e),
+                _ => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(io::Error::other("the worker's pipes were not opened"));
+                }
+            };
+        let (tx, replies) = mpsc::sync_channel(1);
+        // A reply of a document is read as soon as it is written, so the
+        // worker never blocks on a full pipe while the deadline runs. (Not
+        // joined: it ends when the worker's output does.)
+        std::thread::spawn(move || {
+            let mut out = BufReader::with_capacity(1 << 16, stdout);
+            loop {
+                let frame = protocol::read_frame(&mut out, max_reply);
+                let end = !matches!(frame, Ok(Some(_)));
+                let message = match frame {
+                    Ok(Some(f)) => Ok(f),
+                    Ok(None) => Err(ProtocolError::Truncated),
+                    Err(e) => Err(e),
+                };
+                if tx.send(message).is_err() || end {
+                    return;
+                }
+            }
+        });
+        let tail = Arc::new(Mutex::new(VecDeque::with_capacity(STDERR_TAIL)));
+        let kept = Arc::clone(&tail);
+        let stderr_reader = std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                // Kept, not printed: what matters of it (a panic's message,
+                // an allocation failure) is in the document's error line.
+                let Ok(line) = line else { return };
+                let mut tail = kept.lock().unwrap_or_else(PoisonError::into_inner);
+                if tail.len() == STDERR_TAIL {
+                    tail.pop_front();
+                }
+                tail.push_back(line);
+            }
+        });
+        let mut worker = Worker {
+            child,
+            stdin: Some(stdin),
+            replies,
+            stderr: tail,
+            stderr_reader: Some(stderr_reader),
+        };
+        worker.send(hello, &[])?;
+        Ok(worker)
+    }
+
+    fn send(&mut self, header: &[u8], blob: &[u8]) -> io::Result<()> {
+        let stdin = self
+            .stdin
+            .as_mut()
+            .ok_or_else(|| io::Error::from(io::ErrorKind::BrokenPipe))?;
+        protocol::write_frame(stdin, header, blob)?;
+        stdin.flush()
+    }
+
+    fn call(
+        &mut self,
+        request: &Request,
+        blob: &[u8],
+        timeout: Option<Duration>,
+    ) -> Result<Vec<Done>, Lost> {
+        let started = Instant::now();
+        if self.send(&protocol::request_frame(request), blob).is_err() {
+            // It died since its last document (or cannot take this one).
+            return Err(self.ended());
+        }
+        let reply = match timeout {
+            Some(budget) => {
+                let left = budget.saturating_sub(started.elapsed());
+                match self.replies.recv_timeout(left) {
+                    Ok(r) => r,
+                    Err(RecvTimeoutError::Timeout) => {
+                        self.kill();
+                        return Err(Lost::Timeout(budget));
+                    }
+                    Err(RecvTimeoutError::Disconnected) => return Err(self.ended()),
+                }
+            }
+            None => match self.replies.recv() {
+                Ok(r) => r,
+                Err(_) => return Err(self.ended()),
+            },
+        };
+        let frame = match reply {
+            Ok(frame) => frame,
+            Err(ProtocolError::Truncated) => return Err(self.ended()),
+            Err(e) => {
+                self.kill();
+                return Err(Lost::Crashed(format!("broke the protocol: {e}")));
+            }
+        };
+        protocol::parse_reply(frame).map_err(|e| {
+            self.kill();
+            Lost::Crashed(format!("broke the protocol: {e}"))
+        })
+    }
+
+    /// Kills the worker and waits for it (it stops using CPU and memory
+    /// now, whatever it was doing).
+    fn kill(&mut self) {
+        self.stdin = None;
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Why a worker that stopped answering ended: its exit status and
+    /// the last words on its stderr.
+    fn ended(&mut self) -> Lost {
+        self.stdin = None;
+        let status = self.child.wait();
+        // Its stderr ends with it: read it to the end.
+        if let Some(reader) = self.stderr_reader.take() {
+            let _ = reader.join();
+        }
+        let tail: Vec<String> = self
+            .stderr
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .cloned()
+            .collect();
+        diagnose(status, &tail)
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        // Closing its input ends an idle worker; one still busy is killed.
+        self.stdin = None;
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What a worker's exit status and its stderr say about its end.
+fn diagnose(status: io::Result<ExitStatus>, stderr: &[String]) -> Lost {
+    use std::os::unix::process::ExitStatusExt as _;
+    let status = match status {
+        Ok(s) => s,
+        Err(e) => return Lost::Crashed(format!("ended, and its status is unknown: {e}")),
+    };
+    if let Some(line) = stderr
+        .iter()
+        .rev()
+        .find(|l| l.starts_with(ALLOCATION_FAILED))
+    {
+        return Lost::OutOfMemory(line.clone());
+    }
+    let last = stderr
+        .iter()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .map(|l| format!(": {}", l.trim()))
+        .unwrap_or_default();
+    match (status.signal(), status.code()) {
+        (Some(signal), _) => Lost::Crashed(format!(
+            "was killed by signal {signal} ({}){last}",
+            signal_name(signal)
+        )),
+        (None, Some(code)) => Lost::Crashed(format!("exited with status {code}{last}")),
+        (None, None) => Lost::Crashed(format!("ended{last}")),
+    }
+}
+
+fn signal_name(signal: i32) -> &'static str {
+    use signal_hook::consts::signal::*;
+    match signal {
+        SIGABRT => "SIGABRT",
+        SIGSEGV => "SIGSEGV",
+        SIGBUS => "SIGBUS",
+        SIGILL => "SIGILL",
+        SIGFPE => "SIGFPE",
+        SIGKILL => "SIGKILL",
+        SIGTERM => "SIGTERM",
+        SIGINT => "SIGINT",
+        SIGPIPE => "SIGPIPE",
+        SIGXCPU => "SIGXCPU",
+        _ => "a signal",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exited(raw: i32) -> io::Result<ExitStatus> {
+        use std::os::unix::process::ExitStatusExt as _;
+        Ok(ExitStatus::from_raw(raw))
+    }
+
+    #[test]
+    fn a_worker_end_is_told_by_its_status_and_stderr() {
+        let oom = diagnose(
+            exited(6), // killed by SIGABRT
+            &["memory allocation of 4294967296 bytes failed".to_string()],
+        );
+        assert!(
+            matches!(&oom, Lost::OutOfMemory(l) if l.contains("4294967296")),
+            "{oom:?}"
+        );
+        let segv = diagnose(
+            exited(11),
+            &["thread 'main' has overflowed its stack".to_string()],
+        );
+        let Lost::Crashed(m) = segv else {
+            panic!("{segv:?}")
+        };
+        assert_eq!(
+            m,
+            "was killed by signal 11 (SIGSEGV): thread 'main' has overflowed its stack"
+        );
+        let Lost::Crashed(m) = diagnose(exited(3 << 8), &[]) else {
+            panic!()
+        };
+        assert_eq!(m, "exited with status 3");
+    }
+
+    #[test]
+    fn the_error_lines_name_the_limit() {
+        let f = Lost::OutOfMemory("memory allocation of 8 bytes failed".into()).failure(2 << 30);
+        assert_eq!((&*f.stage, &*f.code), ("parse", "out_of_memory"));
+        assert!(f.message.contains("2.0 GiB"), "{}", f.message);
+        let t = Lost::Timeout(Duration::from_millis(1500)).failure(0);
+        assert_eq!(&*t.code, "timeout");
+        assert!(t.message.contains("1s 500ms"), "{}", t.message);
+    }
+}

@@ -1,0 +1,272 @@
+//! Jobs in parallel on a rayon pool, results in job order.
+//!
+//! The calling thread hands jobs to a pool of `threads` rayon threads and
+//! receives their results; it passes them to `emit` strictly in job order
+//! (a reorder buffer), whatever order they finish in, so output never
+//! depends on the number of threads. At most `window` jobs are handed out
+//! and not yet emitted, which bounds the memory held by finished results
+//! waiting for a slow one.
+//!
+//! A job that is still running `watch` after it started is given up: its
+//! place in the order gets `on_lost`'s result, and whatever it returns
+//! later is dropped. With worker processes the job itself kills its
+//! worker at the deadline and returns its `timeout` line well before
+//! that, so the watch is only a backstop; in-process (`--no-isolate`)
+//! nothing can stop the thread, which finishes the document in the
+//! background while the run goes on without it.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use crate::panic::catch_panic;
+
+/// How often the calling thread wakes to check `stop` when nothing happens.
+const TICK: Duration = Duration::from_millis(100);
+
+/// The run's shape.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    /// Pool threads (at least 1).
+    pub threads: usize,
+    /// Jobs handed out but not yet emitted, at most (at least `threads`).
+    pub window: usize,
+    /// How long a job may run before it is given up (`None`: forever).
+    pub watch: Option<Duration>,
+}
+
+/// How a run of the jobs ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// Every job's result was emitted.
+    Complete,
+    /// `emit` returned false or `stop` returned true; later jobs were not run.
+    Stopped,
+}
+
+/// Why a job has no result of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lost {
+    /// Still running when the watch ran out.
+    Timeout(Duration),
+    /// The job panicked (the message).
+    Panic(String),
+}
+
+enum Message<R> {
+    Started(u64, Instant),
+    Finished(u64, Result<R, String>),
+}
+
+/// A job handed out and not yet emitted.
+struct Slot<L, R> {
+    label: L,
+    started: Option<Instant>,
+    result: Option<R>,
+}
+
+/// Runs every job of `jobs` (each with the label `on_lost` is given) on a
+/// pool of `shape.threads` threads, emitting results in job order until
+/// `emit` returns false or `stop` returns true.
+pub fn run_ordered<L, J, R>(
+    shape: Shape,
+    jobs: impl IntoIterator<Item = (L, J)>,
+    work: Arc<dyn Fn(J) -> R + Send + Sync>,
+    mut on_lost: impl FnMut(&L, Lost) -> R,
+    mut emit: impl FnMut(R) -> bool,
+    stop: impl Fn() -> bool,
+) -> Result<Ended, rayon::ThreadPoolBuildError>
+where
+    J: Send + 'static,
+    R: Send + 'static,
+{
+    let threads = shape.threads.max(1);
+    let window = shape.window.max(threads) as u64;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("jixiao-{i}"))
+        .build()?;
+    let (tx, rx) = mpsc::channel::<Message<R>>();
+    let mut jobs = jobs.into_iter();
+    let mut pending: BTreeMap<u64, Slot<L, R>> = BTreeMap::new();
+    let (mut next_seq, mut next_emit) = (0u64, 0u64);
+    let mut exhausted = false;
+    loop {
+        while !exhausted && next_seq - next_emit < window {
+            let Some((label, job)) = jobs.next() else {
+                exhausted = true;
+                break;
+            };
+            let seq = next_seq;
+            next_seq += 1;
+            pending.insert(
+                seq,
+                Slot {
+                    label,
+                    started: None,
+                    result: None,
+                },
+            );
+            let (tx, work) = (tx.clone(), Arc::clone(&work));
+            pool.spawn(move || {
+                // A send fails only once the run has stopped listening.
+                let _ = tx.send(Message::Started(seq, Instant::now()));
+                let result = catch_panic(|| work(job));
+                let _ = tx.send(Message::Finished(seq, result));
+            });
+        }
+        while let Some(mut slot) = pending.first_entry() {
+            if *slot.key() != next_emit {
+                break;
+            }
+            let Some(result) = slot.get_mut().result.take() else {
+                break;
+            };
+            slot.remove();
+            next_emit += 1;
+            if !emit(result) {
+                return Ok(Ended::Stopped);
+            }
+        }
+        if exhausted && pending.is_empty() {
+            return Ok(Ended::Complete);
+        }
+        if stop() {
+            return Ok(Ended::Stopped);
+        }
+        // Wait for a message, or until the oldest job's watch runs out.
+        let head = pending.first_key_value().map(|(_, s)| s.started);
+        let wait = match (shape.watch, head) {
+            (Some(budget), Some(Some(started))) => {
+                budget.saturating_sub(started.elapsed()).min(TICK)
+            }
+            _ => TICK,
+        };
+        match rx.recv_timeout(wait) {
+            Ok(Message::Started(seq, at)) => {
+                if let Some(slot) = pending.get_mut(&seq) {
+                    slot.started = Some(at);
+                }
+            }
+            Ok(Message::Finished(seq, result)) => {
+                // A job given up on is no longer pending: its result is dropped.
+                if let Some(slot) = pending.get_mut(&seq) {
+                    slot.started.get_or_insert_with(Instant::now);
+                    slot.result = Some(match result {
+                        Ok(r) => r,
+                        Err(message) => on_lost(&slot.label, Lost::Panic(message)),
+                    });
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            // every sender is this thread's own `tx`: cannot happen
+            Err(RecvTimeoutError::Disconnected) => {}
+        }
+        if let (Some(budget), Some((_, head))) = (shape.watch, pending.first_key_value()) {
+            let over =
+                head.result.is_none() && head.started.is_some_and(|at| at.elapsed() >= budget);
+            if over && let Some(mut head) = pending.first_entry() {
+                let slot = head.get_mut();
+                slot.result = Some(on_lost(&slot.label, Lost::Timeout(budget)));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    fn shape(threads: usize, watch: Option<Duration>) -> Shape {
+        Shape {
+            threads,
+            window: threads * 4,
+            watch,
+        }
+    }
+
+    /// Results come out in job order whatever order they finish in.
+    #[test]
+    fn results_are_emitted_in_job_order() {
+        for threads in [1, 2, 4] {
+            let work: Arc<dyn Fn(u64) -> u64 + Send + Sync> = Arc::new(|n| {
+                // later jobs finish first
+                std::thread::sleep(Duration::from_micros(200 * (20 - n % 20)));
+                n * 10
+            });
+            let mut out = Vec::new();
+            let ended = run_ordered(
+                shape(threads, None),
+                (0..100u64).map(|n| (n, n)),
+                work,
+                |_, _| u64::MAX,
+                |r| {
+                    out.push(r);
+                    true
+                },
+                || false,
+            )
+            .unwrap();
+            assert_eq!(ended, Ended::Complete);
+            assert_eq!(out, (0..100).map(|n| n * 10).collect::<Vec<_>>());
+        }
+    }
+
+    /// A panicking job and a job past its watch each get `on_lost`'s
+    /// result in their place; the others are untouched. The stuck job is
+    /// made to wait on a flag, not on the clock, and is released at the end.
+    #[test]
+    fn a_lost_job_gets_its_place_and_the_run_goes_on() {
+        let release = Arc::new(AtomicBool::new(false));
+        let held = Arc::clone(&release);
+        let work: Arc<dyn Fn(u64) -> String + Send + Sync> = Arc::new(move |n| match n {
+            3 => panic!("job three"),
+            5 => {
+                while !held.load(Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                "late".to_string()
+            }
+            n => n.to_string(),
+        });
+        let mut out = Vec::new();
+        run_ordered(
+            shape(2, Some(Duration::from_secs(2))),
+            (0..8u64).map(|n| (format!("job{n}"), n)),
+            work,
+            |label, lost| format!("{label}: {lost:?}"),
+            |r| {
+                out.push(r);
+                true
+            },
+            || false,
+        )
+        .unwrap();
+        release.store(true, Ordering::SeqCst);
+        assert_eq!(out[3], "job3: Panic(\"job three\")");
+        assert_eq!(out[5], "job5: Timeout(2s)");
+        let others: Vec<_> = [0, 1, 2, 4, 6, 7].iter().map(|&i| out[i].clone()).collect();
+        assert_eq!(others, ["0", "1", "2", "4", "6", "7"]);
+    }
+
+    #[test]
+    fn emit_returning_false_stops_the_run() {
+        let work: Arc<dyn Fn(u64) -> u64 + Send + Sync> = Arc::new(|n| n);
+        let mut seen = 0;
+        let ended = run_ordered(
+            shape(2, None),
+            (0..1000u64).map(|n| (n, n)),
+            work,
+            |_, _| 0,
+            |_| {
+                seen += 1;
+                seen < 10
+            },
+            || false,
+        )
+        .unwrap();
+        assert_eq!((ended, seen), (Ended::Stopped, 10));
+    }
+}
