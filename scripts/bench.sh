@@ -12,7 +12,9 @@
 #        BENCH_TARGET_DIR (default ../.bench-target beside this checkout,
 #        e.g. /work/.bench-target: kept between runs, so only the first
 #        run builds it; the binary is cached there by commit id);
-#   new  the current tree (its uncommitted changes included), target/release.
+#   new  the current tree (its uncommitted changes included), target/release,
+#        timed twice: as it runs by default (documents parsed in worker
+#        processes) and with --no-isolate (in the run's own threads).
 #
 # For each size N: generates N text documents (thirds UTF-8, GBK+CRLF,
 # UTF-16LE+BOM; scripts/gen_archive.py), prints the floor (`cat` of every
@@ -70,16 +72,19 @@ cargo build --release --locked -q --bin jixiao --example decode_bench
 new=target/release/jixiao
 
 # --- timing ------------------------------------------------------------------
-# run NAME BIN LABEL DIR DOCS MB JOBS: BENCH_REPEAT extractions, one line of
-# figures (the best time; the largest peak RSS); leaves the best seconds in
-# $secs and the output in $work/out-NAME-LABEL-jJOBS.jsonl.
+# run NAME BIN LABEL DIR DOCS MB JOBS [ARG...]: BENCH_REPEAT extractions
+# (with the extra ARGs), one line of figures (the best time; the largest
+# peak RSS, of the run and its worker processes together: /usr/bin/time
+# counts the largest of them); leaves the best seconds in $secs and the
+# output in $work/out-NAME-LABEL-jJOBS.jsonl.
 run() {
     local name=$1 bin=$2 label=$3 dir=$4 docs=$5 mb=$6 jobs=$7 t rss records i
+    shift 7
     local out="$work/out-$name-$label-j$jobs.jsonl"
     secs="" peak=0
     for ((i = 0; i < repeat; i++)); do
         /usr/bin/time -f "%e %M" "$bin" extract "$dir" -o "$out" \
-            --errors "$work/errors.jsonl" -j "$jobs" -q 2>"$work/time" >/dev/null || true
+            --errors "$work/errors.jsonl" -j "$jobs" -q "$@" 2>"$work/time" >/dev/null || true
         read -r t rss < <(tail -1 "$work/time")
         secs=$(awk -v a="$secs" -v b="$t" 'BEGIN {print (a == "" || b < a) ? b : a}')
         [ "$rss" -gt "$peak" ] && peak=$rss
@@ -87,7 +92,7 @@ run() {
     records=$(wc -l < "$out")
     awk -v n="$name" -v l="$label" -v j="$jobs" -v s="$secs" -v m="$mb" -v d="$docs" -v r="$records" -v k="$peak" 'BEGIN {
         s = (s > 0 ? s : 0.01)
-        printf "%-3s %-5s -j %d: %6.2f s  %6.1f MB/s  %6.0f documents/s  %7.0f records/s  peak RSS %6.1f MB\n",
+        printf "%-6s %-5s -j %d: %6.2f s  %6.1f MB/s  %6.0f documents/s  %7.0f records/s  peak RSS %6.1f MB\n",
             n, l, j, s, m / s, d / s, r / s, k / 1024 }'
 }
 
@@ -101,7 +106,7 @@ same_jobs() {
         echo "$1 output -j 1 = -j 2: identical (sha256 $a)"
     else
         echo "$1 output -j 1 = -j 2: DIFFERENT ($a vs $b)"
-        [ "$1" = new ] && failed=1
+        [ "$1" != old ] && failed=1
     fi
 }
 
@@ -117,19 +122,40 @@ old_vs_new() {
     fi
 }
 
-# both LABEL DIR DOCS MB: old and new at -j 1 and -j 2, then the comparisons.
+# ratio WHAT A B: "WHAT: A/B x" for two times in seconds.
+ratio() {
+    awk -v w="$1" -v a="$2" -v b="$3" 'BEGIN {
+        a = (a > 0 ? a : 0.01); b = (b > 0 ? b : 0.01)
+        printf "%s: %.2fx (%.2f s vs %.2f s; above 1: the second is faster)\n", w, a / b, a, b }'
+}
+
+# both LABEL DIR DOCS MB: old, new (worker processes, the default) and
+# new --no-isolate ("newni") at -j 1 and -j 2, then the comparisons.
 both() {
-    local label=$1 dir=$2 docs=$3 mb=$4 old2
+    local label=$1 dir=$2 docs=$3 mb=$4 old2 new2 ni2
     run old "$old" "$label" "$dir" "$docs" "$mb" 1
     run old "$old" "$label" "$dir" "$docs" "$mb" 2
     old2=$secs
     run new "$new" "$label" "$dir" "$docs" "$mb" 1
     run new "$new" "$label" "$dir" "$docs" "$mb" 2
-    awk -v a="$old2" -v b="$secs" 'BEGIN {
+    new2=$secs
+    run newni "$new" "$label" "$dir" "$docs" "$mb" 1 --no-isolate
+    run newni "$new" "$label" "$dir" "$docs" "$mb" 2 --no-isolate
+    ni2=$secs
+    ratio "new/old speed at -j 2 (old, new)" "$old2" "$new2"
+    ratio "new --no-isolate/old speed at -j 2 (old, newni)" "$old2" "$ni2"
+    awk -v a="$ni2" -v b="$new2" 'BEGIN {
         a = (a > 0 ? a : 0.01); b = (b > 0 ? b : 0.01)
-        printf "new/old speed at -j 2: %.2fx (old %.2f s, new %.2f s; above 1: new is faster)\n", a / b, a, b }'
+        printf "worker processes keep %.0f%% of the --no-isolate throughput at -j 2 (%.2f s vs %.2f s)\n", 100 * a / b, b, a }'
     same_jobs old "$label"
     same_jobs new "$label"
+    same_jobs newni "$label"
+    if cmp -s "$work/out-new-$label-j2.jsonl" "$work/out-newni-$label-j2.jsonl"; then
+        echo "new vs new --no-isolate output: identical"
+    else
+        echo "new vs new --no-isolate output: DIFFERENT"
+        failed=1
+    fi
     old_vs_new "$label"
 }
 

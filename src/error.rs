@@ -54,7 +54,11 @@ pub enum DocError {
     },
     #[error("internal error while reading this document (panic): {0}")]
     Panic(String),
-    #[error("not finished within the time budget of {0:?} (--timeout); its worker was abandoned")]
+    /// In-process (`--no-isolate`); a worker process past the deadline is
+    /// a `timeout` line of its own (`run::isolate`).
+    #[error(
+        "not finished within the time budget of {0:?} (--timeout); its thread was left to finish it in the background"
+    )]
     Timeout(std::time::Duration),
     #[error("cannot serialise a record: {0}")]
     Serialize(#[source] serde_json::Error),

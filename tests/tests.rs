@@ -15,6 +15,7 @@ mod fuzz_regressions;
 mod golden;
 mod hostile;
 mod ingest;
+mod isolation;
 mod output;
 mod props;
 mod review;
