@@ -12,6 +12,7 @@ use jixiao::model::to_json_line;
 use jixiao::read::clean::clean_text;
 use jixiao::read::sheet::{SheetFormat, SheetLimits, read_workbook};
 use jixiao::run::document::{Limits, Origin, extract};
+use jixiao::run::protocol::{canonical_replies, canonical_requests};
 use jixiao::source::Format;
 use jixiao::table::target::{Op, Target, parse_split, parse_target};
 
@@ -221,4 +222,28 @@ pub fn sheet_format(data: &[u8]) -> SheetFormat {
             _ => SheetFormat::Ods,
         },
     )
+}
+
+/// Largest blob the protocol target accepts: small, so a lying length is
+/// refused rather than waited for.
+pub const PROTOCOL_MAX_BLOB: u64 = 1 << 20;
+
+/// `worker_protocol`: bytes as a worker's output (first byte even) or as a
+/// worker's input (odd), read as the run or the worker reads them. Never
+/// panics; what is read is written back in a canonical form that reads
+/// back to itself (so nothing a frame held is lost or changed between the
+/// two sides).
+pub fn worker_protocol(data: &[u8]) {
+    let Some((&side, stream)) = data.split_first() else {
+        return;
+    };
+    let canonical = if side % 2 == 0 {
+        canonical_replies
+    } else {
+        canonical_requests
+    };
+    if let Ok(once) = canonical(stream, PROTOCOL_MAX_BLOB) {
+        let twice = canonical(&once, PROTOCOL_MAX_BLOB).expect("a canonical stream reads back");
+        assert!(once == twice, "the canonical form is not stable");
+    }
 }

@@ -199,6 +199,33 @@ pub(crate) fn parse_reply(frame: Frame) -> Result<Vec<Done>, ProtocolError> {
     Ok(dones)
 }
 
+/// Reads a stream of reply frames as the run reads a worker's output and
+/// writes them again: the canonical form of what it held (for the
+/// `worker_protocol` fuzz target: decoding the result gives it back).
+pub fn canonical_replies(mut bytes: &[u8], max_blob: u64) -> Result<Vec<u8>, ProtocolError> {
+    let mut out = Vec::new();
+    while let Some(frame) = read_frame(&mut bytes, max_blob)? {
+        write_reply(&mut out, parse_reply(frame)?)?;
+    }
+    Ok(out)
+}
+
+/// Reads a stream of frames as a worker reads its input (a [`Hello`],
+/// then requests) and writes them again (as [`canonical_replies`]).
+pub fn canonical_requests(mut bytes: &[u8], max_blob: u64) -> Result<Vec<u8>, ProtocolError> {
+    let mut out = Vec::new();
+    let Some(hello) = read_frame(&mut bytes, 0)? else {
+        return Ok(out);
+    };
+    let hello: Hello = serde_json::from_slice(&hello.header)?;
+    write_frame(&mut out, &serde_json::to_vec(&hello)?, &[])?;
+    while let Some(frame) = read_frame(&mut bytes, max_blob)? {
+        let request: Request = serde_json::from_slice(&frame.header)?;
+        write_frame(&mut out, &request_frame(&request), &frame.blob)?;
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
