@@ -428,12 +428,22 @@ fn isolated(work: Work, workers: &Workers, shared: &Shared) -> Vec<Done> {
         Err(lost) => {
             let failure: Failure = lost.failure(workers.max_memory());
             let mut done = Done::new(&request.display, request.member, Got::Error(failure));
-            if let Source::Bytes { counted } = request.source {
-                // what the manifest tells of bytes that were read
-                done.size = Some(blob.len() as u64);
-                done.bytes = if counted { blob.len() as u64 } else { 0 };
-                done.format = Some(request.format.sniff(&blob));
-                done.sha256 = Some(document::sha256_hex(&blob));
+            match request.source {
+                Source::Bytes { counted } => {
+                    // what the manifest tells of bytes that were read
+                    done.size = Some(blob.len() as u64);
+                    done.bytes = if counted { blob.len() as u64 } else { 0 };
+                    done.format = Some(request.format.sniff(&blob));
+                    done.sha256 = Some(document::sha256_hex(&blob));
+                }
+                Source::Path => {
+                    // the size the file reports, for the manifest and MB/s
+                    let path = std::path::Path::new(std::ffi::OsStr::from_bytes(&blob));
+                    if let Ok(meta) = std::fs::metadata(path) {
+                        done.size = Some(meta.len());
+                        done.bytes = meta.len();
+                    }
+                }
             }
             done.ms = elapsed_ms(started);
             vec![done]
