@@ -428,6 +428,7 @@ impl Rows {
                 }
                 while carry.get(col).is_some_and(|&r| r > 0) {
                     carry[col] -= 1;
+                    self.spend(1)?;
                     cells.push(Cow::Borrowed(""));
                     col += 1;
                 }
@@ -439,6 +440,9 @@ impl Rows {
                 };
                 let (colspan, rowspan) =
                     (span("colspan", MAX_COLSPAN), span("rowspan", MAX_ROWSPAN));
+                // Spent cell by cell, before the fillers are made: one row
+                // of 300,000 `colspan=1000` cells is 300 million of them.
+                self.spend(colspan)?;
                 cells.push(Cow::Owned(cell_fragment(td, &mut nested)));
                 cells.extend((1..colspan).map(|_| Cow::Borrowed("")));
                 if carry.len() < col + colspan {
@@ -453,7 +457,6 @@ impl Rows {
             for c in carry.iter_mut().skip(col) {
                 *c = c.saturating_sub(1);
             }
-            self.spend(cells.len())?;
             if let Some(row) = Row::new(n, cells) {
                 self.rows.push(row);
             }
