@@ -765,7 +765,6 @@ fn html_span_filler_cells() {
 }
 
 #[test]
-#[ignore = "needs worker isolation (lead)"]
 fn html_formatting_elements_rebuilt_per_paragraph() {
     // 500 distinct unclosed <b> in a paragraph: html5ever rebuilds them in
     // each of the next 200,000 paragraphs (100 million elements).
@@ -778,8 +777,8 @@ fn html_formatting_elements_rebuilt_per_paragraph() {
         "z-formatting.html",
         page.as_bytes(),
         "parse",
-        "too_deep",
-        "",
+        "too_large",
+        "--max-html-depth",
     );
 }
 

@@ -16,7 +16,10 @@
 //!    SVG/MathML tags, comments and raw text skipped; `<p>`, `<li>`, `<td>`, `<tr>` and
 //!    the other elements browsers close implicitly not counted) and refuses
 //!    pages deeper than [`HtmlLimits::max_depth`] before the parser sees
-//!    them.
+//!    them. What a table cell leaves open ends with the cell, as in a
+//!    browser. The same scan counts the formatting elements html5ever
+//!    would make again in later paragraphs (`read::formatting`), and
+//!    refuses a page past 2,048 × the depth limit of them.
 //! 3. **Rows.** The document is walked iteratively (never recursively) in
 //!    document order: every `<tr>` of every `<table>` is a row, every
 //!    `<td>`/`<th>` a cell, laid out on a grid so that `colspan` and
@@ -42,6 +45,7 @@ use scraper::{ElementRef, Html, Node};
 use super::{Limits, ReadError, Reader, Row, Scratch, Table, Tables};
 use crate::decode::{self, DecodeError};
 use crate::read::clean::is_block;
+use crate::read::formatting::Rebuilds;
 
 /// Limits on what a page may demand of the parser.
 #[derive(Debug, Clone, Copy)]
@@ -87,6 +91,19 @@ pub enum HtmlError {
         "the page's tables make more than {limit} cells, counting those colspan/rowspan stand for (--max-cells)"
     )]
     TooManyCells { limit: u64 },
+    /// Unclosed formatting elements the parser would make again in every
+    /// later paragraph (see `read::formatting`).
+    #[error(
+        "by byte {offset}, the page's unclosed formatting elements (<b>, <font>, ...) would be made again more than {limit} times, once per later paragraph (limit: 2,048 × --max-html-depth)"
+    )]
+    Rebuilt { offset: usize, limit: u64 },
+}
+
+/// The most formatting elements a page may make the parser rebuild.
+fn rebuild_limit(max_depth: usize) -> u64 {
+    u64::try_from(max_depth)
+        .unwrap_or(u64::MAX)
+        .saturating_mul(2048)
 }
 
 impl HtmlError {
@@ -94,7 +111,7 @@ impl HtmlError {
         match self {
             HtmlError::Decode(e) => e.code(),
             HtmlError::TooDeep { .. } => "too_deep",
-            HtmlError::TooManyCells { .. } => "too_large",
+            HtmlError::TooManyCells { .. } | HtmlError::Rebuilt { .. } => "too_large",
         }
     }
 }
@@ -227,9 +244,15 @@ const IMPLIED: &[&str] = &[
 fn check_depth(text: &str, max_depth: usize) -> Result<(), HtmlError> {
     let b = text.as_bytes();
     let mut open: Vec<String> = Vec::new();
+    let mut cells = Cells::default();
+    let mut rebuilds = Rebuilds::default();
+    let max_rebuilt = rebuild_limit(max_depth);
     let mut i = 0;
     while let Some(off) = memchr::memchr(b'<', &b[i..]) {
         let at = i + off;
+        if at > i {
+            rebuilds.text();
+        }
         let rest = &b[at + 1..];
         if rest.starts_with(b"!--") {
             i = memmem::find(rest, b"-->").map_or(b.len(), |e| at + 1 + e + 3);
@@ -249,8 +272,25 @@ fn check_depth(text: &str, max_depth: usize) -> Result<(), HtmlError> {
         let tag_end = memchr::memchr(b'>', &b[name_start..]).map_or(b.len(), |e| name_start + e);
         i = (tag_end + 1).min(b.len());
         if closing {
+            rebuilds.end(&name);
+        } else {
+            let attrs = text.get(name_start + name_len..tag_end).unwrap_or("");
+            rebuilds.start(&name, attrs);
+            if rebuilds.made > max_rebuilt {
+                return Err(HtmlError::Rebuilt {
+                    offset: at,
+                    limit: max_rebuilt,
+                });
+            }
+        }
+        let foreign = open.iter().any(|n| n == "svg" || n == "math");
+        if !foreign {
+            cells.tag(&name, closing, &mut open);
+        }
+        if closing {
             if let Some(pos) = open.iter().rposition(|n| *n == name) {
                 open.truncate(pos);
+                cells.prune(open.len());
             }
             continue;
         }
@@ -266,7 +306,11 @@ fn check_depth(text: &str, max_depth: usize) -> Result<(), HtmlError> {
         if self_closing || VOID.contains(&name.as_str()) || implied(&name, &open) {
             continue;
         }
+        let table = name == "table" && !foreign;
         open.push(name);
+        if table {
+            cells.table(open.len() - 1);
+        }
         if open.len() > max_depth {
             return Err(HtmlError::TooDeep {
                 depth: open.len(),
@@ -276,6 +320,64 @@ fn check_depth(text: &str, max_depth: usize) -> Result<(), HtmlError> {
         }
     }
     Ok(())
+}
+
+/// The table cells open in the depth scan: a cell's end (a new cell or
+/// row, `</td>`, `</table>`) closes whatever was opened in it and left
+/// open, as a browser does (legacy pages leave `<font>` and `<b>` open in
+/// every cell: they are not nested a thousand deep).
+#[derive(Default)]
+struct Cells {
+    /// Per open table: its index in the open elements, and the cells
+    /// open before it.
+    tables: Vec<(usize, usize)>,
+    /// Per open cell: the open elements when it started.
+    starts: Vec<usize>,
+}
+
+impl Cells {
+    fn table(&mut self, at: usize) {
+        self.tables.push((at, self.starts.len()));
+    }
+
+    /// A tag outside SVG and MathML.
+    fn tag(&mut self, name: &str, closing: bool, open: &mut Vec<String>) {
+        if self.tables.is_empty() {
+            return;
+        }
+        match (name, closing) {
+            ("td" | "th", false) => {
+                self.close_cell(open);
+                self.starts.push(open.len());
+            }
+            ("tr" | "tbody" | "thead" | "tfoot", _) | ("td" | "th", true) | ("table", true) => {
+                self.close_cell(open)
+            }
+            _ => {}
+        }
+    }
+
+    /// Closes the open cell of the innermost table, if any.
+    fn close_cell(&mut self, open: &mut Vec<String>) {
+        let before = self.tables.last().map_or(0, |t| t.1);
+        if self.starts.len() > before
+            && let Some(start) = self.starts.pop()
+        {
+            open.truncate(start);
+        }
+    }
+
+    /// Forgets the tables (and their cells) closed when the open
+    /// elements were cut to `len`.
+    fn prune(&mut self, len: usize) {
+        while let Some(&(at, before)) = self.tables.last() {
+            if at < len {
+                break;
+            }
+            self.tables.pop();
+            self.starts.truncate(before);
+        }
+    }
 }
 
 /// Whether a start tag `name` is closed implicitly by the next one of its
@@ -726,6 +828,32 @@ mod tests {
         assert!(read_html(ruby.as_bytes(), &HtmlLimits::default()).is_ok());
         let select = format!("<select>{}</select>", "<optgroup><option>a".repeat(2000));
         assert!(read_html(select.as_bytes(), &HtmlLimits::default()).is_ok());
+    }
+
+    #[test]
+    fn formatting_rebuilt_in_every_paragraph_is_refused_and_legacy_pages_pass() {
+        // 500 different unclosed <b>: 500 new elements in each paragraph
+        let bolds: String = (0..500).map(|i| format!("<b id=b{i}>")).collect();
+        let page = format!("<p>{bolds}x{}", "<p>x".repeat(5000));
+        let err = read_html(page.as_bytes(), &HtmlLimits::default()).unwrap_err();
+        assert!(
+            matches!(err, HtmlError::Rebuilt { limit, .. } if limit == 512 * 2048),
+            "{err}"
+        );
+        assert_eq!(err.code(), "too_large");
+        // A legacy page: <font> and <b> never closed, around the table and
+        // in every cell, paragraphs after it. Read in full.
+        let row = format!(
+            "<tr>{}</tr>",
+            "<td><font size=2><b>值<td><font face=宋体>项".repeat(5)
+        );
+        let page = format!(
+            "<html><body><font face=宋体><b><p>财政项目支出绩效目标表<table>{}</table>{}</body></html>",
+            row.repeat(2000),
+            "<p><font color=red>说明".repeat(400)
+        );
+        let doc = read_html(page.as_bytes(), &HtmlLimits::default()).expect("a legacy page");
+        assert_eq!(doc.rows.len(), 1 + 2000 + 400);
     }
 
     #[test]
