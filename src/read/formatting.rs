@@ -89,6 +89,10 @@ const NO_REBUILD: &[&str] = &[
     "noscript", "frameset", "frame",
 ];
 
+/// The most entries one scope's list may hold (real pages hold a few;
+/// distinct attributes defeat the Noah's Ark rule).
+const MAX_ENTRIES: usize = 1024;
+
 /// One entry of the list of active formatting elements.
 struct Entry {
     /// Name and attributes, hashed (the Noah's Ark rule compares them).
@@ -149,8 +153,12 @@ impl Rebuilds {
         }
         if ITEMS.contains(&name) {
             let like: &[&str] = if name == "li" { &["li"] } else { &["dd", "dt"] };
-            if let Some(at) = self.blocks.iter().rposition(|b| like.contains(&b.as_str())) {
-                self.truncate_blocks(at);
+            let from = self.blocks_start();
+            if let Some(at) = self.blocks[from..]
+                .iter()
+                .rposition(|b| like.contains(&b.as_str()))
+            {
+                self.truncate_blocks(from + at);
             }
             self.push_block(name);
             return;
@@ -241,6 +249,12 @@ impl Rebuilds {
             if !e.open {
                 self.closed = self.closed.saturating_sub(1);
             }
+        }
+        if self.entries.len() - from >= MAX_ENTRIES {
+            // html5ever compares each new one with the whole list: past
+            // this, a page is refused as if it rebuilt without end.
+            self.made = u64::MAX;
+            return;
         }
         let level = self.blocks.len();
         self.top = self.top.max(level);
@@ -367,6 +381,62 @@ mod tests {
         );
         // closed before the paragraph ends: nothing to rebuild
         assert_eq!(made(&"<p><b>x</b><i>y</i>".repeat(100)), 0);
+        // list items inside a cell do not reach the blocks outside it
+        assert_eq!(made("<ul><li><table><tr><td><li>x</td></tr></table>y"), 0);
+        // a list that only grows (distinct, never rebuilt) is refused
+        let divs: String = (0..2000)
+            .map(|i| format!("<div><b id={i}></div>"))
+            .collect();
+        assert_eq!(made(&divs), u64::MAX);
+    }
+
+    /// Tag soup of every kind the model knows never panics.
+    #[test]
+    fn any_tag_soup_is_counted() {
+        let tags = [
+            "<table>",
+            "</table>",
+            "<tr>",
+            "</tr>",
+            "<td>",
+            "</td>",
+            "<th>",
+            "<caption>",
+            "</caption>",
+            "<p>",
+            "</p>",
+            "<li>",
+            "</li>",
+            "<dd>",
+            "<dt>",
+            "<div>",
+            "</div>",
+            "<b>",
+            "</b>",
+            "<font a>",
+            "</font>",
+            "<i x>",
+            "<object>",
+            "</object>",
+            "<tbody>",
+            "x",
+            " ",
+            "<span>",
+            "<ul>",
+            "</ul>",
+        ];
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..2000 {
+            let page: String = (0..60)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    tags[(state % tags.len() as u64) as usize]
+                })
+                .collect();
+            made(&page);
+        }
     }
 
     #[test]
