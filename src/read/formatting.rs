@@ -72,6 +72,12 @@ const CLOSES_P: &[&str] = &[
     "xmp",
 ];
 
+/// Whether a start tag closes an open `p` (`<table>` does not in the
+/// quirks mode of pages without a doctype: never counted as closing).
+pub(crate) fn closes_p(name: &str) -> bool {
+    CLOSES_P.contains(&name)
+}
+
 /// Blocks tracked besides those: list items close their like.
 const ITEMS: &[&str] = &["li", "dd", "dt"];
 

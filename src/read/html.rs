@@ -16,8 +16,9 @@
 //!    SVG/MathML tags, comments and raw text skipped; `<p>`, `<li>`, `<td>`, `<tr>` and
 //!    the other elements browsers close implicitly not counted) and refuses
 //!    pages deeper than [`HtmlLimits::max_depth`] before the parser sees
-//!    them. What a table cell leaves open ends with the cell, as in a
-//!    browser. The same scan counts the formatting elements html5ever
+//!    them. What a table cell or a paragraph leaves open ends with it, as
+//!    in a browser, and what the parser rebuilds of it in the next
+//!    paragraph is counted there. The same scan counts the formatting elements html5ever
 //!    would make again in later paragraphs (`read::formatting`), and
 //!    refuses a page past 2,048 × the depth limit of them.
 //! 3. **Rows.** The document is walked iteratively (never recursively) in
@@ -246,12 +247,14 @@ fn check_depth(text: &str, max_depth: usize) -> Result<(), HtmlError> {
     let mut open: Vec<String> = Vec::new();
     let mut cells = Cells::default();
     let mut rebuilds = Rebuilds::default();
+    let mut rebuilds_seen = 0;
     let max_rebuilt = rebuild_limit(max_depth);
     let mut i = 0;
     while let Some(off) = memchr::memchr(b'<', &b[i..]) {
         let at = i + off;
         if at > i {
             rebuilds.text();
+            rebuilt(&mut open, &mut rebuilds_seen, rebuilds.made);
         }
         let rest = &b[at + 1..];
         if rest.starts_with(b"!--") {
@@ -283,10 +286,20 @@ fn check_depth(text: &str, max_depth: usize) -> Result<(), HtmlError> {
                 });
             }
         }
+        if open.len() > max_depth {
+            return Err(HtmlError::TooDeep {
+                depth: open.len(),
+                offset: at,
+                limit: max_depth,
+            });
+        }
         let foreign = open.iter().any(|n| n == "svg" || n == "math");
         if !foreign {
             cells.tag(&name, closing, &mut open);
+            cells.paragraph(&name, closing, &mut open);
         }
+        // what the parser rebuilds before this tag nests as deep
+        rebuilt(&mut open, &mut rebuilds_seen, rebuilds.made);
         if closing {
             if let Some(pos) = open.iter().rposition(|n| *n == name) {
                 open.truncate(pos);
@@ -322,10 +335,23 @@ fn check_depth(text: &str, max_depth: usize) -> Result<(), HtmlError> {
     Ok(())
 }
 
-/// The table cells open in the depth scan: a cell's end (a new cell or
-/// row, `</td>`, `</table>`) closes whatever was opened in it and left
-/// open, as a browser does (legacy pages leave `<font>` and `<b>` open in
-/// every cell: they are not nested a thousand deep).
+/// The formatting elements the parser rebuilds are open elements too:
+/// `made` is the count so far, `seen` what the scan has pushed.
+fn rebuilt(open: &mut Vec<String>, seen: &mut u64, made: u64) {
+    let new = made.saturating_sub(*seen).min(1 << 20);
+    *seen = made;
+    for _ in 0..new {
+        open.push("(rebuilt)".to_string());
+    }
+}
+
+/// The table cells and paragraphs open in the depth scan: a cell's end (a
+/// new cell or row, `</td>`, `</table>`) and a paragraph's (a `<p>`,
+/// `<div>`, … or `</p>`) close whatever was opened in it and left open,
+/// as a browser does (legacy pages leave `<font>` and `<b>` open in every
+/// cell and paragraph: they are not nested a thousand deep; what the
+/// parser makes again of them in the next paragraph is counted by
+/// [`Rebuilds`] and pushed as open elements).
 #[derive(Default)]
 struct Cells {
     /// Per open table: its index in the open elements, and the cells
@@ -333,9 +359,31 @@ struct Cells {
     tables: Vec<(usize, usize)>,
     /// Per open cell: the open elements when it started.
     starts: Vec<usize>,
+    /// The open paragraphs: the open elements when each started, and the
+    /// cells open then (a paragraph in a cell leaves the one around the
+    /// table open).
+    paragraphs: Vec<(usize, usize)>,
 }
 
 impl Cells {
+    /// A tag outside SVG and MathML, for the open paragraph.
+    fn paragraph(&mut self, name: &str, closing: bool, open: &mut Vec<String>) {
+        let closes = if closing {
+            name == "p"
+        } else {
+            crate::read::formatting::closes_p(name)
+        };
+        let cells = self.starts.len();
+        if closes && let Some(&(start, _)) = self.paragraphs.last().filter(|p| p.1 == cells) {
+            self.paragraphs.pop();
+            open.truncate(start);
+            self.prune(open.len());
+        }
+        if name == "p" && !closing {
+            self.paragraphs.push((open.len(), self.starts.len()));
+        }
+    }
+
     fn table(&mut self, at: usize) {
         self.tables.push((at, self.starts.len()));
     }
@@ -364,12 +412,19 @@ impl Cells {
             && let Some(start) = self.starts.pop()
         {
             open.truncate(start);
+            let cells = self.starts.len();
+            while self.paragraphs.last().is_some_and(|p| p.1 > cells) {
+                self.paragraphs.pop();
+            }
         }
     }
 
-    /// Forgets the tables (and their cells) closed when the open
-    /// elements were cut to `len`.
+    /// Forgets the tables (and their cells) and the paragraph closed when
+    /// the open elements were cut to `len`.
     fn prune(&mut self, len: usize) {
+        while self.paragraphs.last().is_some_and(|p| p.0 > len) {
+            self.paragraphs.pop();
+        }
         while let Some(&(at, before)) = self.tables.last() {
             if at < len {
                 break;
@@ -798,7 +853,6 @@ mod tests {
             "<table><tr><td>".repeat(60_000),
             "<b>".repeat(60_000),
             "<div/>".repeat(60_000),
-            "<p><b>x</p>".repeat(60_000),
             // implied ends a browser does not apply here: they nest
             "<rb>x".repeat(60_000),
             "<rt><rp>".repeat(30_000),
@@ -809,7 +863,17 @@ mod tests {
             let err = read_html(page.as_bytes(), &HtmlLimits::default()).unwrap_err();
             assert_eq!(err.code(), "too_deep", "{err}");
         }
-        // sloppy but flat pages pass
+        // sloppy but flat pages pass: a <b> left open in each paragraph is
+        // made again in the next, at most three deep (the parser keeps
+        // three alike)
+        let unclosed = "<p><b>x</p>".repeat(60_000);
+        let doc = read_html(unclosed.as_bytes(), &HtmlLimits::default()).expect("flat");
+        assert_eq!(doc.rows.len(), 60_000);
+        // but a paragraph's formatting elements are as deep in the next
+        let bolds: String = (0..300).map(|i| format!("<b id={i}>")).collect();
+        let page = format!("<p>{bolds}x<p>{bolds}x");
+        let err = read_html(page.as_bytes(), &HtmlLimits::default()).unwrap_err();
+        assert_eq!(err.code(), "too_deep", "{err}");
         let flat = format!(
             "<table>{}</table>{}",
             "<tr><td>a<td>b".repeat(2000),
@@ -850,10 +914,10 @@ mod tests {
         let page = format!(
             "<html><body><font face=宋体><b><p>财政项目支出绩效目标表<table>{}</table>{}</body></html>",
             row.repeat(2000),
-            "<p><font color=red>说明".repeat(400)
+            "<p><font color=red>说明".repeat(3000)
         );
         let doc = read_html(page.as_bytes(), &HtmlLimits::default()).expect("a legacy page");
-        assert_eq!(doc.rows.len(), 1 + 2000 + 400);
+        assert_eq!(doc.rows.len(), 1 + 2000 + 3000);
     }
 
     #[test]
