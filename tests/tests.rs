@@ -14,6 +14,7 @@ mod formats;
 mod fuzz_regressions;
 mod golden;
 mod hostile;
+mod hostile_inputs;
 mod ingest;
 mod isolation;
 mod output;

@@ -16,7 +16,11 @@
 //!    SVG/MathML tags, comments and raw text skipped; `<p>`, `<li>`, `<td>`, `<tr>` and
 //!    the other elements browsers close implicitly not counted) and refuses
 //!    pages deeper than [`HtmlLimits::max_depth`] before the parser sees
-//!    them.
+//!    them. What a table cell or a paragraph leaves open ends with it, as
+//!    in a browser, and what the parser rebuilds of it in the next
+//!    paragraph is counted there. The same scan counts the formatting elements html5ever
+//!    would make again in later paragraphs (`read::formatting`), and
+//!    refuses a page past 2,048 × the depth limit of them.
 //! 3. **Rows.** The document is walked iteratively (never recursively) in
 //!    document order: every `<tr>` of every `<table>` is a row, every
 //!    `<td>`/`<th>` a cell, laid out on a grid so that `colspan` and
@@ -42,6 +46,7 @@ use scraper::{ElementRef, Html, Node};
 use super::{Limits, ReadError, Reader, Row, Scratch, Table, Tables};
 use crate::decode::{self, DecodeError};
 use crate::read::clean::is_block;
+use crate::read::formatting::Rebuilds;
 
 /// Limits on what a page may demand of the parser.
 #[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
@@ -87,6 +92,19 @@ pub enum HtmlError {
         "the page's tables make more than {limit} cells, counting those colspan/rowspan stand for (--max-cells)"
     )]
     TooManyCells { limit: u64 },
+    /// Unclosed formatting elements the parser would make again in every
+    /// later paragraph (see `read::formatting`).
+    #[error(
+        "by byte {offset}, the page's unclosed formatting elements (<b>, <font>, ...) would be made again more than {limit} times, once per later paragraph (limit: 2,048 × --max-html-depth)"
+    )]
+    Rebuilt { offset: usize, limit: u64 },
+}
+
+/// The most formatting elements a page may make the parser rebuild.
+fn rebuild_limit(max_depth: usize) -> u64 {
+    u64::try_from(max_depth)
+        .unwrap_or(u64::MAX)
+        .saturating_mul(2048)
 }
 
 impl HtmlError {
@@ -94,7 +112,7 @@ impl HtmlError {
         match self {
             HtmlError::Decode(e) => e.code(),
             HtmlError::TooDeep { .. } => "too_deep",
-            HtmlError::TooManyCells { .. } => "too_large",
+            HtmlError::TooManyCells { .. } | HtmlError::Rebuilt { .. } => "too_large",
         }
     }
 }
@@ -227,9 +245,17 @@ const IMPLIED: &[&str] = &[
 fn check_depth(text: &str, max_depth: usize) -> Result<(), HtmlError> {
     let b = text.as_bytes();
     let mut open: Vec<String> = Vec::new();
+    let mut cells = Cells::default();
+    let mut rebuilds = Rebuilds::default();
+    let mut rebuilds_seen = 0;
+    let max_rebuilt = rebuild_limit(max_depth);
     let mut i = 0;
     while let Some(off) = memchr::memchr(b'<', &b[i..]) {
         let at = i + off;
+        if at > i {
+            rebuilds.text();
+            rebuilt(&mut open, &mut rebuilds_seen, rebuilds.made);
+        }
         let rest = &b[at + 1..];
         if rest.starts_with(b"!--") {
             i = memmem::find(rest, b"-->").map_or(b.len(), |e| at + 1 + e + 3);
@@ -249,8 +275,35 @@ fn check_depth(text: &str, max_depth: usize) -> Result<(), HtmlError> {
         let tag_end = memchr::memchr(b'>', &b[name_start..]).map_or(b.len(), |e| name_start + e);
         i = (tag_end + 1).min(b.len());
         if closing {
+            rebuilds.end(&name);
+        } else {
+            let attrs = text.get(name_start + name_len..tag_end).unwrap_or("");
+            rebuilds.start(&name, attrs);
+            if rebuilds.made > max_rebuilt {
+                return Err(HtmlError::Rebuilt {
+                    offset: at,
+                    limit: max_rebuilt,
+                });
+            }
+        }
+        if open.len() > max_depth {
+            return Err(HtmlError::TooDeep {
+                depth: open.len(),
+                offset: at,
+                limit: max_depth,
+            });
+        }
+        let foreign = open.iter().any(|n| n == "svg" || n == "math");
+        if !foreign {
+            cells.tag(&name, closing, &mut open);
+            cells.paragraph(&name, closing, &mut open);
+        }
+        // what the parser rebuilds before this tag nests as deep
+        rebuilt(&mut open, &mut rebuilds_seen, rebuilds.made);
+        if closing {
             if let Some(pos) = open.iter().rposition(|n| *n == name) {
                 open.truncate(pos);
+                cells.prune(open.len());
             }
             continue;
         }
@@ -266,7 +319,11 @@ fn check_depth(text: &str, max_depth: usize) -> Result<(), HtmlError> {
         if self_closing || VOID.contains(&name.as_str()) || implied(&name, &open) {
             continue;
         }
+        let table = name == "table" && !foreign;
         open.push(name);
+        if table {
+            cells.table(open.len() - 1);
+        }
         if open.len() > max_depth {
             return Err(HtmlError::TooDeep {
                 depth: open.len(),
@@ -276,6 +333,106 @@ fn check_depth(text: &str, max_depth: usize) -> Result<(), HtmlError> {
         }
     }
     Ok(())
+}
+
+/// The formatting elements the parser rebuilds are open elements too:
+/// `made` is the count so far, `seen` what the scan has pushed.
+fn rebuilt(open: &mut Vec<String>, seen: &mut u64, made: u64) {
+    let new = made.saturating_sub(*seen).min(1 << 20);
+    *seen = made;
+    for _ in 0..new {
+        open.push("(rebuilt)".to_string());
+    }
+}
+
+/// The table cells and paragraphs open in the depth scan: a cell's end (a
+/// new cell or row, `</td>`, `</table>`) and a paragraph's (a `<p>`,
+/// `<div>`, … or `</p>`) close whatever was opened in it and left open,
+/// as a browser does (legacy pages leave `<font>` and `<b>` open in every
+/// cell and paragraph: they are not nested a thousand deep; what the
+/// parser makes again of them in the next paragraph is counted by
+/// [`Rebuilds`] and pushed as open elements).
+#[derive(Default)]
+struct Cells {
+    /// Per open table: its index in the open elements, and the cells
+    /// open before it.
+    tables: Vec<(usize, usize)>,
+    /// Per open cell: the open elements when it started.
+    starts: Vec<usize>,
+    /// The open paragraphs: the open elements when each started, and the
+    /// cells open then (a paragraph in a cell leaves the one around the
+    /// table open).
+    paragraphs: Vec<(usize, usize)>,
+}
+
+impl Cells {
+    /// A tag outside SVG and MathML, for the open paragraph.
+    fn paragraph(&mut self, name: &str, closing: bool, open: &mut Vec<String>) {
+        let closes = if closing {
+            name == "p"
+        } else {
+            crate::read::formatting::closes_p(name)
+        };
+        let cells = self.starts.len();
+        if closes && let Some(&(start, _)) = self.paragraphs.last().filter(|p| p.1 == cells) {
+            self.paragraphs.pop();
+            open.truncate(start);
+            self.prune(open.len());
+        }
+        if name == "p" && !closing {
+            self.paragraphs.push((open.len(), self.starts.len()));
+        }
+    }
+
+    fn table(&mut self, at: usize) {
+        self.tables.push((at, self.starts.len()));
+    }
+
+    /// A tag outside SVG and MathML.
+    fn tag(&mut self, name: &str, closing: bool, open: &mut Vec<String>) {
+        if self.tables.is_empty() {
+            return;
+        }
+        match (name, closing) {
+            ("td" | "th", false) => {
+                self.close_cell(open);
+                self.starts.push(open.len());
+            }
+            ("tr" | "tbody" | "thead" | "tfoot", _) | ("td" | "th", true) | ("table", true) => {
+                self.close_cell(open)
+            }
+            _ => {}
+        }
+    }
+
+    /// Closes the open cell of the innermost table, if any.
+    fn close_cell(&mut self, open: &mut Vec<String>) {
+        let before = self.tables.last().map_or(0, |t| t.1);
+        if self.starts.len() > before
+            && let Some(start) = self.starts.pop()
+        {
+            open.truncate(start);
+            let cells = self.starts.len();
+            while self.paragraphs.last().is_some_and(|p| p.1 > cells) {
+                self.paragraphs.pop();
+            }
+        }
+    }
+
+    /// Forgets the tables (and their cells) and the paragraph closed when
+    /// the open elements were cut to `len`.
+    fn prune(&mut self, len: usize) {
+        while self.paragraphs.last().is_some_and(|p| p.0 > len) {
+            self.paragraphs.pop();
+        }
+        while let Some(&(at, before)) = self.tables.last() {
+            if at < len {
+                break;
+            }
+            self.tables.pop();
+            self.starts.truncate(before);
+        }
+    }
 }
 
 /// Whether a start tag `name` is closed implicitly by the next one of its
@@ -428,6 +585,7 @@ impl Rows {
                 }
                 while carry.get(col).is_some_and(|&r| r > 0) {
                     carry[col] -= 1;
+                    self.spend(1)?;
                     cells.push(Cow::Borrowed(""));
                     col += 1;
                 }
@@ -439,6 +597,9 @@ impl Rows {
                 };
                 let (colspan, rowspan) =
                     (span("colspan", MAX_COLSPAN), span("rowspan", MAX_ROWSPAN));
+                // Spent cell by cell, before the fillers are made: one row
+                // of 300,000 `colspan=1000` cells is 300 million of them.
+                self.spend(colspan)?;
                 cells.push(Cow::Owned(cell_fragment(td, &mut nested)));
                 cells.extend((1..colspan).map(|_| Cow::Borrowed("")));
                 if carry.len() < col + colspan {
@@ -453,7 +614,6 @@ impl Rows {
             for c in carry.iter_mut().skip(col) {
                 *c = c.saturating_sub(1);
             }
-            self.spend(cells.len())?;
             if let Some(row) = Row::new(n, cells) {
                 self.rows.push(row);
             }
@@ -693,7 +853,6 @@ mod tests {
             "<table><tr><td>".repeat(60_000),
             "<b>".repeat(60_000),
             "<div/>".repeat(60_000),
-            "<p><b>x</p>".repeat(60_000),
             // implied ends a browser does not apply here: they nest
             "<rb>x".repeat(60_000),
             "<rt><rp>".repeat(30_000),
@@ -704,7 +863,17 @@ mod tests {
             let err = read_html(page.as_bytes(), &HtmlLimits::default()).unwrap_err();
             assert_eq!(err.code(), "too_deep", "{err}");
         }
-        // sloppy but flat pages pass
+        // sloppy but flat pages pass: a <b> left open in each paragraph is
+        // made again in the next, at most three deep (the parser keeps
+        // three alike)
+        let unclosed = "<p><b>x</p>".repeat(60_000);
+        let doc = read_html(unclosed.as_bytes(), &HtmlLimits::default()).expect("flat");
+        assert_eq!(doc.rows.len(), 60_000);
+        // but a paragraph's formatting elements are as deep in the next
+        let bolds: String = (0..300).map(|i| format!("<b id={i}>")).collect();
+        let page = format!("<p>{bolds}x<p>{bolds}x");
+        let err = read_html(page.as_bytes(), &HtmlLimits::default()).unwrap_err();
+        assert_eq!(err.code(), "too_deep", "{err}");
         let flat = format!(
             "<table>{}</table>{}",
             "<tr><td>a<td>b".repeat(2000),
@@ -723,6 +892,32 @@ mod tests {
         assert!(read_html(ruby.as_bytes(), &HtmlLimits::default()).is_ok());
         let select = format!("<select>{}</select>", "<optgroup><option>a".repeat(2000));
         assert!(read_html(select.as_bytes(), &HtmlLimits::default()).is_ok());
+    }
+
+    #[test]
+    fn formatting_rebuilt_in_every_paragraph_is_refused_and_legacy_pages_pass() {
+        // 500 different unclosed <b>: 500 new elements in each paragraph
+        let bolds: String = (0..500).map(|i| format!("<b id=b{i}>")).collect();
+        let page = format!("<p>{bolds}x{}", "<p>x".repeat(5000));
+        let err = read_html(page.as_bytes(), &HtmlLimits::default()).unwrap_err();
+        assert!(
+            matches!(err, HtmlError::Rebuilt { limit, .. } if limit == 512 * 2048),
+            "{err}"
+        );
+        assert_eq!(err.code(), "too_large");
+        // A legacy page: <font> and <b> never closed, around the table and
+        // in every cell, paragraphs after it. Read in full.
+        let row = format!(
+            "<tr>{}</tr>",
+            "<td><font size=2><b>值<td><font face=宋体>项".repeat(5)
+        );
+        let page = format!(
+            "<html><body><font face=宋体><b><p>财政项目支出绩效目标表<table>{}</table>{}</body></html>",
+            row.repeat(2000),
+            "<p><font color=red>说明".repeat(3000)
+        );
+        let doc = read_html(page.as_bytes(), &HtmlLimits::default()).expect("a legacy page");
+        assert_eq!(doc.rows.len(), 1 + 2000 + 3000);
     }
 
     #[test]

@@ -20,6 +20,7 @@ use html::{HtmlError, HtmlLimits};
 use sheet::{SheetError, SheetFormat, SheetLimits};
 
 pub mod clean;
+mod formatting;
 pub mod html;
 pub mod sheet;
 pub mod text;

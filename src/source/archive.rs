@@ -235,18 +235,21 @@ fn list_level(
         }
         let name = entry.name.clone();
         let nested = if depth == 0 {
-            entry.read(limits).and_then(|inner| {
+            let inner = entry.read(limits);
+            if let Ok(inner) = &inner {
                 // Nested archives are held while their members are read:
-                // together they stay within the archive's budget.
+                // together they stay within the cap on one member (and
+                // the archive's budget), or the archive is one error line
+                // (6,000 nested zips of 1 MB each held 6 GB).
+                let cap = limits.max_member_size.min(limits.max_archive_size);
                 let held = out.nested_bytes.saturating_add(inner.len() as u64);
-                if held > limits.max_archive_size {
-                    return Err(SourceError::ArchiveTooLarge {
-                        limit: limits.max_archive_size,
-                    });
+                if held > cap {
+                    return Err(SourceError::NestedTooLarge { limit: cap });
                 }
                 out.nested_bytes = held;
-                list_level(Arc::from(inner), &format!("{name}/"), 1, limits, out)
-            })
+            }
+            inner
+                .and_then(|inner| list_level(Arc::from(inner), &format!("{name}/"), 1, limits, out))
         } else {
             Err(SourceError::Unsupported(
                 "a zip inside a zip inside a zip: archives are opened one level deep".into(),
@@ -484,7 +487,7 @@ mod tests {
             Err(SourceError::ArchiveTooLarge { limit: 1000 })
         ));
         // nested archives held while listing count too: 300 of them, past
-        // the budget, are error entries, not all held
+        // the budget, make the archive one error, and are not all held
         let inner = zip_of(&[("doc.txt", &[b'x'; 100])], zip::CompressionMethod::Stored);
         let names: Vec<String> = (0..300).map(|i| format!("n{i:03}.zip")).collect();
         let members: Vec<(&str, &[u8])> = names
@@ -496,14 +499,24 @@ mod tests {
             max_archive_size: 20 * inner.len() as u64,
             ..ZipLimits::default()
         };
-        let listing = list(Arc::from(z.as_slice()), &limits).expect("listed");
-        let refused = listing
-            .entries
-            .iter()
-            .filter(|e| matches!(e.source, Err(SourceError::ArchiveTooLarge { .. })))
-            .count();
-        assert_eq!(listing.nested_bytes, 20 * inner.len() as u64);
-        assert_eq!(refused, 280);
+        let limit = 20 * inner.len() as u64;
+        assert!(matches!(
+            list(Arc::from(z.as_slice()), &limits),
+            Err(SourceError::NestedTooLarge { limit: l }) if l == limit
+        ));
+        // the cap on one member bounds them too, whatever the archive's
+        let limits = ZipLimits {
+            max_member_size: 20 * inner.len() as u64,
+            ..ZipLimits::default()
+        };
+        assert!(matches!(
+            list(Arc::from(z.as_slice()), &limits),
+            Err(SourceError::NestedTooLarge { limit: l }) if l == limit
+        ));
+        // within it, every nested member is listed
+        let listing = list(Arc::from(z.as_slice()), &ZipLimits::default()).expect("listed");
+        assert_eq!(listing.entries.len(), 300);
+        assert_eq!(listing.nested_bytes, 300 * inner.len() as u64);
     }
 
     /// Two members named alike: the zip reader keeps one, and the other is

@@ -41,6 +41,12 @@ pub enum SourceError {
         "the archive's members expand to more than {limit} bytes in all (--max-archive-size): this member and the ones after it are not read"
     )]
     ArchiveTooLarge { limit: u64 },
+    /// The nested archives of an archive, held while their members are
+    /// listed, expand to more than the cap on one member.
+    #[error(
+        "the archive's nested archives expand to more than {limit} bytes together (--max-member-size), and they are held at once to be listed: none of its members is read"
+    )]
+    NestedTooLarge { limit: u64 },
 }
 
 impl SourceError {
@@ -52,7 +58,8 @@ impl SourceError {
             SourceError::MemberTooLarge { .. }
             | SourceError::Ratio { .. }
             | SourceError::Overlapping { .. }
-            | SourceError::ArchiveTooLarge { .. } => "too_large",
+            | SourceError::ArchiveTooLarge { .. }
+            | SourceError::NestedTooLarge { .. } => "too_large",
             SourceError::Archive(_) => "corrupt",
             SourceError::Unsupported(_) => "unsupported",
         }

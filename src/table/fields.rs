@@ -7,7 +7,7 @@
 //! accounts for every non-empty cell: it fills a field, goes to `extra`,
 //! becomes an indicator, or is named in an `unplaced_text` warning.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -45,6 +45,7 @@ pub fn extract<'a>(rows: &'a [Row<'a>], classes: &'a [Class<'a>], block: &Block)
     let mut years = YearSources::default();
     let mut money_unit = None;
     let mut seen: HashSet<Field> = HashSet::new();
+    let mut extra_keys = ExtraKeys::default();
     let mut raw_budget: Vec<RawBudget<'a>> = Vec::new();
     let mut table: Option<Table<'a>> = None;
 
@@ -152,6 +153,7 @@ pub fn extract<'a>(rows: &'a [Row<'a>], classes: &'a [Class<'a>], block: &Block)
                     let mut ctx = Assign {
                         p: &mut p,
                         seen: &mut seen,
+                        extra_keys: &mut extra_keys,
                         raw_budget: &mut raw_budget,
                         money_unit: &mut money_unit,
                     };
@@ -247,13 +249,14 @@ fn field_key(field: Field) -> &'static str {
 struct Assign<'p, 'a> {
     p: &'p mut Project,
     seen: &'p mut HashSet<Field>,
+    extra_keys: &'p mut ExtraKeys,
     raw_budget: &'p mut Vec<RawBudget<'a>>,
     money_unit: &'p mut Option<MoneyUnit>,
 }
 
 impl<'a> Assign<'_, 'a> {
     fn extra(&mut self, key: &str, value: Option<&str>, mut cells: FieldCells) {
-        let key = push_extra(&mut self.p.extra, key.to_string(), value);
+        let key = push_extra(&mut self.p.extra, self.extra_keys, key.to_string(), value);
         cells.key = format!("extra.{key}");
         self.p.provenance.fields.push(cells);
     }
@@ -366,23 +369,36 @@ fn text_slot(p: &mut Project, field: Field) -> Option<&mut Option<String>> {
 /// returns the key it was stored under.
 fn push_extra(
     extra: &mut Vec<(String, Option<String>)>,
+    keys: &mut ExtraKeys,
     key: String,
     value: Option<&str>,
 ) -> String {
     let value = value.map(str::to_string);
-    if !extra.iter().any(|(k, _)| *k == key) {
+    if keys.present.insert(key.clone()) {
         extra.push((key.clone(), value));
         return key;
     }
-    let mut n = 2;
+    // Every `key (m)` below the next number is taken already (keys are
+    // never removed), so this is the first free number from 2, as before.
+    let n = keys.next.entry(key.clone()).or_insert(2);
     loop {
         let k = format!("{key} ({n})");
-        if !extra.iter().any(|(e, _)| *e == k) {
+        *n += 1;
+        if keys.present.insert(k.clone()) {
             extra.push((k.clone(), value));
             return k;
         }
-        n += 1;
     }
+}
+
+/// The keys of a project's `extra` so far, and the next number to try
+/// for each repeated key: a block of 10,000 repeated labels is numbered
+/// in linear time, not by searching the list again for each number (a
+/// 100 KB text of one label repeated took minutes).
+#[derive(Default)]
+struct ExtraKeys {
+    present: HashSet<String>,
+    next: HashMap<String, u32>,
 }
 
 fn budget_slot(b: &mut Budget, field: Field) -> &mut Option<Amount> {

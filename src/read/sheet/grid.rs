@@ -36,6 +36,13 @@ impl<'n> Extent<'n> {
         }
     }
 
+    /// The cells of the used range so far (rows × columns from A).
+    pub(super) fn cells(&self) -> u64 {
+        self.span.map_or(0, |(first, last, width)| {
+            (u64::from(last - first) + 1).saturating_mul(u64::from(width) + 1)
+        })
+    }
+
     pub(super) fn add(&mut self, row: u32, col: u32) -> Result<(), SheetError> {
         // No worksheet format has more rows or columns than Excel's: a
         // cell beyond them is a damaged or crafted reference (one that

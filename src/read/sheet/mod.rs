@@ -178,6 +178,12 @@ pub enum SheetError {
     /// Not a workbook of the format, truncated or damaged.
     #[error("cannot read the workbook: {0}")]
     Corrupt(String),
+    /// The sheets of an xls workbook span more cells together than
+    /// [`SheetLimits::max_cells`]: calamine builds and keeps them all.
+    #[error(
+        "the workbook's {sheets} sheets span more than {limit} cells together (--max-cells), and an xls workbook is read whole"
+    )]
+    WorkbookTooLarge { sheets: usize, limit: u64 },
     /// The cells hold more text than [`SheetLimits::max_text`].
     #[error(
         "the workbook's cells hold more than {limit} bytes of text (--max-text), counted as they are read (sheet {sheet:?})"
@@ -189,7 +195,9 @@ impl SheetError {
     /// The error's stable code for the errors file.
     pub fn code(&self) -> &'static str {
         match self {
-            SheetError::TooLarge { .. } | SheetError::TooMuchText { .. } => "too_large",
+            SheetError::TooLarge { .. }
+            | SheetError::WorkbookTooLarge { .. }
+            | SheetError::TooMuchText { .. } => "too_large",
             SheetError::Corrupt(_) => "corrupt",
         }
     }

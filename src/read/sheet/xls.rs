@@ -9,7 +9,7 @@
 //! refuses looping chains, impossible DIMENSIONS, cell extents over the
 //! limit and the records fuzzing found crashing calamine.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use super::grid::Extent;
 use super::{SheetError, SheetLimits};
@@ -279,7 +279,10 @@ struct Records<'a> {
 }
 
 impl<'a> Iterator for Records<'a> {
-    type Item = Result<(u16, &'a [u8]), ()>;
+    /// The record's type, its data, and the data of the CONTINUE records
+    /// after it (which calamine reads only for the records that span
+    /// them, such as the shared strings table).
+    type Item = Result<(u16, &'a [u8], Vec<&'a [u8]>), ()>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.rest.is_empty() {
@@ -292,16 +295,17 @@ impl<'a> Iterator for Records<'a> {
             return Some(Err(()));
         };
         self.rest = &self.rest[4 + len as usize..];
-        if self.rest.len() > 4 && u16_at(self.rest, 0) == Some(0x003C) {
-            while self.rest.len() > 4 && u16_at(self.rest, 0) == Some(0x003C) {
-                let len = u16_at(self.rest, 2).unwrap_or(0) as usize;
-                let Some(rest) = self.rest.get(4 + len..) else {
-                    return Some(Err(()));
-                };
-                self.rest = rest;
-            }
+        let mut continues = Vec::new();
+        while self.rest.len() > 4 && u16_at(self.rest, 0) == Some(0x003C) {
+            let len = u16_at(self.rest, 2).unwrap_or(0) as usize;
+            let (Some(data), Some(rest)) = (self.rest.get(4..4 + len), self.rest.get(4 + len..))
+            else {
+                return Some(Err(()));
+            };
+            continues.push(data);
+            self.rest = rest;
         }
-        Some(Ok((typ, data)))
+        Some(Ok((typ, data, continues)))
     }
 }
 
@@ -347,12 +351,14 @@ pub(super) fn scan(bytes: &[u8], limits: &SheetLimits) -> Result<Scan, SheetErro
     };
     // (offset of the sheet's BOF, name for messages)
     let mut sheets: Vec<(usize, String)> = Vec::new();
+    let mut strings: Vec<u64> = Vec::new();
     for record in (Records { rest: &stream }) {
-        let Ok((typ, data)) = record else {
+        let Ok((typ, data, continues)) = record else {
             return Ok(scan); // calamine stops here with an error
         };
         match typ {
             0x0042 => scan.codepage = u16_at(data, 0),
+            0x00FC => strings = shared_string_sizes(data, &continues),
             0x0809 => {
                 let version = u16_at(data, 0).unwrap_or(0);
                 let dt = u16_at(data, 2).unwrap_or(0);
@@ -382,31 +388,163 @@ pub(super) fn scan(bytes: &[u8], limits: &SheetLimits) -> Result<Scan, SheetErro
             _ => {}
         }
     }
-    let mut scanned = HashSet::new();
+    // calamine reads every sheet on opening and keeps them all: their
+    // grids and their text are counted together, a sheet as often as the
+    // workbook lists it (3,000 sheets may share one offset).
+    let mut scanned: HashMap<usize, Cost> = HashMap::new();
+    let mut total = Cost::default();
     for (pos, name) in &sheets {
-        // Sheets sharing an offset share their records: read them once.
-        if !scanned.insert(*pos) {
-            continue;
-        }
-        let Some(records) = stream.get(*pos..) else {
-            return Err(bad("a sheet starts past the end of the workbook stream"));
+        let cost = match scanned.get(pos) {
+            Some(cost) => *cost,
+            None => {
+                let Some(records) = stream.get(*pos..) else {
+                    return Err(bad("a sheet starts past the end of the workbook stream"));
+                };
+                let cost = scan_sheet(records, name, limits, &strings)?;
+                scanned.insert(*pos, cost);
+                cost
+            }
         };
-        scan_sheet(records, name, limits)?;
+        total.cells = total.cells.saturating_add(cost.cells);
+        total.text = total.text.saturating_add(cost.text);
+        if total.cells > limits.max_cells {
+            return Err(SheetError::WorkbookTooLarge {
+                sheets: sheets.len(),
+                limit: limits.max_cells,
+            });
+        }
+        if total.text > limits.max_text {
+            return Err(SheetError::TooMuchText {
+                sheet: name.clone(),
+                limit: limits.max_text,
+            });
+        }
     }
     Ok(scan)
 }
 
+/// What calamine will hold for one sheet: the cells of its grid (from
+/// the first to the last used row, from column A... as the extent counts
+/// them) and the bytes of text its cells hold (at most).
+#[derive(Debug, Default, Clone, Copy)]
+struct Cost {
+    cells: u64,
+    text: u64,
+}
+
+/// The most UTF-8 bytes one character of a BIFF string decodes to.
+const MAX_UTF8: u64 = 3;
+
+/// The size in UTF-8 (at most) of each string of the shared strings
+/// table (SST), read as calamine reads it: a string may continue in the
+/// CONTINUE records after the SST, each starting with its own flags byte.
+/// Where calamine would fail on the table, the sizes so far are returned
+/// (it then refuses the file before any sheet).
+fn shared_string_sizes(data: &[u8], continues: &[&[u8]]) -> Vec<u64> {
+    let mut sizes = Vec::new();
+    let mut more = continues.iter();
+    let mut data = data.get(8..).unwrap_or(&[]);
+    loop {
+        if data.is_empty() {
+            match more.next() {
+                Some(next) => data = next,
+                None => return sizes,
+            }
+        }
+        let (Some(cch), Some(&flags)) = (u16_at(data, 0), data.get(2)) else {
+            return sizes;
+        };
+        data = &data[3..];
+        let mut skip = 0usize;
+        if flags & 0x8 != 0 {
+            let Some(runs) = u16_at(data, 0) else {
+                return sizes;
+            };
+            skip += usize::from(runs) * 4;
+            data = &data[2..];
+        }
+        if flags & 0x4 != 0 {
+            let Some(ext) = u32_at(data, 0) else {
+                return sizes;
+            };
+            skip = skip.saturating_add(ext as usize);
+            data = &data[4..];
+        }
+        let mut left = usize::from(cch);
+        let mut wide = flags & 0x1 != 0;
+        let mut size = 0u64;
+        loop {
+            let unit = if wide { 2 } else { 1 };
+            let take = left.min(data.len() / unit);
+            size = size.saturating_add(utf8_size(&data[..take * unit], wide));
+            data = &data[take * unit..];
+            left -= take;
+            if left == 0 {
+                break;
+            }
+            match more.next() {
+                Some(next) if !next.is_empty() => {
+                    wide = next[0] & 0x1 != 0;
+                    data = &next[1..];
+                }
+                _ => return sizes,
+            }
+        }
+        sizes.push(size);
+        while skip > 0 {
+            if data.is_empty() {
+                match more.next() {
+                    Some(next) => data = next,
+                    None => return sizes,
+                }
+            }
+            let n = skip.min(data.len());
+            data = &data[n..];
+            skip -= n;
+        }
+    }
+}
+
+/// The UTF-8 size (at most) of BIFF string characters: UTF-16 units when
+/// `wide`, else one byte each in the workbook's code page.
+fn utf8_size(chars: &[u8], wide: bool) -> u64 {
+    if wide {
+        u32s_16(chars)
+            .map(|u| match u {
+                0..0x80 => 1,
+                0x80..0x800 | 0xD800..0xE000 => 2,
+                _ => 3,
+            })
+            .sum()
+    } else {
+        chars
+            .iter()
+            .map(|&b| if b < 0x80 { 1 } else { MAX_UTF8 })
+            .sum()
+    }
+}
+
+fn u32s_16(b: &[u8]) -> impl Iterator<Item = u16> + '_ {
+    b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]))
+}
+
 /// Checks one sheet's substream: its DIMENSIONS records and the extent
-/// of its cells. Nested substreams (embedded charts) are skipped, as
-/// calamine skips them.
-fn scan_sheet(records: &[u8], name: &str, limits: &SheetLimits) -> Result<(), SheetError> {
+/// of its cells, and counts what calamine will hold for it. Nested
+/// substreams (embedded charts) are skipped, as calamine skips them.
+fn scan_sheet(
+    records: &[u8],
+    name: &str,
+    limits: &SheetLimits,
+    strings: &[u64],
+) -> Result<Cost, SheetError> {
     let mut extent = Extent::new(name, limits);
+    let mut text = 0u64;
     let mut seen_bof = false;
     let mut depth = 0usize;
     let mut formula_pos = (0, 0);
     for record in (Records { rest: records }) {
-        let Ok((typ, data)) = record else {
-            return Ok(()); // calamine stops here with an error
+        let Ok((typ, data, _)) = record else {
+            break; // calamine stops here with an error
         };
         if depth > 0 {
             match typ {
@@ -425,6 +563,15 @@ fn scan_sheet(records: &[u8], name: &str, limits: &SheetLimits) -> Result<(), Sh
                 if let Some((row, col)) = cell_pos(data) {
                     extent.add(row, col)?;
                 }
+                text = text.saturating_add(match typ {
+                    // each LabelSst holds its own copy of the string
+                    0x00FD => u32_at(data, 6)
+                        .and_then(|i| strings.get(i as usize))
+                        .copied()
+                        .unwrap_or(0),
+                    0x0204 | 0x00D6 => (data.len() as u64).saturating_mul(MAX_UTF8),
+                    _ => 0,
+                });
             }
             // Formula; its string value comes in the String record next.
             0x0006 => {
@@ -433,7 +580,10 @@ fn scan_sheet(records: &[u8], name: &str, limits: &SheetLimits) -> Result<(), Sh
                     extent.add(pos.0, pos.1)?;
                 }
             }
-            0x0207 => extent.add(formula_pos.0, formula_pos.1)?,
+            0x0207 => {
+                extent.add(formula_pos.0, formula_pos.1)?;
+                text = text.saturating_add((data.len() as u64).saturating_mul(MAX_UTF8));
+            }
             // MulRk: a run of cells from a first to a last column.
             0x00BD => {
                 if let (Some((row, first)), Some(last)) =
@@ -452,7 +602,10 @@ fn scan_sheet(records: &[u8], name: &str, limits: &SheetLimits) -> Result<(), Sh
             _ => {}
         }
     }
-    Ok(())
+    Ok(Cost {
+        cells: extent.cells(),
+        text,
+    })
 }
 
 /// calamine reserves room for the cells a DIMENSIONS record claims,
@@ -673,6 +826,53 @@ mod tests {
         assert_eq!((rows[0].number, rows[1].number), (5, 6));
         assert_eq!(rows[0].cells, ["", "", "41098620"]);
         assert_eq!(rows[1].cells, ["", "", "", "0.3"]);
+    }
+
+    #[test]
+    fn shared_string_sizes_follow_continue_records() {
+        use super::shared_string_sizes;
+        // "ab" compressed; then 长长长 in UTF-16 whose last character is
+        // in a CONTINUE record (with its own flags byte); then "é" with a
+        // rich-text run to skip.
+        let mut sst = vec![0u8; 8];
+        sst.extend_from_slice(&[2, 0, 0, b'a', b'b']);
+        sst.extend_from_slice(&[3, 0, 1, 0x7F, 0x95, 0x7F, 0x95]);
+        let mut cont = vec![1u8, 0x7F, 0x95];
+        cont.extend_from_slice(&[1, 0, 0x8, 1, 0, 0xE9, 0, 0, 0, 0]);
+        assert_eq!(shared_string_sizes(&sst, &[&cont]), [2, 9, 3]);
+        // cut short: the sizes so far (calamine refuses the table)
+        assert_eq!(shared_string_sizes(&sst, &[]), [2]);
+    }
+
+    #[test]
+    fn the_sheets_of_a_workbook_are_counted_together() {
+        // Two BoundSheets at one offset: the sheet's grid counts twice.
+        let stream = biff(true, None, b"S", &[number(0, 0, 1.0), number(999, 9, 2.0)]);
+        let at = stream.windows(2).position(|w| w == [0x85, 0x00]).unwrap();
+        let len = u16::from_le_bytes([stream[at + 2], stream[at + 3]]) as usize;
+        let boundsheet = stream[at..at + 4 + len].to_vec();
+        let mut twice = stream[..at + 4 + len].to_vec();
+        twice.extend_from_slice(&boundsheet);
+        twice.extend_from_slice(&stream[at + 4 + len..]);
+        // the second sheet's offset moved with the first BoundSheet's copy
+        let shift = (4 + len) as u32;
+        for k in 0..2 {
+            let o = at + k * (4 + len) + 4;
+            let v = u32::from_le_bytes(twice[o..o + 4].try_into().unwrap()) + shift;
+            twice[o..o + 4].copy_from_slice(&v.to_le_bytes());
+        }
+        let limits = super::SheetLimits {
+            max_cells: 15_000,
+            ..super::SheetLimits::default()
+        };
+        assert!(super::super::read_workbook(&cfb(&stream, &[]), SheetFormat::Xls, &limits).is_ok());
+        let err = super::super::read_workbook(&cfb(&twice, &[]), SheetFormat::Xls, &limits)
+            .err()
+            .unwrap();
+        assert!(
+            matches!(err, SheetError::WorkbookTooLarge { sheets: 2, .. }),
+            "{err}"
+        );
     }
 
     #[test]

@@ -24,6 +24,7 @@ use std::io::{BufReader, Cursor, Read};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
+use super::grid::MAX_ROWS;
 use super::{SheetError, SheetLimits};
 
 /// calamine reserves 24 bytes a string: this caps the reservation at
@@ -221,38 +222,61 @@ impl Check for SstCheck {
 
 /// What calamine will expand an ods table to: per row element, the
 /// cells up to the last non-empty one (at most 16,384), and the text
-/// they repeat.
+/// they repeat; then each row element `number-rows-repeated` times (up
+/// to 1,048,576 rows in all), in a dense grid from the first to the last
+/// non-empty row. calamine reads every table on opening and keeps them
+/// all, so the text is counted over the whole workbook.
 struct OdsCheck {
     limit: u64,
+    /// `--max-text`, and the text of the tables before this one.
+    max_text: u64,
+    text_before: u64,
     /// Inside a table, and its name.
     in_table: bool,
     table: String,
     /// Columns so far in the row, and the end of its last non-empty cell.
     cursor: u64,
     last: u64,
+    /// The open row's `number-rows-repeated`, and the bytes its cells
+    /// hold (each cell's once).
+    row_repeats: u64,
+    row_text: u64,
+    /// The same without calamine's cost of a cell besides its text.
+    row_plain: u64,
     /// The open cell: its repeats, whether it holds a value, where it
     /// started, and the spaces its `<text:s/>` add.
     cell: Option<(u64, bool, u64, u64)>,
-    /// The table so far: cells, non-empty rows, widest row, text bytes.
+    /// The table so far: cells before expansion, rows expanded (all,
+    /// then the first and one past the last non-empty one), widest row,
+    /// text bytes expanded.
     cells: u64,
     rows: u64,
+    span: Option<(u64, u64)>,
     width: u64,
     text: u64,
+    plain: u64,
 }
 
 impl OdsCheck {
     fn new(limits: &SheetLimits) -> Self {
         OdsCheck {
             limit: limits.max_cells,
+            max_text: limits.max_text,
+            text_before: 0,
             in_table: false,
             table: String::new(),
             cursor: 0,
             last: 0,
+            row_repeats: 1,
+            row_text: 0,
+            row_plain: 0,
             cell: None,
             cells: 0,
             rows: 0,
+            span: None,
             width: 0,
             text: 0,
+            plain: 0,
         }
     }
 
@@ -264,35 +288,63 @@ impl OdsCheck {
         self.cursor = self.cursor.saturating_add(repeats);
         if filled {
             self.last = self.cursor;
-            let each = pos.saturating_sub(start).saturating_add(spaces) + ODS_CELL_COST;
-            self.text = self.text.saturating_add(repeats.saturating_mul(each));
-            if self.text > MAX_ODS_TEXT {
-                return Err(SheetError::Corrupt(format!(
-                    "not a readable ods file (table {:?} repeats its cells to over {MAX_ODS_TEXT} bytes)",
-                    self.table
-                )));
+            let plain = pos.saturating_sub(start).saturating_add(spaces);
+            self.row_plain = self.row_plain.saturating_add(repeats.saturating_mul(plain));
+            let each = plain + ODS_CELL_COST;
+            self.row_text = self.row_text.saturating_add(repeats.saturating_mul(each));
+            if self.row_text > MAX_ODS_TEXT {
+                return Err(self.too_much_text());
             }
         }
         Ok(())
     }
 
+    fn too_much_text(&self) -> SheetError {
+        SheetError::Corrupt(format!(
+            "not a readable ods file (table {:?} repeats its cells to over {MAX_ODS_TEXT} bytes)",
+            self.table
+        ))
+    }
+
     fn end_row(&mut self) -> Result<(), SheetError> {
         let pushed = self.last.min(ODS_MAX_COLUMNS);
+        // calamine stops repeating rows at its row limit.
+        let repeats = self
+            .row_repeats
+            .min(u64::from(MAX_ROWS).saturating_sub(self.rows));
+        let row_text = std::mem::take(&mut self.row_text);
+        let row_plain = std::mem::take(&mut self.row_plain);
         self.cursor = 0;
         self.last = 0;
-        if pushed == 0 {
+        self.row_repeats = 1;
+        let first = self.rows;
+        self.rows = self.rows.saturating_add(repeats);
+        if pushed == 0 || repeats == 0 {
             return Ok(());
         }
-        self.rows += 1;
+        let start = self.span.map_or(first, |(start, _)| start);
+        self.span = Some((start, self.rows));
         self.width = self.width.max(pushed);
         self.cells = self.cells.saturating_add(pushed);
-        if self.cells > self.limit {
+        let rows = self.rows - start;
+        if self.cells > self.limit || rows.saturating_mul(self.width) > self.limit {
             return Err(SheetError::TooLarge {
                 sheet: self.table.clone(),
-                rows: self.rows,
+                rows,
                 cols: self.width,
                 limit: self.limit,
             });
+        }
+        self.plain = self.plain.saturating_add(row_plain.saturating_mul(repeats));
+        if self.text_before.saturating_add(self.plain) > self.max_text {
+            return Err(SheetError::TooMuchText {
+                sheet: self.table.clone(),
+                limit: self.max_text,
+            });
+        }
+        self.text = self.text.saturating_add(row_text.saturating_mul(repeats));
+        if self.text > MAX_ODS_TEXT {
+            return Err(self.too_much_text());
         }
         Ok(())
     }
@@ -311,10 +363,12 @@ impl Check for OdsCheck {
             // and ignores tables opened inside it: so does this count.
             b"table:table" if !self.in_table && !empty => {
                 let table = attrs.iter().find(|a| a.is(b"name"));
+                let text_before = self.text_before.saturating_add(self.plain);
                 *self = OdsCheck::new(&SheetLimits {
                     max_cells: self.limit,
-                    ..SheetLimits::default()
+                    max_text: self.max_text,
                 });
+                self.text_before = text_before;
                 self.in_table = true;
                 self.table = table
                     .map(|a| String::from_utf8_lossy(&a.value).into_owned())
@@ -324,6 +378,9 @@ impl Check for OdsCheck {
                 self.end_cell(pos)?;
                 self.cursor = 0;
                 self.last = 0;
+                self.row_text = 0;
+                self.row_plain = 0;
+                self.row_repeats = number(attrs, b"number-rows-repeated").unwrap_or(1);
                 if empty {
                     self.end_row()?;
                 }
@@ -460,6 +517,29 @@ mod tests {
         );
         let err = read(&ods(&row.repeat(2)), SheetFormat::Ods).err().unwrap();
         assert_eq!(err.code(), "corrupt", "{err}");
+        // Rows repeated: counted as calamine expands them, text and grid.
+        let row = format!(
+            r#"<table:table-row table:number-rows-repeated="1000000"><table:table-cell office:value-type="string"><text:p>{}</text:p></table:table-cell></table:table-row>"#,
+            "值".repeat(1000)
+        );
+        match read(&ods(&row), SheetFormat::Ods).err().unwrap() {
+            SheetError::TooMuchText { .. } => {}
+            e => panic!("{e}"),
+        }
+        let row = r#"<table:table-row table:number-rows-repeated="1000"><table:table-cell table:number-columns-repeated="16384" office:value-type="float" office:value="1"/></table:table-row>"#;
+        match read(&ods(row), SheetFormat::Ods).err().unwrap() {
+            SheetError::TooLarge { rows, cols, .. } => assert_eq!((rows, cols), (1000, 16_384)),
+            e => panic!("{e}"),
+        }
+        // Empty rows between two cells make the grid as tall.
+        let rows = r#"<table:table-row><table:table-cell table:number-columns-repeated="10" office:value-type="float" office:value="1"/></table:table-row><table:table-row table:number-rows-repeated="1000000"/><table:table-row><table:table-cell office:value-type="float" office:value="1"/></table:table-row>"#;
+        match read(&ods(rows), SheetFormat::Ods).err().unwrap() {
+            SheetError::TooLarge { rows, cols, .. } => assert_eq!((rows, cols), (1_000_002, 10)),
+            e => panic!("{e}"),
+        }
+        // A few repeats are read as calamine reads them.
+        let row = r#"<table:table-row table:number-rows-repeated="3"><table:table-cell office:value-type="string"><text:p>值</text:p></table:table-cell></table:table-row>"#;
+        assert_eq!(read(&ods(row), SheetFormat::Ods).unwrap()[0].rows.len(), 3);
         // A run of a trillion spaces.
         let cell = r#"<table:table-cell office:value-type="string"><text:p>a<text:s text:c="1000000000000"/></text:p></table:table-cell>"#;
         let err = read(
