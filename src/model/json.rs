@@ -24,6 +24,40 @@ pub(super) fn write_record(out: &mut Vec<u8>, record: &Record) -> serde_json::Re
     Ok(())
 }
 
+/// About how many bytes [`write_record`] writes (the line end included),
+/// so that the line is allocated once: the text, plus the keys and
+/// punctuation around it (escapes can make it a little longer).
+pub(super) fn size_hint(record: &Record) -> usize {
+    let len = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+    let p = &record.project;
+    let s = &record.source;
+    let texts = [
+        &p.title,
+        &p.department,
+        &p.project_name,
+        &p.project_category,
+        &p.planned_start,
+        &p.planned_end,
+        &p.performance_type,
+        &p.overview,
+        &p.basis,
+        &p.necessity,
+        &p.safeguards,
+        &p.implementation_plan,
+        &p.goals,
+        &s.member,
+        &s.sheet,
+    ];
+    let indicators: usize = p
+        .indicators
+        .iter()
+        .map(|i| 160 + i.level1.len() + i.level2.len() + i.level3.len() + i.target.len())
+        .sum();
+    let extra: usize = p.extra.iter().map(|(k, v)| 8 + k.len() + len(v)).sum();
+    let warnings: usize = p.warnings.iter().map(|w| 48 + w.message.len()).sum();
+    1024 + texts.into_iter().map(len).sum::<usize>() + s.path.len() + indicators + extra + warnings
+}
+
 fn write_source(out: &mut Vec<u8>, s: &Source) {
     out.extend_from_slice(b"{\"path\":");
     write_str(out, &s.path);
@@ -478,6 +512,9 @@ mod tests {
             );
         };
         check(&record);
+        let mut line = Vec::new();
+        write_record(&mut line, &record).unwrap();
+        assert!(size_hint(&record) > line.len(), "{}", line.len());
         record.project = Project::default();
         record.source.member = None;
         record.source.encoding = None;

@@ -349,7 +349,7 @@ pub fn to_json_line(record: &mut Record) -> serde_json::Result<Vec<u8>> {
 /// The bytes `serde_json::to_vec(record)` gives, written by hand (see
 /// [`json`]), with room for the line end.
 fn record_json(record: &Record) -> serde_json::Result<Vec<u8>> {
-    let mut line = Vec::with_capacity(4096);
+    let mut line = Vec::with_capacity(json::size_hint(record));
     json::write_record(&mut line, record)?;
     Ok(line)
 }

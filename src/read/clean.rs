@@ -82,7 +82,7 @@ fn simple_fragment(s: &str) -> Option<String> {
     // Validate first: the Writer's rules depend on whether there are tags.
     let mut tags = 0;
     let mut rest = s;
-    while let Some(i) = rest.find(['<', '&']) {
+    while let Some(i) = find_lt_or_amp(rest) {
         let at = &rest[i..];
         let len = if at.starts_with('&') {
             at.starts_with(NBSP).then_some(NBSP.len())?
@@ -94,7 +94,7 @@ fn simple_fragment(s: &str) -> Option<String> {
     }
     let mut w = Writer::new(tags == 0);
     let mut rest = s;
-    while let Some(i) = rest.find(['<', '&']) {
+    while let Some(i) = find_lt_or_amp(rest) {
         w.text(&rest[..i]);
         let at = &rest[i..];
         if let Some(after) = at.strip_prefix(NBSP) {
@@ -107,6 +107,12 @@ fn simple_fragment(s: &str) -> Option<String> {
     }
     w.text(rest);
     Some(w.finish())
+}
+
+/// The first `<` or `&` (ASCII, so a char boundary), by bytes: a
+/// `find(['<', '&'])` decodes every character on the way.
+fn find_lt_or_amp(s: &str) -> Option<usize> {
+    memchr::memchr2(b'<', b'&', s.as_bytes())
 }
 
 // ---------------------------------------------------------------------------
@@ -942,12 +948,21 @@ impl Writer {
         let breaks = self.newline_breaks || self.pre > 0;
         let mut start = 0;
         let mut prev_cr = false;
-        for (i, c) in t.char_indices() {
-            let special = matches!(c, '\0' | '\u{a0}' | '\n' | '\r' | '\t');
-            if !special {
-                prev_cr = false;
-                continue;
-            }
+        let b = t.as_bytes();
+        // By bytes: the special characters are ASCII, and U+00A0 (C2 A0),
+        // so every match is at a char boundary.
+        for (i, &byte) in b.iter().enumerate() {
+            let c = match byte {
+                0 => '\0',
+                b'\n' => '\n',
+                b'\r' => '\r',
+                b'\t' => '\t',
+                0xC2 if b.get(i + 1) == Some(&0xA0) => '\u{a0}',
+                _ => {
+                    prev_cr = false;
+                    continue;
+                }
+            };
             self.para.push_str(&t[start..i]);
             start = i + c.len_utf8();
             match c {
