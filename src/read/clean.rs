@@ -47,6 +47,10 @@ use scraper::{Html, Node};
 /// such as `&lt;p&gt;` or `&amp;nbsp;` (or from raw-text elements like `<xmp>`):
 /// a second pass then treats that text as markup.
 pub fn clean_text(s: &str) -> Cow<'_, str> {
+    // Most cells: one pass by table settles that nothing changes.
+    if !s.bytes().any(|b| NOTABLE[usize::from(b)]) && super::trim(s).len() == s.len() {
+        return Cow::Borrowed(s);
+    }
     if memchr::memchr2(b'<', b'&', s.as_bytes()).is_none() {
         return plain(s);
     }
@@ -69,6 +73,31 @@ pub fn clean_text(s: &str) -> Cow<'_, str> {
     let html = Html::parse_fragment(&prep.text);
     Cow::Owned(collect(&html, prep.tags == 0))
 }
+
+/// The bytes that may make a cell change when cleaned: markup (`<`, `&`),
+/// line breaks, NUL, and the lead byte of U+00A0 (C2); leading and
+/// trailing whitespace aside (see [`clean_text`]).
+const NOTABLE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = matches!(b, 0 | 0x0A | 0x0D | 0x3C | 0x26 | 0xC2);
+        b += 1;
+    }
+    t
+};
+
+/// The bytes [`Writer::text`] stops at: NUL, tab, line breaks, and the
+/// lead byte of U+00A0 (C2).
+const TEXT_SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = matches!(b, 0 | 0x09 | 0x0A | 0x0D | 0xC2);
+        b += 1;
+    }
+    t
+};
 
 /// The markup rich-text editors put in almost every cell that has any:
 /// `<p>`, `</p>`, `<br>`, `<br/>`, `<br />` and `&nbsp;`, nothing else.
@@ -121,145 +150,31 @@ fn find_lt_or_amp(s: &str) -> Option<usize> {
 
 /// HTML element names (current and obsolete) recognised as real markup.
 /// Sorted, lowercase ASCII (binary search).
+#[rustfmt::skip] // one line per initial letter (sorted: binary search)
 const KNOWN_TAGS: &[&str] = &[
-    "a",
-    "abbr",
-    "acronym",
-    "address",
-    "applet",
-    "area",
-    "article",
-    "aside",
-    "audio",
-    "b",
-    "base",
-    "basefont",
-    "bdi",
-    "bdo",
-    "bgsound",
-    "big",
-    "blink",
-    "blockquote",
-    "body",
-    "br",
+    "a", "abbr", "acronym", "address", "applet", "area", "article", "aside", "audio",
+    "b", "base", "basefont", "bdi", "bdo", "bgsound", "big", "blink", "blockquote", "body", "br",
     "button",
-    "canvas",
-    "caption",
-    "center",
-    "cite",
-    "code",
-    "col",
-    "colgroup",
-    "data",
-    "datalist",
-    "dd",
-    "del",
-    "details",
-    "dfn",
-    "dialog",
-    "dir",
-    "div",
-    "dl",
-    "dt",
-    "em",
-    "embed",
-    "fieldset",
-    "figcaption",
-    "figure",
-    "font",
-    "footer",
-    "form",
-    "frame",
-    "frameset",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "head",
-    "header",
-    "hgroup",
-    "hr",
-    "html",
-    "i",
-    "iframe",
-    "image",
-    "img",
-    "input",
-    "ins",
-    "kbd",
-    "keygen",
-    "label",
-    "legend",
-    "li",
-    "link",
-    "listing",
-    "main",
-    "map",
-    "mark",
-    "marquee",
-    "math",
-    "menu",
-    "menuitem",
-    "meta",
-    "meter",
-    "nav",
-    "nobr",
-    "noembed",
-    "noframes",
-    "noscript",
-    "object",
-    "ol",
-    "optgroup",
-    "option",
-    "output",
-    "p",
-    "param",
-    "picture",
-    "plaintext",
-    "pre",
-    "progress",
+    "canvas", "caption", "center", "cite", "code", "col", "colgroup",
+    "data", "datalist", "dd", "del", "details", "dfn", "dialog", "dir", "div", "dl", "dt",
+    "em", "embed",
+    "fieldset", "figcaption", "figure", "font", "footer", "form", "frame", "frameset",
+    "h1", "h2", "h3", "h4", "h5", "h6", "head", "header", "hgroup", "hr", "html",
+    "i", "iframe", "image", "img", "input", "ins",
+    "kbd", "keygen",
+    "label", "legend", "li", "link", "listing",
+    "main", "map", "mark", "marquee", "math", "menu", "menuitem", "meta", "meter",
+    "nav", "nobr", "noembed", "noframes", "noscript",
+    "object", "ol", "optgroup", "option", "output",
+    "p", "param", "picture", "plaintext", "pre", "progress",
     "q",
-    "rb",
-    "rp",
-    "rt",
-    "rtc",
-    "ruby",
-    "s",
-    "samp",
-    "script",
-    "search",
-    "section",
-    "select",
-    "slot",
-    "small",
-    "source",
-    "span",
-    "strike",
-    "strong",
-    "style",
-    "sub",
-    "summary",
-    "sup",
-    "svg",
-    "table",
-    "tbody",
-    "td",
-    "template",
-    "textarea",
-    "tfoot",
-    "th",
-    "thead",
-    "time",
-    "title",
-    "tr",
-    "track",
-    "tt",
-    "u",
-    "ul",
-    "var",
-    "video",
+    "rb", "rp", "rt", "rtc", "ruby",
+    "s", "samp", "script", "search", "section", "select", "slot", "small", "source", "span",
+    "strike", "strong", "style", "sub", "summary", "sup", "svg",
+    "table", "tbody", "td", "template", "textarea", "tfoot", "th", "thead", "time", "title", "tr",
+    "track", "tt",
+    "u", "ul",
+    "var", "video",
     "wbr",
     "xmp",
 ];
@@ -949,22 +864,30 @@ impl Writer {
         let mut start = 0;
         let mut prev_cr = false;
         let b = t.as_bytes();
-        // By bytes: the special characters are ASCII, and U+00A0 (C2 A0),
-        // so every match is at a char boundary.
-        for (i, &byte) in b.iter().enumerate() {
-            let c = match byte {
+        // By bytes, skipping to the next that may be special (a table
+        // lookup each): the special characters are ASCII, and U+00A0
+        // (C2 A0), so every match is at a char boundary.
+        let mut i = 0;
+        while let Some(off) = b[i..].iter().position(|&x| TEXT_SPECIAL[usize::from(x)]) {
+            let at = i + off;
+            if off > 0 {
+                prev_cr = false; // ordinary characters in between
+            }
+            i = at + 1;
+            let c = match b[at] {
                 0 => '\0',
                 b'\n' => '\n',
                 b'\r' => '\r',
                 b'\t' => '\t',
-                0xC2 if b.get(i + 1) == Some(&0xA0) => '\u{a0}',
+                _ if b.get(at + 1) == Some(&0xA0) => '\u{a0}',
                 _ => {
-                    prev_cr = false;
+                    prev_cr = false; // C2 leading another character
                     continue;
                 }
             };
-            self.para.push_str(&t[start..i]);
-            start = i + c.len_utf8();
+            self.para.push_str(&t[start..at]);
+            start = at + c.len_utf8();
+            i = start;
             match c {
                 '\0' => continue,
                 '\u{a0}' => self.para.push(' '),
