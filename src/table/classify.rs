@@ -185,11 +185,13 @@ fn ends_table(row: RowView<'_, '_>) -> bool {
     let first = row.cell(0);
     (!first.is_empty()
         && (vocabulary::is_label_cell(first)
-            || vocabulary::split_inline(first, true).is_some()
+            || vocabulary::is_inline(first, true)
             || vocabulary::is_trailer(first)))
         || row.non_empty().any(|(_, c)| {
             vocabulary::is_known_label_cell(c)
-                || vocabulary::split_inline(c, false).is_some_and(|(l, _)| l.field().is_some())
+                // a known label's inline pair (an unknown one is never split
+                // when not first in its row)
+                || vocabulary::is_inline(c, false)
         })
 }
 

@@ -469,7 +469,12 @@ static DATE: LazyLock<Regex> = LazyLock::new(|| {
 /// `2020-01-01`, `2020/1/1`, `2020.1.1`, `2020年1月1日` → `2020-01-01`;
 /// `2023.12`, `2023年12月` → `2023-12`. Impossible dates give `None`.
 pub fn parse_date(s: &str) -> Option<String> {
-    let s = ascii_digits(s.trim());
+    let s = s.trim();
+    iso_date(s).unwrap_or_else(|| date_by_regex(s))
+}
+
+fn date_by_regex(s: &str) -> Option<String> {
+    let s = ascii_digits(s);
     let c = DATE.captures(&s)?;
     let y: u32 = c[1].parse().ok()?;
     let m: u32 = c[2].parse().ok()?;
@@ -485,6 +490,24 @@ pub fn parse_date(s: &str) -> Option<String> {
                 .then(|| format!("{y:04}-{m:02}-{d:02}"))
         }
     }
+}
+
+/// [`parse_date`] of the common `2020-01-01` (ASCII digits), without the
+/// regex: what it gives for it (`Some(None)`: no date). `None` for any
+/// other text, which goes the full way.
+fn iso_date(s: &str) -> Option<Option<String>> {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (y, m, d) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let valid = (1..=12).contains(&m) && (1..=days_in_month(y, m)).contains(&d);
+    Some(valid.then(|| s.to_string()))
 }
 
 fn days_in_month(y: u32, m: u32) -> u32 {
@@ -587,6 +610,35 @@ mod tests {
             ("", None),
         ] {
             assert_eq!(parse_date(s).as_deref(), want, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn the_iso_date_shortcut_agrees_with_the_regex() {
+        for s in [
+            "2020-01-01",
+            "2020-12-31",
+            "2020-02-29",
+            "2019-02-29",
+            "2020-13-01",
+            "2020-00-10",
+            "2020-04-31",
+            "0999-01-01",
+            "2020-1-01x",
+            "2020/01/01",
+            "20x0-01-01",
+            "2020-01-00",
+        ] {
+            // the shortcut takes every `dddd-dd-dd` and nothing else
+            let shaped = s.len() == 10
+                && s.bytes().enumerate().all(|(i, c)| match i {
+                    4 | 7 => c == b'-',
+                    _ => c.is_ascii_digit(),
+                });
+            assert_eq!(iso_date(s).is_some(), shaped, "{s:?}");
+            if let Some(quick) = iso_date(s) {
+                assert_eq!(quick, date_by_regex(s), "{s:?}");
+            }
         }
     }
 

@@ -377,6 +377,19 @@ pub fn looks_like_label(text: &str) -> bool {
 /// are split anywhere; an unknown label only when `first_in_row` (a value
 /// cell may well contain a colon).
 pub fn split_inline(cell: &str, first_in_row: bool) -> Option<(Label, &str)> {
+    let (head, rest) = inline_parts(cell, first_in_row)?;
+    Some((Label::parse(head), rest))
+}
+
+/// Whether [`split_inline`] splits the cell, without building its label.
+pub fn is_inline(cell: &str, first_in_row: bool) -> bool {
+    inline_parts(cell, first_in_row).is_some()
+}
+
+/// [`split_inline`]'s decision: the label part (with its colon) and the
+/// value, the label's text and key read as [`Label::parse`] reads them,
+/// but borrowed.
+fn inline_parts(cell: &str, first_in_row: bool) -> Option<(&str, &str)> {
     // No label is longer than 30 characters (`looks_like_label`; the known
     // keys with decorations stay under that), so the colon that ends one is
     // in the first 120 bytes: prose is not scanned to its end.
@@ -386,12 +399,9 @@ pub fn split_inline(cell: &str, first_in_row: bool) -> Option<(Label, &str)> {
     if rest.is_empty() {
         return None; // a plain label cell, handled by the caller
     }
-    let label = Label::parse(head);
-    if label.field().is_some() || (first_in_row && looks_like_label(&label.text)) {
-        Some((label, rest))
-    } else {
-        None
-    }
+    let text = strip_colon(head).trim();
+    let known = field_for_key(&label_key(text).0).is_some();
+    (known || (first_in_row && looks_like_label(text))).then_some((head, rest))
 }
 
 /// The first `：`/`:` not inside brackets (`项目总预算（单位：万元）：100`).
