@@ -449,12 +449,25 @@ pub fn year_in_title(cell: &str) -> Option<i32> {
 
 /// `(2020年度)` / `（2021年度）` / `2021年度` on a line of its own.
 pub fn year_line(cell: &str) -> Option<i32> {
+    // Most cells are settled by their first byte: no `(`, digit, `（`
+    // (EF …) or whitespace (see `MAY_START_SPACE`) can start them.
+    match cell.as_bytes().first() {
+        Some(&b)
+            if b == b'(' || b.is_ascii_digit() || b == 0xEF || MAY_START_SPACE[usize::from(b)] => {}
+        _ => return None,
+    }
     let t = cell.trim_start();
-    if t.len() > 64 || !t.starts_with(['(', '（', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9'])
-    {
+    let opens = matches!(t.as_bytes().first(), Some(b'(' | b'0'..=b'9')) || t.starts_with('（');
+    if t.len() > 64 || !opens {
         return None;
     }
-    let c = YEAR_LINE.captures(cell.trim())?;
+    // Every line the pattern takes ends in a bracket or in 年度 (most
+    // cells that start with a digit are numbers, settled here).
+    let t = cell.trim();
+    if !t.ends_with([')', '）', '度']) {
+        return None;
+    }
+    let c = YEAR_LINE.captures(t)?;
     c.get(1).or(c.get(2))?.as_str().parse().ok()
 }
 
@@ -468,6 +481,21 @@ pub fn heading(cell: &str) -> Option<Option<i32>> {
     // Every heading the pattern knows names 项目 or 绩效.
     if !s.contains("项目") && !s.contains("绩效") {
         return None;
+    }
+    // ... and ends in one of these words.
+    if !["情况", "目标", "指标", "信息"]
+        .iter()
+        .any(|w| s.ends_with(w))
+    {
+        return None;
+    }
+    if !HEADING.is_match(&s) {
+        return None;
+    }
+    // The year group only ever parses as ASCII digits: without any, the
+    // captures (the slow search) would give no year either.
+    if !s.bytes().any(|b| b.is_ascii_digit()) {
+        return Some(None);
     }
     HEADING
         .captures(&s)
