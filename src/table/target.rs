@@ -400,6 +400,12 @@ fn normalize_unit_cell(cell: &str) -> Option<String> {
 
 /// Full-width forms to ASCII, whitespace to a plain space, trimmed.
 fn normalize(text: &str) -> String {
+    // Every character mapped here (and all whitespace) starts with one of
+    // these bytes: text without any is its own normal form.
+    let may_change = |b: u8| matches!(b, b'\t'..=b'\r' | b' ' | 0xC2 | 0xE1..=0xE3 | 0xEF);
+    if !text.bytes().any(may_change) {
+        return text.to_string();
+    }
     let mapped: String = text
         .chars()
         .filter(|c| !matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{FEFF}'))
@@ -416,7 +422,10 @@ fn normalize(text: &str) -> String {
             c => crate::table::vocabulary::fold_number_char(c),
         })
         .collect();
-    mapped.trim().to_string()
+    match mapped.trim() {
+        t if t.len() == mapped.len() => mapped,
+        t => t.to_string(),
+    }
 }
 
 /// A digit, a comparison sign or a percent sign: text a reader would take
