@@ -7,7 +7,6 @@
 //! accounts for every non-empty cell: it fills a field, goes to `extra`,
 //! becomes an indicator, or is named in an `unplaced_text` warning.
 
-use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -44,10 +43,19 @@ pub fn extract<'a>(rows: &'a [Row<'a>], classes: &'a [Class<'a>], block: &Block)
     let mut p = Project::default();
     let mut years = YearSources::default();
     let mut money_unit = None;
-    let mut seen: HashSet<Field> = HashSet::new();
+    let mut seen = FieldSet::default();
     let mut raw_budget: Vec<RawBudget<'a>> = Vec::new();
     let mut table: Option<Table<'a>> = None;
 
+    // Room for every indicator row's indicator, and for the usual fields,
+    // so that the lists are not grown row by row.
+    let indicator_rows = block.rows.clone();
+    let indicator_rows = indicator_rows
+        .filter(|&i| matches!(classes[i].kind, Kind::Indicator))
+        .count();
+    p.indicators.reserve(indicator_rows);
+    p.provenance.indicators.reserve(indicator_rows);
+    p.provenance.fields.reserve(16);
     let titled = classes.get(block.anchor).is_some_and(|c| c.title.is_some());
     for pos in block.rows.clone() {
         let (row, class) = (&rows[pos], &classes[pos]);
@@ -243,10 +251,24 @@ fn field_key(field: Field) -> &'static str {
     }
 }
 
+/// The fields a project has been given (a bit per [`Field`]).
+#[derive(Default)]
+struct FieldSet(u32);
+
+impl FieldSet {
+    /// Adds `field`; whether it was new (as `HashSet::insert`).
+    fn insert(&mut self, field: Field) -> bool {
+        let bit = 1u32 << (field as u32);
+        let new = self.0 & bit == 0;
+        self.0 |= bit;
+        new
+    }
+}
+
 /// The state a labelled pair is assigned into.
 struct Assign<'p, 'a> {
     p: &'p mut Project,
-    seen: &'p mut HashSet<Field>,
+    seen: &'p mut FieldSet,
     raw_budget: &'p mut Vec<RawBudget<'a>>,
     money_unit: &'p mut Option<MoneyUnit>,
 }

@@ -212,7 +212,10 @@ impl<'h> Table<'h> {
         };
         let level1 = level(&self.level1, "一级目标 (level1)", warnings);
         let level2 = level(&self.level2, "二级目标 (level2)", warnings);
-        let mut cells = IndicatorCells::default();
+        // level1, level2, level3 and the target: one allocation
+        let mut cells = IndicatorCells {
+            cells: Vec::with_capacity(4),
+        };
         for (key, at) in [("level1", &self.level1), ("level2", &self.level2)] {
             if let Some((_, c)) = at {
                 cells.cells.push((key, *c));
