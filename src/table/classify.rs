@@ -147,8 +147,7 @@ pub fn items<'a>(row: RowView<'a, '_>) -> Vec<Item<'a>> {
         // right after another pair (`填报人：张三⇥联系电话：021-1234`).
         let after_pair = matches!(out.last(), Some(Item::Pair { .. }));
         let first_in_row = std::mem::replace(&mut first, false) || after_pair;
-        if vocabulary::is_label_cell(cell) {
-            let label = Label::parse(cell);
+        if let Some(label) = vocabulary::label_cell(cell) {
             let j = (i + 1..n).find(|&j| !row.cell(j).is_empty());
             let value = match j {
                 Some(j) if j == i + 1 && !vocabulary::is_known_label_cell(row.cell(j)) => Some(j),

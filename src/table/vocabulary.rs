@@ -291,6 +291,22 @@ pub fn is_label_cell(cell: &str) -> bool {
     field_for_key(&label_key(text).0).is_some() || looks_like_label(text)
 }
 
+/// [`Label::parse`] of a cell that [`is_label_cell`], `None` for any
+/// other (the label's key read once for both).
+pub fn label_cell(cell: &str) -> Option<Label> {
+    let t = cell.trim_end();
+    if !(t.ends_with('：') || t.ends_with(':')) {
+        return (is_known_label_cell(t) || is_trailer_label(t)).then(|| Label::parse(cell));
+    }
+    let text = strip_colon(t).trim();
+    let (key, unit) = label_key(text);
+    (field_for_key(&key).is_some() || looks_like_label(text)).then(|| Label {
+        text: text.to_string(),
+        key: key.into_owned(),
+        unit,
+    })
+}
+
 /// Is this a *known* label (one that names a contract field)? Without a
 /// colon only the unambiguous ones count: `单位` alone is a column header
 /// and `绩效目标` a heading as often as they are labels.
@@ -583,6 +599,28 @@ pub(crate) const HEADER_NAMES: &[(&str, Column)] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn label_cell_is_is_label_cell_then_parse() {
+        for cell in [
+            "项目名称：",
+            "项目名称",
+            "项目总预算（万元）：",
+            "*申报单位（盖章）:",
+            "填报人",
+            "联系人：",
+            "单位",
+            "单位：",
+            "绩效目标",
+            "一段说明，不是标签：",
+            "项目名称：甲",
+            " 项目 名称 ：",
+            "",
+        ] {
+            let want = is_label_cell(cell).then(|| Label::parse(cell));
+            assert_eq!(label_cell(cell), want, "{cell:?}");
+        }
+    }
 
     #[test]
     fn label_variants_map_to_fields() {
