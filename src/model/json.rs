@@ -253,29 +253,32 @@ pub(super) fn write_str(out: &mut Vec<u8>, s: &str) {
     out.reserve(b.len() + 2);
     out.push(b'"');
     let mut start = 0; // first byte not yet copied
-    let mut i = 0;
-    while i < b.len() {
-        if let Some(chunk) = b.get(i..i + 8) {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            if !needs_escape(u64::from_ne_bytes(word)) {
-                i += 8;
-                continue;
-            }
-        }
-        // a hit in this chunk (or the tail): byte by byte up to its end
-        let end = (i + 8).min(b.len());
-        while i < end {
-            if let Some(escape) = escape_of(b[i]) {
-                out.extend_from_slice(&b[start..i]);
-                escape.write(out);
-                start = i + 1;
-            }
-            i += 1;
+    let mut chunks = b.chunks_exact(8);
+    for (n, chunk) in chunks.by_ref().enumerate() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_ne_bytes(word);
+        // all eight bytes non-ASCII (CJK text): nothing to escape
+        if word & HI != HI && needs_escape(word) {
+            escape_bytes(out, b, &mut start, n * 8..n * 8 + 8);
         }
     }
+    let tail = b.len() - chunks.remainder().len();
+    escape_bytes(out, b, &mut start, tail..b.len());
     out.extend_from_slice(&b[start..]);
     out.push(b'"');
+}
+
+/// Writes the bytes of `b` from `start` up to each byte in `range` that
+/// needs an escape, then its escape; `start` moves past it.
+fn escape_bytes(out: &mut Vec<u8>, b: &[u8], start: &mut usize, range: std::ops::Range<usize>) {
+    for i in range {
+        if let Some(escape) = escape_of(b[i]) {
+            out.extend_from_slice(&b[*start..i]);
+            escape.write(out);
+            *start = i + 1;
+        }
+    }
 }
 
 /// How one byte is escaped (`None`: written as is).
