@@ -48,7 +48,7 @@ use scraper::{Html, Node};
 /// a second pass then treats that text as markup.
 pub fn clean_text(s: &str) -> Cow<'_, str> {
     // Most cells: one pass by table settles that nothing changes.
-    if !s.bytes().any(|b| NOTABLE[usize::from(b)]) && super::trim(s).len() == s.len() {
+    if !has_notable(s.as_bytes()) && super::trim(s).len() == s.len() {
         return Cow::Borrowed(s);
     }
     if memchr::memchr2(b'<', b'&', s.as_bytes()).is_none() {
@@ -98,6 +98,29 @@ const TEXT_SPECIAL: [bool; 256] = {
     }
     t
 };
+
+/// Whether any byte of `b` is [`NOTABLE`]: by eight-byte words, a word of
+/// only non-ASCII bytes (CJK text) checked for C2 alone.
+fn has_notable(b: &[u8]) -> bool {
+    const LO: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HI: u64 = u64::from_ne_bytes([0x80; 8]);
+    let mut chunks = b.chunks_exact(8);
+    for chunk in chunks.by_ref() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_ne_bytes(word);
+        let notable = if w & HI == HI {
+            let x = w ^ (LO * 0xC2); // a zero byte where w has C2
+            x.wrapping_sub(LO) & !x & HI != 0
+        } else {
+            chunk.iter().any(|&c| NOTABLE[usize::from(c)])
+        };
+        if notable {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&c| NOTABLE[usize::from(c)])
+}
 
 /// The markup rich-text editors put in almost every cell that has any:
 /// `<p>`, `</p>`, `<br>`, `<br/>`, `<br />` and `&nbsp;`, nothing else.
@@ -933,6 +956,19 @@ mod tests {
         }
         let html = Html::parse_fragment(&prep.text);
         collect(&html, prep.tags == 0)
+    }
+
+    #[test]
+    fn the_word_screen_finds_every_notable_byte() {
+        let base: Vec<u8> = "一二三四五六".bytes().take(17).collect();
+        for c in 0..=255u8 {
+            for at in 0..base.len() {
+                let mut b = base.clone();
+                b[at] = c;
+                let want = b.iter().any(|&x| NOTABLE[usize::from(x)]);
+                assert_eq!(has_notable(&b), want, "{c:#x} at {at}");
+            }
+        }
     }
 
     #[test]
