@@ -63,6 +63,8 @@ pub struct Label {
     /// The squeezed label without its unit, used for matching.
     pub key: String,
     pub unit: Option<MoneyUnit>,
+    /// The field the key names, looked up once (see [`Label::field`]).
+    field: Option<Field>,
 }
 
 impl Label {
@@ -74,11 +76,17 @@ impl Label {
         let text = strip_colon(raw).trim().to_string();
         let (key, unit) = label_key(&text);
         let key = key.into_owned();
-        Label { text, key, unit }
+        let field = field_for_key(&key);
+        Label {
+            text,
+            key,
+            unit,
+            field,
+        }
     }
 
     pub fn field(&self) -> Option<Field> {
-        field_for_key(&self.key)
+        self.field
     }
 }
 
@@ -300,10 +308,12 @@ pub fn label_cell(cell: &str) -> Option<Label> {
     }
     let text = strip_colon(t).trim();
     let (key, unit) = label_key(text);
-    (field_for_key(&key).is_some() || looks_like_label(text)).then(|| Label {
+    let field = field_for_key(&key);
+    (field.is_some() || looks_like_label(text)).then(|| Label {
         text: text.to_string(),
         key: key.into_owned(),
         unit,
+        field,
     })
 }
 
