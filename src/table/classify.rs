@@ -220,8 +220,8 @@ mod tests {
             .iter()
             .filter_map(|i| match i {
                 Item::Pair { label, value, .. } => Some(match value {
-                    Some((col, v)) => format!("{}={col}:{v}", label.key),
-                    None => format!("{}=", label.key),
+                    Some((col, v)) => format!("{}={col}:{v}", label.key()),
+                    None => format!("{}=", label.key()),
                 }),
                 Item::Loose { .. } => None,
             })

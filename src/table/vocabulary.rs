@@ -60,11 +60,48 @@ impl MoneyUnit {
 pub struct Label {
     /// The label as written, without the trailing colon (the `extra` key).
     pub text: String,
-    /// The squeezed label without its unit, used for matching.
-    pub key: String,
+    /// The squeezed label without its unit, used for matching (see
+    /// [`Label::key`]).
+    key: Key,
     pub unit: Option<MoneyUnit>,
     /// The field the key names, looked up once (see [`Label::field`]).
     field: Option<Field>,
+}
+
+/// Where a label's key is: within its text (a label without whitespace,
+/// most of them: no second copy), or squeezed into a string of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Key {
+    Within(std::ops::Range<usize>),
+    Own(String),
+}
+
+/// A label's key, unit and field, from its text (colon stripped,
+/// trimmed): the key is looked up once.
+fn key_of(text: &str) -> (Key, Option<MoneyUnit>, Option<Field>) {
+    match squeeze(text) {
+        Cow::Borrowed(s) => {
+            let (range, unit) = key_range(s);
+            let field = field_for_key(&s[range.clone()]);
+            (Key::Within(range), unit, field)
+        }
+        Cow::Owned(s) => {
+            let (range, unit) = key_range(&s);
+            let key = s[range].to_string();
+            let field = field_for_key(&key);
+            (Key::Own(key), unit, field)
+        }
+    }
+}
+
+/// The label of `text` (colon stripped, trimmed) and its key parts.
+fn label_of(text: &str, (key, unit, field): (Key, Option<MoneyUnit>, Option<Field>)) -> Label {
+    Label {
+        text: text.to_string(),
+        key,
+        unit,
+        field,
+    }
 }
 
 impl Label {
@@ -73,20 +110,20 @@ impl Label {
     /// note, and the unit, with or without brackets (`项目总预算（万元）`,
     /// `项目总预算（单位：万元）`, `项目总预算万元`).
     pub fn parse(raw: &str) -> Label {
-        let text = strip_colon(raw).trim().to_string();
-        let (key, unit) = label_key(&text);
-        let key = key.into_owned();
-        let field = field_for_key(&key);
-        Label {
-            text,
-            key,
-            unit,
-            field,
-        }
+        let text = strip_colon(raw).trim();
+        label_of(text, key_of(text))
     }
 
     pub fn field(&self) -> Option<Field> {
         self.field
+    }
+
+    /// The squeezed label without its unit, used for matching.
+    pub fn key(&self) -> &str {
+        match &self.key {
+            Key::Within(range) => &self.text[range.clone()],
+            Key::Own(key) => key,
+        }
     }
 }
 
@@ -307,14 +344,8 @@ pub fn label_cell(cell: &str) -> Option<Label> {
         return (is_known_label_cell(t) || is_trailer_label(t)).then(|| Label::parse(cell));
     }
     let text = strip_colon(t).trim();
-    let (key, unit) = label_key(text);
-    let field = field_for_key(&key);
-    (field.is_some() || looks_like_label(text)).then(|| Label {
-        text: text.to_string(),
-        key: key.into_owned(),
-        unit,
-        field,
-    })
+    let parts = key_of(text);
+    (parts.2.is_some() || looks_like_label(text)).then(|| label_of(text, parts))
 }
 
 /// Is this a *known* label (one that names a contract field)? Without a
@@ -714,7 +745,7 @@ mod tests {
     #[test]
     fn label_units_are_split_off() {
         let l = Label::parse("项目总预算（万元）：");
-        assert_eq!(l.key, "项目总预算");
+        assert_eq!(l.key(), "项目总预算");
         assert_eq!(l.unit, Some(MoneyUnit::TenThousandYuan));
         assert_eq!(l.text, "项目总预算（万元）");
         assert_eq!(
