@@ -186,9 +186,38 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, DecodeError> {
     if let Some(mixed) = decode_mixed(bytes) {
         return finish(mixed);
     }
+    let (encoding, text, replaced) = decode_legacy(bytes);
+    finish(make(text, encoding, false, replaced))
+}
+
+/// [`detect_legacy`], then the whole input decoded with its guess, but
+/// decoding once where the fast path applies: GB2312-shaped Chinese (see
+/// `plainly_gb2312_chinese`) is decoded as GBK at once, and only when
+/// that had errors is the detection window checked on its own (a clean
+/// whole means a clean window: the window starts on ASCII and ends after
+/// a line feed or at the end, and no GBK character holds either byte).
+fn decode_legacy(bytes: &[u8]) -> (&'static Encoding, Cow<'_, str>, bool) {
+    let (sample, _) = legacy_window(bytes);
+    if plainly_gb2312_chinese(sample) {
+        let (text, replaced) = GBK.decode_without_bom_handling(bytes);
+        if !replaced || decodes_cleanly(GBK, sample) {
+            return (GBK, text, replaced);
+        }
+    }
     let encoding = detect_legacy(bytes);
     let (text, replaced) = encoding.decode_without_bom_handling(bytes);
-    finish(make(text, encoding, false, replaced))
+    (encoding, text, replaced)
+}
+
+/// The detection sample of [`detect_legacy`]: whole lines of the window
+/// of [`SNIFF_LIMIT`] bytes from (just before) the first non-ASCII byte;
+/// and whether the window reaches the end of the input.
+fn legacy_window(bytes: &[u8]) -> (&[u8], bool) {
+    let first_non_ascii = Encoding::ascii_valid_up_to(bytes);
+    let end = bytes.len().min(first_non_ascii.saturating_add(SNIFF_LIMIT));
+    let is_whole = end == bytes.len();
+    let window = &bytes[first_non_ascii.saturating_sub(2)..end];
+    (whole_lines(window, is_whole), is_whole)
 }
 
 /// A line of UTF-8 with at least this many non-ASCII characters is proof
@@ -634,6 +663,30 @@ mod tests {
     const SIMPLIFIED_TABLE: &str = "效益目标\t社会效益\t科技创新氛围营造\t有效提升\n\t可持续影响\t长效管理机制建立情况\t健全\n满意度\t服务对象满意度\t参观人员满意度\t>=90%\n成本目标\t经济成本\t单位参观成本\t<=20元/人次\n";
 
     const TRADITIONAL: &str = "財政項目支出績效目標表\n（2021年度）\n申報單位名稱：臺北市政府財政局\n項目名稱：\t公共資訊系統維護及擴充經費\t項目類別：\t經常性業務費\n計畫開始日期：\t2021-01-01\t計畫完成日期：\t2021-12-31\n項目總預算（元）：\t12,500,000\t項目當年預算（元）：\t12,500,000\n項目概況：本項目旨在維護本局各項資訊系統之穩定運作，辦理伺服器汰換、資料庫效能調校、網路安全防護及使用者教育訓練，並擴充線上申辦服務功能，以提升為民服務品質與行政效率。\n一級目標\t二級目標\t三級目標\t指標目標值\n投入與管理\t預算管理\t預算執行率\t≧95%\n產出目標\t數量\t完成系統維護次數\t≧12次\n產出目標\t品質\t系統可用率\t≧99.5%\n效益目標\t社會效益\t線上申辦案件比例\t≧60%\n滿意度\t服務對象滿意度\t使用者滿意度\t≧90%\n";
+
+    /// GBK decoded once on the fast path reads as detection then decoding
+    /// did: damage past the detection window is replaced, damage inside
+    /// it sends the text to chardetng all the same.
+    #[test]
+    fn the_gbk_fast_path_decodes_once_as_before() {
+        let clean = encode(GBK, &SIMPLIFIED_PROSE.repeat(40));
+        assert!(clean.len() > 2 * SNIFF_LIMIT);
+        for damage_at in [clean.len() - 1, 100] {
+            let mut bytes = clean.clone();
+            bytes[damage_at] = 0xFF;
+            let d = decode(&bytes).expect("text");
+            let encoding = detect_legacy(&bytes);
+            let (text, replaced) = encoding.decode_without_bom_handling(&bytes);
+            assert_eq!(
+                (d.encoding, d.replaced),
+                (encoding, replaced),
+                "{damage_at}"
+            );
+            assert_eq!(d.text, text, "{damage_at}");
+        }
+        let d = decode(&clean).expect("text");
+        assert_eq!((d.name, d.replaced), ("GBK", false));
+    }
 
     fn encode(enc: &'static Encoding, s: &str) -> Vec<u8> {
         let (bytes, used, unmappable) = enc.encode(s);

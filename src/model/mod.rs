@@ -12,6 +12,7 @@ use std::fmt;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+mod json;
 mod warning;
 pub use warning::{Warning, WarningCode};
 
@@ -318,7 +319,7 @@ fn ordered_pairs<'de, D: Deserializer<'de>>(
 /// line would exceed [`MAX_LINE_BYTES`] has its longest text fields cut,
 /// and a `text_truncated` warning says which.
 pub fn to_json_line(record: &mut Record) -> serde_json::Result<Vec<u8>> {
-    let mut line = serde_json::to_vec(record)?;
+    let mut line = record_json(record)?;
     // Each round cuts the longest text by the excess (escaping can make
     // the line longer than the text, hence more rounds); the bound only
     // guards against a logic error.
@@ -339,9 +340,17 @@ pub fn to_json_line(record: &mut Record) -> serde_json::Result<Vec<u8>> {
                 "{name} was {before} bytes; cut to {keep} bytes so that the line stays under 16 MiB"
             ),
         ));
-        line = serde_json::to_vec(record)?;
+        line = record_json(record)?;
     }
     line.push(b'\n');
+    Ok(line)
+}
+
+/// The bytes `serde_json::to_vec(record)` gives, written by hand (see
+/// [`json`]), with room for the line end.
+fn record_json(record: &Record) -> serde_json::Result<Vec<u8>> {
+    let mut line = Vec::with_capacity(json::size_hint(record));
+    json::write_record(&mut line, record)?;
     Ok(line)
 }
 

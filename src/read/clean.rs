@@ -47,6 +47,10 @@ use scraper::{Html, Node};
 /// such as `&lt;p&gt;` or `&amp;nbsp;` (or from raw-text elements like `<xmp>`):
 /// a second pass then treats that text as markup.
 pub fn clean_text(s: &str) -> Cow<'_, str> {
+    // Most cells: one pass by table settles that nothing changes.
+    if !has_notable(s.as_bytes()) && super::trim(s).len() == s.len() {
+        return Cow::Borrowed(s);
+    }
     if memchr::memchr2(b'<', b'&', s.as_bytes()).is_none() {
         return plain(s);
     }
@@ -70,6 +74,54 @@ pub fn clean_text(s: &str) -> Cow<'_, str> {
     Cow::Owned(collect(&html, prep.tags == 0))
 }
 
+/// The bytes that may make a cell change when cleaned: markup (`<`, `&`),
+/// line breaks, NUL, and the lead byte of U+00A0 (C2); leading and
+/// trailing whitespace aside (see [`clean_text`]).
+const NOTABLE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = matches!(b, 0 | 0x0A | 0x0D | 0x3C | 0x26 | 0xC2);
+        b += 1;
+    }
+    t
+};
+
+/// The bytes [`Writer::text`] stops at: NUL, tab, line breaks, and the
+/// lead byte of U+00A0 (C2).
+const TEXT_SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = matches!(b, 0 | 0x09 | 0x0A | 0x0D | 0xC2);
+        b += 1;
+    }
+    t
+};
+
+/// Whether any byte of `b` is [`NOTABLE`]: by eight-byte words, a word of
+/// only non-ASCII bytes (CJK text) checked for C2 alone.
+fn has_notable(b: &[u8]) -> bool {
+    const LO: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HI: u64 = u64::from_ne_bytes([0x80; 8]);
+    let mut chunks = b.chunks_exact(8);
+    for chunk in chunks.by_ref() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_ne_bytes(word);
+        let notable = if w & HI == HI {
+            let x = w ^ (LO * 0xC2); // a zero byte where w has C2
+            x.wrapping_sub(LO) & !x & HI != 0
+        } else {
+            chunk.iter().any(|&c| NOTABLE[usize::from(c)])
+        };
+        if notable {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&c| NOTABLE[usize::from(c)])
+}
+
 /// The markup rich-text editors put in almost every cell that has any:
 /// `<p>`, `</p>`, `<br>`, `<br/>`, `<br />` and `&nbsp;`, nothing else.
 /// Such a cell gives the same text as the parser would (the `Writer` rules,
@@ -82,7 +134,7 @@ fn simple_fragment(s: &str) -> Option<String> {
     // Validate first: the Writer's rules depend on whether there are tags.
     let mut tags = 0;
     let mut rest = s;
-    while let Some(i) = rest.find(['<', '&']) {
+    while let Some(i) = find_lt_or_amp(rest) {
         let at = &rest[i..];
         let len = if at.starts_with('&') {
             at.starts_with(NBSP).then_some(NBSP.len())?
@@ -94,7 +146,7 @@ fn simple_fragment(s: &str) -> Option<String> {
     }
     let mut w = Writer::new(tags == 0);
     let mut rest = s;
-    while let Some(i) = rest.find(['<', '&']) {
+    while let Some(i) = find_lt_or_amp(rest) {
         w.text(&rest[..i]);
         let at = &rest[i..];
         if let Some(after) = at.strip_prefix(NBSP) {
@@ -109,151 +161,43 @@ fn simple_fragment(s: &str) -> Option<String> {
     Some(w.finish())
 }
 
+/// The first `<` or `&` (ASCII, so a char boundary), by bytes: a
+/// `find(['<', '&'])` decodes every character on the way.
+fn find_lt_or_amp(s: &str) -> Option<usize> {
+    memchr::memchr2(b'<', b'&', s.as_bytes())
+}
+
 // ---------------------------------------------------------------------------
 // Tag tables
 // ---------------------------------------------------------------------------
 
 /// HTML element names (current and obsolete) recognised as real markup.
 /// Sorted, lowercase ASCII (binary search).
+#[rustfmt::skip] // one line per initial letter (sorted: binary search)
 const KNOWN_TAGS: &[&str] = &[
-    "a",
-    "abbr",
-    "acronym",
-    "address",
-    "applet",
-    "area",
-    "article",
-    "aside",
-    "audio",
-    "b",
-    "base",
-    "basefont",
-    "bdi",
-    "bdo",
-    "bgsound",
-    "big",
-    "blink",
-    "blockquote",
-    "body",
-    "br",
+    "a", "abbr", "acronym", "address", "applet", "area", "article", "aside", "audio",
+    "b", "base", "basefont", "bdi", "bdo", "bgsound", "big", "blink", "blockquote", "body", "br",
     "button",
-    "canvas",
-    "caption",
-    "center",
-    "cite",
-    "code",
-    "col",
-    "colgroup",
-    "data",
-    "datalist",
-    "dd",
-    "del",
-    "details",
-    "dfn",
-    "dialog",
-    "dir",
-    "div",
-    "dl",
-    "dt",
-    "em",
-    "embed",
-    "fieldset",
-    "figcaption",
-    "figure",
-    "font",
-    "footer",
-    "form",
-    "frame",
-    "frameset",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "head",
-    "header",
-    "hgroup",
-    "hr",
-    "html",
-    "i",
-    "iframe",
-    "image",
-    "img",
-    "input",
-    "ins",
-    "kbd",
-    "keygen",
-    "label",
-    "legend",
-    "li",
-    "link",
-    "listing",
-    "main",
-    "map",
-    "mark",
-    "marquee",
-    "math",
-    "menu",
-    "menuitem",
-    "meta",
-    "meter",
-    "nav",
-    "nobr",
-    "noembed",
-    "noframes",
-    "noscript",
-    "object",
-    "ol",
-    "optgroup",
-    "option",
-    "output",
-    "p",
-    "param",
-    "picture",
-    "plaintext",
-    "pre",
-    "progress",
+    "canvas", "caption", "center", "cite", "code", "col", "colgroup",
+    "data", "datalist", "dd", "del", "details", "dfn", "dialog", "dir", "div", "dl", "dt",
+    "em", "embed",
+    "fieldset", "figcaption", "figure", "font", "footer", "form", "frame", "frameset",
+    "h1", "h2", "h3", "h4", "h5", "h6", "head", "header", "hgroup", "hr", "html",
+    "i", "iframe", "image", "img", "input", "ins",
+    "kbd", "keygen",
+    "label", "legend", "li", "link", "listing",
+    "main", "map", "mark", "marquee", "math", "menu", "menuitem", "meta", "meter",
+    "nav", "nobr", "noembed", "noframes", "noscript",
+    "object", "ol", "optgroup", "option", "output",
+    "p", "param", "picture", "plaintext", "pre", "progress",
     "q",
-    "rb",
-    "rp",
-    "rt",
-    "rtc",
-    "ruby",
-    "s",
-    "samp",
-    "script",
-    "search",
-    "section",
-    "select",
-    "slot",
-    "small",
-    "source",
-    "span",
-    "strike",
-    "strong",
-    "style",
-    "sub",
-    "summary",
-    "sup",
-    "svg",
-    "table",
-    "tbody",
-    "td",
-    "template",
-    "textarea",
-    "tfoot",
-    "th",
-    "thead",
-    "time",
-    "title",
-    "tr",
-    "track",
-    "tt",
-    "u",
-    "ul",
-    "var",
-    "video",
+    "rb", "rp", "rt", "rtc", "ruby",
+    "s", "samp", "script", "search", "section", "select", "slot", "small", "source", "span",
+    "strike", "strong", "style", "sub", "summary", "sup", "svg",
+    "table", "tbody", "td", "template", "textarea", "tfoot", "th", "thead", "time", "title", "tr",
+    "track", "tt",
+    "u", "ul",
+    "var", "video",
     "wbr",
     "xmp",
 ];
@@ -942,14 +886,31 @@ impl Writer {
         let breaks = self.newline_breaks || self.pre > 0;
         let mut start = 0;
         let mut prev_cr = false;
-        for (i, c) in t.char_indices() {
-            let special = matches!(c, '\0' | '\u{a0}' | '\n' | '\r' | '\t');
-            if !special {
-                prev_cr = false;
-                continue;
+        let b = t.as_bytes();
+        // By bytes, skipping to the next that may be special (a table
+        // lookup each): the special characters are ASCII, and U+00A0
+        // (C2 A0), so every match is at a char boundary.
+        let mut i = 0;
+        while let Some(off) = b[i..].iter().position(|&x| TEXT_SPECIAL[usize::from(x)]) {
+            let at = i + off;
+            if off > 0 {
+                prev_cr = false; // ordinary characters in between
             }
-            self.para.push_str(&t[start..i]);
-            start = i + c.len_utf8();
+            i = at + 1;
+            let c = match b[at] {
+                0 => '\0',
+                b'\n' => '\n',
+                b'\r' => '\r',
+                b'\t' => '\t',
+                _ if b.get(at + 1) == Some(&0xA0) => '\u{a0}',
+                _ => {
+                    prev_cr = false; // C2 leading another character
+                    continue;
+                }
+            };
+            self.para.push_str(&t[start..at]);
+            start = at + c.len_utf8();
+            i = start;
             match c {
                 '\0' => continue,
                 '\u{a0}' => self.para.push(' '),
@@ -995,6 +956,19 @@ mod tests {
         }
         let html = Html::parse_fragment(&prep.text);
         collect(&html, prep.tags == 0)
+    }
+
+    #[test]
+    fn the_word_screen_finds_every_notable_byte() {
+        let base: Vec<u8> = "一二三四五六".bytes().take(17).collect();
+        for c in 0..=255u8 {
+            for at in 0..base.len() {
+                let mut b = base.clone();
+                b[at] = c;
+                let want = b.iter().any(|&x| NOTABLE[usize::from(x)]);
+                assert_eq!(has_notable(&b), want, "{c:#x} at {at}");
+            }
+        }
     }
 
     #[test]

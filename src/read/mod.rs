@@ -206,11 +206,38 @@ impl<'a> Row<'a> {
     }
 }
 
+/// `s.trim()`, answered from the first and last bytes when they cannot
+/// belong to a whitespace character (most cells: CJK or ASCII text).
+pub(crate) fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(&first), Some(&last)) if !may_start_space(first) && !may_end_space(last) => s,
+        _ => s.trim(),
+    }
+}
+
+/// Can `b` be the first byte of a whitespace character? ASCII
+/// whitespace, or the lead byte of U+0085 and U+00A0 (C2), U+1680 (E1),
+/// U+2000–U+205F (E2), U+3000 (E3).
+fn may_start_space(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | b' ' | 0xC2 | 0xE1 | 0xE2 | 0xE3)
+}
+
+/// Can `b` be the last byte of a whitespace character? ASCII whitespace,
+/// or the last byte of one of the multi-byte ones: U+0085 (85), U+00A0
+/// (A0), U+1680 and U+3000 (80), U+2000–U+200A (80–8A), U+2028 (A8),
+/// U+2029 (A9), U+202F (AF), U+205F (9F).
+fn may_end_space(b: u8) -> bool {
+    matches!(
+        b,
+        b'\t'..=b'\r' | b' ' | 0x80..=0x8A | 0x9F | 0xA0 | 0xA8 | 0xA9 | 0xAF
+    )
+}
+
 fn trim_cow(c: Cow<'_, str>) -> Cow<'_, str> {
     match c {
-        Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
+        Cow::Borrowed(s) => Cow::Borrowed(trim(s)),
         Cow::Owned(s) => {
-            let t = s.trim();
+            let t = trim(&s);
             if t.len() == s.len() {
                 Cow::Owned(s)
             } else {
@@ -223,6 +250,33 @@ fn trim_cow(c: Cow<'_, str>) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_quick_trim_agrees_with_trim() {
+        let spaces = (0..=0x10FFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|c| c.is_whitespace());
+        for ws in spaces {
+            for s in [
+                format!("{ws}"),
+                format!("{ws}项目"),
+                format!("项目{ws}"),
+                format!("a{ws}b"),
+                format!("{ws}a{ws}"),
+            ] {
+                assert_eq!(trim(&s), s.trim(), "{s:?}");
+            }
+        }
+        for s in [
+            "",
+            "项目名称",
+            "abc",
+            "\u{2010}\u{300a}x\u{1681}",
+            "a\u{a1}",
+        ] {
+            assert_eq!(trim(s), s.trim(), "{s:?}");
+        }
+    }
 
     #[test]
     fn every_document_format_has_a_reader_and_an_archive_has_none() {

@@ -51,10 +51,26 @@ pub fn read_rows(text: &str) -> Vec<Row<'_>> {
         return read_rows_quoted(text);
     }
     let mut rows = Vec::new();
+    // One scratch list of trimmed cells for every line, so that a row's
+    // own list is allocated once, at its size (what `Row::new` does, but
+    // without growing a list per row).
+    let mut cells: Vec<Cow<'_, str>> = Vec::new();
     for (i, line) in lines(text).enumerate() {
-        let number = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        if let Some(row) = Row::new(number, line.split('\t').map(Cow::Borrowed)) {
-            rows.push(row);
+        cells.clear();
+        let mut start = 0;
+        for tab in memchr::memchr_iter(b'\t', line.as_bytes()) {
+            cells.push(Cow::Borrowed(super::trim(&line[start..tab])));
+            start = tab + 1;
+        }
+        cells.push(Cow::Borrowed(super::trim(&line[start..])));
+        while cells.last().is_some_and(|c| c.is_empty()) {
+            cells.pop();
+        }
+        if !cells.is_empty() {
+            rows.push(Row {
+                number: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                cells: cells.to_vec(), // borrowed: copies of the references
+            });
         }
     }
     rows

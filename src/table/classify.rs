@@ -147,8 +147,7 @@ pub fn items<'a>(row: RowView<'a, '_>) -> Vec<Item<'a>> {
         // right after another pair (`填报人：张三⇥联系电话：021-1234`).
         let after_pair = matches!(out.last(), Some(Item::Pair { .. }));
         let first_in_row = std::mem::replace(&mut first, false) || after_pair;
-        if vocabulary::is_label_cell(cell) {
-            let label = Label::parse(cell);
+        if let Some(label) = vocabulary::label_cell(cell) {
             let j = (i + 1..n).find(|&j| !row.cell(j).is_empty());
             let value = match j {
                 Some(j) if j == i + 1 && !vocabulary::is_known_label_cell(row.cell(j)) => Some(j),
@@ -185,11 +184,13 @@ fn ends_table(row: RowView<'_, '_>) -> bool {
     let first = row.cell(0);
     (!first.is_empty()
         && (vocabulary::is_label_cell(first)
-            || vocabulary::split_inline(first, true).is_some()
+            || vocabulary::is_inline(first, true)
             || vocabulary::is_trailer(first)))
         || row.non_empty().any(|(_, c)| {
             vocabulary::is_known_label_cell(c)
-                || vocabulary::split_inline(c, false).is_some_and(|(l, _)| l.field().is_some())
+                // a known label's inline pair (an unknown one is never split
+                // when not first in its row)
+                || vocabulary::is_inline(c, false)
         })
 }
 
@@ -219,8 +220,8 @@ mod tests {
             .iter()
             .filter_map(|i| match i {
                 Item::Pair { label, value, .. } => Some(match value {
-                    Some((col, v)) => format!("{}={col}:{v}", label.key),
-                    None => format!("{}=", label.key),
+                    Some((col, v)) => format!("{}={col}:{v}", label.key()),
+                    None => format!("{}=", label.key()),
                 }),
                 Item::Loose { .. } => None,
             })

@@ -44,11 +44,20 @@ pub fn extract<'a>(rows: &'a [Row<'a>], classes: &'a [Class<'a>], block: &Block)
     let mut p = Project::default();
     let mut years = YearSources::default();
     let mut money_unit = None;
-    let mut seen: HashSet<Field> = HashSet::new();
+    let mut seen = FieldSet::default();
     let mut extra_keys = ExtraKeys::default();
     let mut raw_budget: Vec<RawBudget<'a>> = Vec::new();
     let mut table: Option<Table<'a>> = None;
 
+    // Room for every indicator row's indicator, and for the usual fields,
+    // so that the lists are not grown row by row.
+    let indicator_rows = block.rows.clone();
+    let indicator_rows = indicator_rows
+        .filter(|&i| matches!(classes[i].kind, Kind::Indicator))
+        .count();
+    p.indicators.reserve(indicator_rows);
+    p.provenance.indicators.reserve(indicator_rows);
+    p.provenance.fields.reserve(16);
     let titled = classes.get(block.anchor).is_some_and(|c| c.title.is_some());
     for pos in block.rows.clone() {
         let (row, class) = (&rows[pos], &classes[pos]);
@@ -245,10 +254,24 @@ fn field_key(field: Field) -> &'static str {
     }
 }
 
+/// The fields a project has been given (a bit per [`Field`]).
+#[derive(Default)]
+struct FieldSet(u32);
+
+impl FieldSet {
+    /// Adds `field`; whether it was new (as `HashSet::insert`).
+    fn insert(&mut self, field: Field) -> bool {
+        let bit = 1u32 << (field as u32);
+        let new = self.0 & bit == 0;
+        self.0 |= bit;
+        new
+    }
+}
+
 /// The state a labelled pair is assigned into.
 struct Assign<'p, 'a> {
     p: &'p mut Project,
-    seen: &'p mut HashSet<Field>,
+    seen: &'p mut FieldSet,
     extra_keys: &'p mut ExtraKeys,
     raw_budget: &'p mut Vec<RawBudget<'a>>,
     money_unit: &'p mut Option<MoneyUnit>,
@@ -485,7 +508,12 @@ static DATE: LazyLock<Regex> = LazyLock::new(|| {
 /// `2020-01-01`, `2020/1/1`, `2020.1.1`, `2020年1月1日` → `2020-01-01`;
 /// `2023.12`, `2023年12月` → `2023-12`. Impossible dates give `None`.
 pub fn parse_date(s: &str) -> Option<String> {
-    let s = ascii_digits(s.trim());
+    let s = s.trim();
+    iso_date(s).unwrap_or_else(|| date_by_regex(s))
+}
+
+fn date_by_regex(s: &str) -> Option<String> {
+    let s = ascii_digits(s);
     let c = DATE.captures(&s)?;
     let y: u32 = c[1].parse().ok()?;
     let m: u32 = c[2].parse().ok()?;
@@ -501,6 +529,24 @@ pub fn parse_date(s: &str) -> Option<String> {
                 .then(|| format!("{y:04}-{m:02}-{d:02}"))
         }
     }
+}
+
+/// [`parse_date`] of the common `2020-01-01` (ASCII digits), without the
+/// regex: what it gives for it (`Some(None)`: no date). `None` for any
+/// other text, which goes the full way.
+fn iso_date(s: &str) -> Option<Option<String>> {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (y, m, d) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let valid = (1..=12).contains(&m) && (1..=days_in_month(y, m)).contains(&d);
+    Some(valid.then(|| s.to_string()))
 }
 
 fn days_in_month(y: u32, m: u32) -> u32 {
@@ -603,6 +649,35 @@ mod tests {
             ("", None),
         ] {
             assert_eq!(parse_date(s).as_deref(), want, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn the_iso_date_shortcut_agrees_with_the_regex() {
+        for s in [
+            "2020-01-01",
+            "2020-12-31",
+            "2020-02-29",
+            "2019-02-29",
+            "2020-13-01",
+            "2020-00-10",
+            "2020-04-31",
+            "0999-01-01",
+            "2020-1-01x",
+            "2020/01/01",
+            "20x0-01-01",
+            "2020-01-00",
+        ] {
+            // the shortcut takes every `dddd-dd-dd` and nothing else
+            let shaped = s.len() == 10
+                && s.bytes().enumerate().all(|(i, c)| match i {
+                    4 | 7 => c == b'-',
+                    _ => c.is_ascii_digit(),
+                });
+            assert_eq!(iso_date(s).is_some(), shaped, "{s:?}");
+            if let Some(quick) = iso_date(s) {
+                assert_eq!(quick, date_by_regex(s), "{s:?}");
+            }
         }
     }
 

@@ -91,8 +91,10 @@ pub fn header(row: RowView<'_, '_>) -> Option<Header> {
 #[derive(Debug)]
 pub struct Table<'h> {
     header: &'h Header,
-    level1: Option<(String, CellRef)>,
-    level2: Option<(String, CellRef)>,
+    /// Borrowed from the rows (they outlive the table): copied only into
+    /// the indicators that carry them.
+    level1: Option<(&'h str, CellRef)>,
+    level2: Option<(&'h str, CellRef)>,
 }
 
 impl<'h> Table<'h> {
@@ -109,7 +111,7 @@ impl<'h> Table<'h> {
     /// cells an indicator was read from go to `provenance`.
     pub fn push(
         &mut self,
-        row: RowView<'_, '_>,
+        row: RowView<'h, '_>,
         out: &mut Vec<Indicator>,
         warnings: &mut Vec<Warning>,
         provenance: &mut Provenance,
@@ -117,10 +119,10 @@ impl<'h> Table<'h> {
         let h = self.header;
         let cell = |c: Option<usize>| c.map_or("", |i| row.cell(i));
         if let Some(i) = h.level1.filter(|&i| !row.cell(i).is_empty()) {
-            self.level1 = Some((row.cell(i).to_string(), row.at(i)));
+            self.level1 = Some((row.cell(i), row.at(i)));
         }
         if let Some(i) = h.level2.filter(|&i| !row.cell(i).is_empty()) {
-            self.level2 = Some((row.cell(i).to_string(), row.at(i)));
+            self.level2 = Some((row.cell(i), row.at(i)));
         }
         for (i, text) in row.non_empty() {
             if !h.is_known(i) {
@@ -198,8 +200,8 @@ impl<'h> Table<'h> {
                 ),
             ));
         }
-        let level = |v: &Option<(String, CellRef)>, name: &str, warnings: &mut Vec<Warning>| {
-            v.as_ref().map(|(t, _)| t.clone()).unwrap_or_else(|| {
+        let level = |v: &Option<(&str, CellRef)>, name: &str, warnings: &mut Vec<Warning>| {
+            v.as_ref().map(|(t, _)| t.to_string()).unwrap_or_else(|| {
                 warnings.push(Warning::new(
                     WarningCode::MissingField,
                     format!(
@@ -212,7 +214,10 @@ impl<'h> Table<'h> {
         };
         let level1 = level(&self.level1, "一级目标 (level1)", warnings);
         let level2 = level(&self.level2, "二级目标 (level2)", warnings);
-        let mut cells = IndicatorCells::default();
+        // level1, level2, level3 and the target: one allocation
+        let mut cells = IndicatorCells {
+            cells: Vec::with_capacity(4),
+        };
         for (key, at) in [("level1", &self.level1), ("level2", &self.level2)] {
             if let Some((_, c)) = at {
                 cells.cells.push((key, *c));

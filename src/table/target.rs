@@ -34,6 +34,7 @@
 //! 年) and a bare `YYYY.MM` (`2020.12`) are dates, not amounts, and are
 //! unparsed; numbers that overflow or underflow `f64` are unparsed.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -398,8 +399,15 @@ fn normalize_unit_cell(cell: &str) -> Option<String> {
     (!unit.is_empty()).then_some(unit)
 }
 
-/// Full-width forms to ASCII, whitespace to a plain space, trimmed.
-fn normalize(text: &str) -> String {
+/// Full-width forms to ASCII, whitespace to a plain space, trimmed
+/// (borrowed when that changes nothing).
+fn normalize(text: &str) -> Cow<'_, str> {
+    // Every character mapped here (and all whitespace) starts with one of
+    // these bytes: text without any is its own normal form.
+    let may_change = |b: u8| matches!(b, b'\t'..=b'\r' | b' ' | 0xC2 | 0xE1..=0xE3 | 0xEF);
+    if !text.bytes().any(may_change) {
+        return Cow::Borrowed(text);
+    }
     let mapped: String = text
         .chars()
         .filter(|c| !matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{FEFF}'))
@@ -416,7 +424,10 @@ fn normalize(text: &str) -> String {
             c => crate::table::vocabulary::fold_number_char(c),
         })
         .collect();
-    mapped.trim().to_string()
+    match mapped.trim() {
+        t if t.len() == mapped.len() => Cow::Owned(mapped),
+        t => Cow::Owned(t.to_string()),
+    }
 }
 
 /// A digit, a comparison sign or a percent sign: text a reader would take

@@ -60,9 +60,48 @@ impl MoneyUnit {
 pub struct Label {
     /// The label as written, without the trailing colon (the `extra` key).
     pub text: String,
-    /// The squeezed label without its unit, used for matching.
-    pub key: String,
+    /// The squeezed label without its unit, used for matching (see
+    /// [`Label::key`]).
+    key: Key,
     pub unit: Option<MoneyUnit>,
+    /// The field the key names, looked up once (see [`Label::field`]).
+    field: Option<Field>,
+}
+
+/// Where a label's key is: within its text (a label without whitespace,
+/// most of them: no second copy), or squeezed into a string of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Key {
+    Within(std::ops::Range<usize>),
+    Own(String),
+}
+
+/// A label's key, unit and field, from its text (colon stripped,
+/// trimmed): the key is looked up once.
+fn key_of(text: &str) -> (Key, Option<MoneyUnit>, Option<Field>) {
+    match squeeze(text) {
+        Cow::Borrowed(s) => {
+            let (range, unit) = key_range(s);
+            let field = field_for_key(&s[range.clone()]);
+            (Key::Within(range), unit, field)
+        }
+        Cow::Owned(s) => {
+            let (range, unit) = key_range(&s);
+            let key = s[range].to_string();
+            let field = field_for_key(&key);
+            (Key::Own(key), unit, field)
+        }
+    }
+}
+
+/// The label of `text` (colon stripped, trimmed) and its key parts.
+fn label_of(text: &str, (key, unit, field): (Key, Option<MoneyUnit>, Option<Field>)) -> Label {
+    Label {
+        text: text.to_string(),
+        key,
+        unit,
+        field,
+    }
 }
 
 impl Label {
@@ -71,14 +110,20 @@ impl Label {
     /// note, and the unit, with or without brackets (`项目总预算（万元）`,
     /// `项目总预算（单位：万元）`, `项目总预算万元`).
     pub fn parse(raw: &str) -> Label {
-        let text = strip_colon(raw).trim().to_string();
-        let (key, unit) = label_key(&text);
-        let key = key.into_owned();
-        Label { text, key, unit }
+        let text = strip_colon(raw).trim();
+        label_of(text, key_of(text))
     }
 
     pub fn field(&self) -> Option<Field> {
-        field_for_key(&self.key)
+        self.field
+    }
+
+    /// The squeezed label without its unit, used for matching.
+    pub fn key(&self) -> &str {
+        match &self.key {
+            Key::Within(range) => &self.text[range.clone()],
+            Key::Own(key) => key,
+        }
     }
 }
 
@@ -156,17 +201,25 @@ pub fn squeeze(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// The bytes that can start a whitespace character (see [`has_whitespace`]).
+const MAY_START_SPACE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = matches!(b, 0x09..=0x0D | 0x20 | 0xC2 | 0xE1..=0xE3);
+        b += 1;
+    }
+    t
+};
+
 /// `s.chars().any(char::is_whitespace)`, on bytes: the ASCII whitespace
 /// bytes, and the UTF-8 forms of U+0085, U+00A0 (C2 …), U+1680 (E1 9A 80),
 /// U+2000–U+200A, U+2028, U+2029, U+202F, U+205F (E2 …) and U+3000
 /// (E3 80 80). Cells are mostly CJK, whose bytes never match.
 pub fn has_whitespace(s: &str) -> bool {
     let b = s.as_bytes();
-    // A branch-free screen the compiler vectorises: can any byte start one?
-    let can_start = |x: u8| {
-        (x == b' ') | (x.wrapping_sub(b'\t') < 5) | (x == 0xC2) | (x.wrapping_sub(0xE1) < 3)
-    };
-    if !b.iter().fold(false, |acc, &x| acc | can_start(x)) {
+    // A screen by table (one load per byte): can any byte start one?
+    if !b.iter().any(|&x| MAY_START_SPACE[usize::from(x)]) {
         return false;
     }
     b.iter().enumerate().any(|(i, &lead)| match lead {
@@ -283,6 +336,18 @@ pub fn is_label_cell(cell: &str) -> bool {
     field_for_key(&label_key(text).0).is_some() || looks_like_label(text)
 }
 
+/// [`Label::parse`] of a cell that [`is_label_cell`], `None` for any
+/// other (the label's key read once for both).
+pub fn label_cell(cell: &str) -> Option<Label> {
+    let t = cell.trim_end();
+    if !(t.ends_with('：') || t.ends_with(':')) {
+        return (is_known_label_cell(t) || is_trailer_label(t)).then(|| Label::parse(cell));
+    }
+    let text = strip_colon(t).trim();
+    let parts = key_of(text);
+    (parts.2.is_some() || looks_like_label(text)).then(|| label_of(text, parts))
+}
+
 /// Is this a *known* label (one that names a contract field)? Without a
 /// colon only the unambiguous ones count: `单位` alone is a column header
 /// and `绩效目标` a heading as often as they are labels.
@@ -369,6 +434,19 @@ pub fn looks_like_label(text: &str) -> bool {
 /// are split anywhere; an unknown label only when `first_in_row` (a value
 /// cell may well contain a colon).
 pub fn split_inline(cell: &str, first_in_row: bool) -> Option<(Label, &str)> {
+    let (head, rest) = inline_parts(cell, first_in_row)?;
+    Some((Label::parse(head), rest))
+}
+
+/// Whether [`split_inline`] splits the cell, without building its label.
+pub fn is_inline(cell: &str, first_in_row: bool) -> bool {
+    inline_parts(cell, first_in_row).is_some()
+}
+
+/// [`split_inline`]'s decision: the label part (with its colon) and the
+/// value, the label's text and key read as [`Label::parse`] reads them,
+/// but borrowed.
+fn inline_parts(cell: &str, first_in_row: bool) -> Option<(&str, &str)> {
     // No label is longer than 30 characters (`looks_like_label`; the known
     // keys with decorations stay under that), so the colon that ends one is
     // in the first 120 bytes: prose is not scanned to its end.
@@ -378,12 +456,9 @@ pub fn split_inline(cell: &str, first_in_row: bool) -> Option<(Label, &str)> {
     if rest.is_empty() {
         return None; // a plain label cell, handled by the caller
     }
-    let label = Label::parse(head);
-    if label.field().is_some() || (first_in_row && looks_like_label(&label.text)) {
-        Some((label, rest))
-    } else {
-        None
-    }
+    let text = strip_colon(head).trim();
+    let known = field_for_key(&label_key(text).0).is_some();
+    (known || (first_in_row && looks_like_label(text))).then_some((head, rest))
 }
 
 /// The first `：`/`:` not inside brackets (`项目总预算（单位：万元）：100`).
@@ -417,7 +492,11 @@ static HEADING: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A table title such as `财政项目支出绩效目标表`, `项目支出绩效目标申报表`.
 pub fn is_title(cell: &str) -> bool {
-    if !cell.contains('表') {
+    // by a prebuilt byte searcher: `contains('表')` stops at every A8 byte
+    // (its last), which is common in CJK text
+    static TABLE: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new("表"));
+    if TABLE.find(cell.as_bytes()).is_none() {
         return false;
     }
     let s = squeeze(cell);
@@ -431,12 +510,25 @@ pub fn year_in_title(cell: &str) -> Option<i32> {
 
 /// `(2020年度)` / `（2021年度）` / `2021年度` on a line of its own.
 pub fn year_line(cell: &str) -> Option<i32> {
+    // Most cells are settled by their first byte: no `(`, digit, `（`
+    // (EF …) or whitespace (see `MAY_START_SPACE`) can start them.
+    match cell.as_bytes().first() {
+        Some(&b)
+            if b == b'(' || b.is_ascii_digit() || b == 0xEF || MAY_START_SPACE[usize::from(b)] => {}
+        _ => return None,
+    }
     let t = cell.trim_start();
-    if t.len() > 64 || !t.starts_with(['(', '（', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9'])
-    {
+    let opens = matches!(t.as_bytes().first(), Some(b'(' | b'0'..=b'9')) || t.starts_with('（');
+    if t.len() > 64 || !opens {
         return None;
     }
-    let c = YEAR_LINE.captures(cell.trim())?;
+    // Every line the pattern takes ends in a bracket or in 年度 (most
+    // cells that start with a digit are numbers, settled here).
+    let t = cell.trim();
+    if !t.ends_with([')', '）', '度']) {
+        return None;
+    }
+    let c = YEAR_LINE.captures(t)?;
     c.get(1).or(c.get(2))?.as_str().parse().ok()
 }
 
@@ -450,6 +542,21 @@ pub fn heading(cell: &str) -> Option<Option<i32>> {
     // Every heading the pattern knows names 项目 or 绩效.
     if !s.contains("项目") && !s.contains("绩效") {
         return None;
+    }
+    // ... and ends in one of these words.
+    if !["情况", "目标", "指标", "信息"]
+        .iter()
+        .any(|w| s.ends_with(w))
+    {
+        return None;
+    }
+    if !HEADING.is_match(&s) {
+        return None;
+    }
+    // The year group only ever parses as ASCII digits: without any, the
+    // captures (the slow search) would give no year either.
+    if !s.bytes().any(|b| b.is_ascii_digit()) {
+        return Some(None);
     }
     HEADING
         .captures(&s)
@@ -539,6 +646,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn label_cell_is_is_label_cell_then_parse() {
+        for cell in [
+            "项目名称：",
+            "项目名称",
+            "项目总预算（万元）：",
+            "*申报单位（盖章）:",
+            "填报人",
+            "联系人：",
+            "单位",
+            "单位：",
+            "绩效目标",
+            "一段说明，不是标签：",
+            "项目名称：甲",
+            " 项目 名称 ：",
+            "",
+        ] {
+            let want = is_label_cell(cell).then(|| Label::parse(cell));
+            assert_eq!(label_cell(cell), want, "{cell:?}");
+        }
+    }
+
+    #[test]
     fn label_variants_map_to_fields() {
         for (raw, field) in [
             ("申报单位名称：", Field::Department),
@@ -616,7 +745,7 @@ mod tests {
     #[test]
     fn label_units_are_split_off() {
         let l = Label::parse("项目总预算（万元）：");
-        assert_eq!(l.key, "项目总预算");
+        assert_eq!(l.key(), "项目总预算");
         assert_eq!(l.unit, Some(MoneyUnit::TenThousandYuan));
         assert_eq!(l.text, "项目总预算（万元）");
         assert_eq!(
