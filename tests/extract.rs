@@ -213,3 +213,38 @@ fn files_from_stdin_equals_paths_on_the_command_line() {
     assert_eq!(lines(&piped.stdout()).len(), 5);
     assert_eq!(piped.stdout(), direct.stdout());
 }
+
+/// `count_projects` (rows classified one at a time and let go, for the
+/// `--max-projects` refusal) counts what `split` finds, on every table of
+/// every fixture, the new layouts and the bad inputs among them.
+#[test]
+fn counting_projects_row_by_row_agrees_with_split() {
+    use jixiao::run::document::{Limits, with_tables};
+    use jixiao::source::Format;
+    use jixiao::table::classify::classify;
+    use jixiao::table::split::{count_projects, split};
+    let mut tables = 0;
+    for dir in ["seed", "text", "html", "sheets", "bad", "layouts"] {
+        for path in fixtures(dir) {
+            let bytes = std::fs::read(root().join(&path)).unwrap();
+            let format = Format::from_path(&path).unwrap().sniff(&bytes);
+            if format == Format::Zip {
+                continue;
+            }
+            let _ = with_tables(format, &bytes, &Limits::default(), |t| {
+                for table in &t.tables {
+                    let classes = classify(&table.rows);
+                    let blocks = split(&table.rows, &classes);
+                    assert_eq!(
+                        count_projects(&table.rows),
+                        blocks.len(),
+                        "{}",
+                        path.display()
+                    );
+                    tables += 1;
+                }
+            });
+        }
+    }
+    assert!(tables > 30, "only {tables} tables read");
+}

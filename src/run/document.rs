@@ -14,7 +14,7 @@ pub use crate::read::{Limits, Table, Tables};
 use crate::source::Format;
 use crate::table::classify::classify;
 use crate::table::fields;
-use crate::table::split::split;
+use crate::table::split::{count_projects, split};
 
 /// Where a document came from, as written in `source`.
 #[derive(Debug, Clone, Copy)]
@@ -82,6 +82,19 @@ fn records(
     for table in tables {
         // A sheet without a table is skipped; a workbook without any is
         // an error (below).
+        // Each project takes a row at least: only a table of more rows than
+        // projects are left may hold too many, and is counted first, one
+        // row at a time, before the classes of all its rows are held.
+        let left = max_projects.saturating_sub(records.len());
+        if table.rows.len() > left {
+            let count = records.len().saturating_add(count_projects(&table.rows));
+            if count > max_projects {
+                return Err(DocError::TooManyProjects {
+                    count,
+                    limit: max_projects,
+                });
+            }
+        }
         let classes = classify(&table.rows);
         let blocks = split(&table.rows, &classes);
         // Counted before any record is built.

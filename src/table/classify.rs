@@ -80,53 +80,63 @@ impl<'a> Class<'a> {
 
 /// Classifies every row of a table, in order.
 pub fn classify<'a>(rows: &'a [Row<'a>]) -> Vec<Class<'a>> {
-    let mut in_table = false;
-    rows.iter()
-        .map(|row| {
-            let whole = RowView::whole(row);
-            let title = whole
-                .non_empty()
-                .next()
-                .filter(|(_, c)| vocabulary::is_title(c));
-            let years: Vec<(usize, i32)> = whole
-                .non_empty()
-                .filter(|(col, _)| title.is_none_or(|(t, _)| t != *col))
-                .filter_map(|(col, c)| vocabulary::year_line(c).map(|y| (col, y)))
-                .collect();
-            let masked: Vec<usize> = title
-                .iter()
-                .map(|(c, _)| *c)
-                .chain(years.iter().map(|(c, _)| *c))
-                .collect();
-            if title.is_some() {
-                in_table = false;
-            }
-            let view = RowView::masked(row, &masked);
-            let kind = if view.is_empty() {
-                Kind::Blank
-            } else if let Some(h) = indicator::header(view) {
-                in_table = true;
-                Kind::Header(h)
-            } else if let Some((col, year)) = view
-                .sole_cell()
-                .and_then(|(col, c)| vocabulary::heading(c).map(|y| (col, y)))
-            {
-                in_table = false;
-                Kind::Heading { col, year }
-            } else if in_table && !ends_table(view) {
-                Kind::Indicator
-            } else {
-                in_table = false;
-                Kind::Items(items(view))
-            };
-            Class {
-                title,
-                years,
-                masked,
-                kind,
-            }
-        })
-        .collect()
+    let mut classifier = Classifier::default();
+    rows.iter().map(|row| classifier.class(row)).collect()
+}
+
+/// The one row analysis, a row at a time: what it carries from row to row
+/// is whether an indicator table is open.
+#[derive(Debug, Default)]
+pub struct Classifier {
+    in_table: bool,
+}
+
+impl Classifier {
+    /// Classifies the next row of the table.
+    pub fn class<'a>(&mut self, row: &'a Row<'a>) -> Class<'a> {
+        let whole = RowView::whole(row);
+        let title = whole
+            .non_empty()
+            .next()
+            .filter(|(_, c)| vocabulary::is_title(c));
+        let years: Vec<(usize, i32)> = whole
+            .non_empty()
+            .filter(|(col, _)| title.is_none_or(|(t, _)| t != *col))
+            .filter_map(|(col, c)| vocabulary::year_line(c).map(|y| (col, y)))
+            .collect();
+        let masked: Vec<usize> = title
+            .iter()
+            .map(|(c, _)| *c)
+            .chain(years.iter().map(|(c, _)| *c))
+            .collect();
+        if title.is_some() {
+            self.in_table = false;
+        }
+        let view = RowView::masked(row, &masked);
+        let kind = if view.is_empty() {
+            Kind::Blank
+        } else if let Some(h) = indicator::header(view) {
+            self.in_table = true;
+            Kind::Header(h)
+        } else if let Some((col, year)) = view
+            .sole_cell()
+            .and_then(|(col, c)| vocabulary::heading(c).map(|y| (col, y)))
+        {
+            self.in_table = false;
+            Kind::Heading { col, year }
+        } else if self.in_table && !ends_table(view) {
+            Kind::Indicator
+        } else {
+            self.in_table = false;
+            Kind::Items(items(view))
+        };
+        Class {
+            title,
+            years,
+            masked,
+            kind,
+        }
+    }
 }
 
 /// Reads a row as label/value pairs. The value of a label cell is the next

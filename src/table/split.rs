@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::read::Row;
-use crate::table::classify::{Class, Item, Kind, money_unit_of};
+use crate::table::classify::{Class, Classifier, Item, Kind, money_unit_of};
 use crate::table::vocabulary::Field;
 
 /// One project's rows: `rows` indexes the document's row list; `anchor` is
@@ -33,50 +33,11 @@ pub struct Block {
 /// after an indicator table or repeats a field the project already has.
 /// (Inside a titled project a repeated label is just a duplicate field.)
 pub fn split(rows: &[Row<'_>], classes: &[Class<'_>]) -> Vec<Block> {
-    let mut anchors: Vec<usize> = Vec::new();
-    let (mut has_table, mut has_name, mut has_dept, mut titled) = (false, false, false, false);
+    let mut anchors = Anchors::default();
     for (i, class) in classes.iter().enumerate() {
-        if class.title.is_some() {
-            anchors.push(i);
-            (has_table, has_name, has_dept, titled) = (false, false, false, true);
-            continue;
-        }
-        let items = match &class.kind {
-            Kind::Header(_) => {
-                if anchors.is_empty() {
-                    anchors.push(i);
-                }
-                has_table = true;
-                continue;
-            }
-            Kind::Items(items) => items,
-            _ => continue,
-        };
-        let (mut names_project, mut names_department) = (false, false);
-        for item in items {
-            if let Item::Pair { label, value, .. } = item {
-                match label.field() {
-                    Some(Field::ProjectName) => names_project = true,
-                    // `申报单位：（盖章）` under a table is a signature line
-                    Some(Field::Department) => {
-                        names_department |= !value.is_some_and(|(_, v)| is_seal(v))
-                    }
-                    _ => {}
-                }
-            }
-        }
-        if !(names_project || names_department) {
-            continue;
-        }
-        let repeated = has_table
-            || (!titled && ((names_project && has_name) || (names_department && has_dept)));
-        if anchors.is_empty() || repeated {
-            anchors.push(i);
-            (has_table, has_name, has_dept, titled) = (false, false, false, false);
-        }
-        has_name |= names_project;
-        has_dept |= names_department;
+        anchors.push(i, class);
     }
+    let anchors = anchors.rows;
     // Each project after the first starts at its preamble rows, so a year
     // or unit line just above a title belongs to the project below it.
     let starts: Vec<usize> = anchors
@@ -105,6 +66,102 @@ pub fn split(rows: &[Row<'_>], classes: &[Class<'_>]) -> Vec<Block> {
     only_projects(blocks, classes)
 }
 
+/// How many projects a table's rows hold, each row classified and let go
+/// at once: a table of millions of one-line projects is refused (over
+/// `--max-projects`) before the classes of all its rows are held. The
+/// count is that of [`split`]'s blocks that are projects.
+pub fn count_projects(rows: &[Row<'_>]) -> usize {
+    let mut classifier = Classifier::default();
+    let mut anchors = Anchors::default();
+    let (mut projects, mut evidence) = (0usize, false);
+    for (i, row) in rows.iter().enumerate() {
+        let class = classifier.class(row);
+        let before = anchors.rows.len();
+        anchors.push(i, &class);
+        // a new block after the first closes the one before it
+        if anchors.rows.len() > before && before > 0 {
+            projects += usize::from(evidence);
+            evidence = false;
+        }
+        evidence |= is_project_row(&class);
+        // only the anchors' count matters here
+        if anchors.rows.len() > 1 {
+            anchors.rows.drain(..anchors.rows.len() - 1);
+        }
+    }
+    projects + usize::from(evidence && !anchors.rows.is_empty())
+}
+
+/// Where projects start: the anchor rule of [`split`], a row at a time.
+#[derive(Debug, Default)]
+struct Anchors {
+    rows: Vec<usize>,
+    has_table: bool,
+    has_name: bool,
+    has_dept: bool,
+    titled: bool,
+}
+
+impl Anchors {
+    fn push(&mut self, i: usize, class: &Class<'_>) {
+        if class.title.is_some() {
+            self.rows.push(i);
+            (self.has_table, self.has_name, self.has_dept, self.titled) =
+                (false, false, false, true);
+            return;
+        }
+        let items = match &class.kind {
+            Kind::Header(_) => {
+                if self.rows.is_empty() {
+                    self.rows.push(i);
+                }
+                self.has_table = true;
+                return;
+            }
+            Kind::Items(items) => items,
+            _ => return,
+        };
+        let (mut names_project, mut names_department) = (false, false);
+        for item in items {
+            if let Item::Pair { label, value, .. } = item {
+                match label.field() {
+                    Some(Field::ProjectName) => names_project = true,
+                    // `申报单位：（盖章）` under a table is a signature line
+                    Some(Field::Department) => {
+                        names_department |= !value.is_some_and(|(_, v)| is_seal(v))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if !(names_project || names_department) {
+            return;
+        }
+        let repeated = self.has_table
+            || (!self.titled
+                && ((names_project && self.has_name) || (names_department && self.has_dept)));
+        if self.rows.is_empty() || repeated {
+            self.rows.push(i);
+            (self.has_table, self.has_name, self.has_dept, self.titled) =
+                (false, false, false, false);
+        }
+        self.has_name |= names_project;
+        self.has_dept |= names_department;
+    }
+}
+
+/// Whether a row makes its block a project: an indicator header or a
+/// 项目名称 (see [`only_projects`]).
+fn is_project_row(class: &Class<'_>) -> bool {
+    match &class.kind {
+        Kind::Header(_) => true,
+        Kind::Items(items) => items.iter().any(
+            |i| matches!(i, Item::Pair { label, .. } if label.field() == Some(Field::ProjectName)),
+        ),
+        _ => false,
+    }
+}
+
 /// Keeps the blocks that are projects: a project has a name (项目名称) or
 /// an indicator table. A block that has neither (a page headline, a cover
 /// page, a title alone) is no record of its own; its rows join the next
@@ -112,17 +169,7 @@ pub fn split(rows: &[Row<'_>], classes: &[Class<'_>]) -> Vec<Block> {
 /// text before that project's title), or the last project's end when no
 /// project follows. No project at all: no block.
 fn only_projects(blocks: Vec<Block>, classes: &[Class<'_>]) -> Vec<Block> {
-    let is_project = |b: &Block| {
-        classes[b.rows.clone()].iter().any(|c| {
-            match &c.kind {
-            Kind::Header(_) => true,
-            Kind::Items(items) => items.iter().any(|i| {
-                matches!(i, Item::Pair { label, .. } if label.field() == Some(Field::ProjectName))
-            }),
-            _ => false,
-        }
-        })
-    };
+    let is_project = |b: &Block| classes[b.rows.clone()].iter().any(is_project_row);
     let mut out: Vec<Block> = Vec::with_capacity(blocks.len());
     let mut pending: Option<usize> = None; // where rows waiting for a project start
     for b in blocks {
