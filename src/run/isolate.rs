@@ -20,7 +20,7 @@ use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::error::Failure;
 use crate::run::config::{Isolation, Settings};
@@ -117,24 +117,71 @@ impl Workers {
         self.spec.max_memory
     }
 
-    /// Runs one request in an idle worker (or a new one), within the
-    /// deadline. A worker that fails is killed and not given back.
-    pub(crate) fn run(&self, request: &Request, blob: &[u8]) -> Result<Vec<Done>, Lost> {
-        let taken = self
-            .idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop();
-        let mut worker = match taken {
-            Some(w) => w,
-            None => Worker::spawn(&self.spec, &self.hello, self.max_reply)
-                .map_err(|e| Lost::Crashed(format!("could not be started: {e}")))?,
-        };
-        let result = worker.call(request, blob, self.timeout);
-        if result.is_ok() {
-            self.give_back(worker);
+    /// Runs requests in an idle worker (or a new one), in order, each
+    /// within the deadline: all are sent at once, so the worker goes from
+    /// one document to the next without waiting for the run (a round trip
+    /// per document costs more than a small document's parsing). A worker
+    /// that fails is killed and not given back; the document it held gets
+    /// its [`Lost`], and the requests after it go to a fresh worker.
+    /// Requests should be small (paths): they are written before any
+    /// answer is read.
+    pub(crate) fn run_all(&self, requests: &[(Request, Vec<u8>)]) -> Vec<Result<Vec<Done>, Lost>> {
+        let mut results = Vec::with_capacity(requests.len());
+        while results.len() < requests.len() {
+            let rest = &requests[results.len()..];
+            let taken = self
+                .idle
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .pop();
+            let mut worker = match taken.map_or_else(
+                || Worker::spawn(&self.spec, &self.hello, self.max_reply),
+                Ok,
+            ) {
+                Ok(w) => w,
+                Err(e) => {
+                    results.push(Err(Lost::Crashed(format!("could not be started: {e}"))));
+                    continue;
+                }
+            };
+            let mut sent = 0;
+            for (request, blob) in rest {
+                if worker
+                    .send(&protocol::request_frame(request), blob)
+                    .is_err()
+                {
+                    break; // it died: what it was sent is answered or lost below
+                }
+                sent += 1;
+            }
+            if sent == 0 {
+                results.push(Err(worker.ended()));
+                continue;
+            }
+            let mut healthy = true;
+            for _ in 0..sent {
+                match worker.receive(self.timeout) {
+                    Ok(dones) => results.push(Ok(dones)),
+                    Err(lost) => {
+                        results.push(Err(lost));
+                        healthy = false;
+                        break;
+                    }
+                }
+            }
+            if healthy {
+                self.give_back(worker);
+            }
         }
-        result
+        results
+    }
+
+    /// Runs one request (see [`Workers::run_all`]).
+    pub(crate) fn run(&self, request: Request, blob: Vec<u8>) -> Result<Vec<Done>, Lost> {
+        let mut results = self.run_all(&[(request, blob)]);
+        results
+            .pop()
+            .unwrap_or_else(|| Err(Lost::Crashed("gave no answer".into())))
     }
 
     fn give_back(&self, worker: Worker) {
@@ -224,29 +271,19 @@ impl Worker {
         stdin.flush()
     }
 
-    fn call(
-        &mut self,
-        request: &Request,
-        blob: &[u8],
-        timeout: Option<Duration>,
-    ) -> Result<Vec<Done>, Lost> {
-        let started = Instant::now();
-        if self.send(&protocol::request_frame(request), blob).is_err() {
-            // It died since its last document (or cannot take this one).
-            return Err(self.ended());
-        }
+    /// Waits for the answer to the oldest request not yet answered, at
+    /// most `timeout` from now (the worker starts on it when it has
+    /// answered the one before).
+    fn receive(&mut self, timeout: Option<Duration>) -> Result<Vec<Done>, Lost> {
         let reply = match timeout {
-            Some(budget) => {
-                let left = budget.saturating_sub(started.elapsed());
-                match self.replies.recv_timeout(left) {
-                    Ok(r) => r,
-                    Err(RecvTimeoutError::Timeout) => {
-                        self.kill();
-                        return Err(Lost::Timeout(budget));
-                    }
-                    Err(RecvTimeoutError::Disconnected) => return Err(self.ended()),
+            Some(budget) => match self.replies.recv_timeout(budget) {
+                Ok(r) => r,
+                Err(RecvTimeoutError::Timeout) => {
+                    self.kill();
+                    return Err(Lost::Timeout(budget));
                 }
-            }
+                Err(RecvTimeoutError::Disconnected) => return Err(self.ended()),
+            },
             None => match self.replies.recv() {
                 Ok(r) => r,
                 Err(_) => return Err(self.ended()),

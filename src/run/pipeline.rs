@@ -24,7 +24,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::error::{DocError, Failure};
 use crate::run::config::{Config, Settings};
 use crate::run::document;
-use crate::run::isolate::Workers;
+use crate::run::isolate::{Lost, Workers};
 use crate::run::job::{self, Ctx, Work, guarded, read_at_most};
 use crate::run::output::{Sink, Target};
 use crate::run::protocol::{Request, Source};
@@ -207,7 +207,7 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
         // A worker process is killed at the deadline and its job returns
         // the `timeout` line; the run's own watch is then only a backstop.
         watch: match &workers {
-            Some(_) => cfg.timeout.map(|t| t.saturating_mul(2)),
+            Some(_) => cfg.timeout.map(|t| t.saturating_mul(BATCH as u32 + 1)),
             None => cfg.timeout,
         },
     };
@@ -218,10 +218,14 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
         workers,
     });
     let for_jobs = Arc::clone(&shared);
-    let work: Arc<dyn Fn(Work) -> Vec<Done> + Send + Sync> =
-        Arc::new(move |w| match &for_jobs.workers {
-            Some(workers) => isolated(w, workers, &for_jobs),
-            None => job::process(w, &for_jobs.ctx()),
+    let isolate = for_jobs.workers.is_some();
+    let work: Arc<dyn Fn(Vec<Work>) -> Vec<Done> + Send + Sync> =
+        Arc::new(move |batch| match &for_jobs.workers {
+            Some(workers) => isolated(batch, workers, &for_jobs),
+            None => batch
+                .into_iter()
+                .flat_map(|w| job::process(w, &for_jobs.ctx()))
+                .collect(),
         });
     let mut output = Output::new(records_sink, errors_sink, manifest_sink, &progress);
     let mut write_error: Option<io::Error> = None;
@@ -233,7 +237,7 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
         // its own error line: its error moves into the job.
         let problem = input.problem.take();
         let input = Arc::new(input);
-        let work = if input.skipped.is_some() {
+        if input.skipped.is_some() {
             vec![Work::Skipped {
                 input,
                 member: None,
@@ -263,25 +267,31 @@ pub fn run(cfg: &Config) -> anyhow::Result<Summary> {
             }
         } else {
             vec![Work::File(input)]
-        };
-        work.into_iter().map(|w| (label(&w), w))
+        }
     });
+    let jobs = batched(jobs, isolate).map(|batch| (batch.iter().map(label).collect(), batch));
     // The supervising thread also writes: results arrive in order, and a
     // writer thread of its own would only add a wake-up per document.
     schedule::run_ordered(
         shape,
         jobs,
         work,
-        |label: &JobLabel, lost| {
-            let (error, ms) = match lost {
-                schedule::Lost::Timeout(budget) => {
-                    (DocError::Timeout(budget), budget.as_millis() as u64)
-                }
-                schedule::Lost::Panic(message) => (DocError::Panic(message), 0),
-            };
-            let mut done = Done::new(&label.display, label.member.clone(), Got::error(error));
-            done.ms = ms;
-            vec![done]
+        |labels: &Vec<JobLabel>, lost| {
+            labels
+                .iter()
+                .map(|label| {
+                    let (error, ms) = match &lost {
+                        schedule::Lost::Timeout(budget) => {
+                            (DocError::Timeout(*budget), budget.as_millis() as u64)
+                        }
+                        schedule::Lost::Panic(message) => (DocError::Panic(message.clone()), 0),
+                    };
+                    let mut done =
+                        Done::new(&label.display, label.member.clone(), Got::error(error));
+                    done.ms = ms;
+                    done
+                })
+                .collect()
         },
         |dones| {
             for done in dones {
@@ -372,17 +382,100 @@ enum Opened {
     Document(Format),
 }
 
-/// One job in a worker process: a file is sent by path (the worker reads
-/// it), a zip member decompressed here (within the zip caps) and sent
-/// with standard input as bytes. Skips and failed archives need no
-/// worker. A lost worker costs this job's documents one error line.
-fn isolated(work: Work, workers: &Workers, shared: &Shared) -> Vec<Done> {
+/// Files go to a worker process in batches of up to this many (a worker
+/// then goes from one to the next without a round trip to the run) ...
+const BATCH: usize = 16;
+/// ... and of paths of at most this many bytes together (requests are
+/// written before any answer is read: they must fit a pipe's buffer).
+const BATCH_PATH_BYTES: usize = 16 * 1024;
+
+/// Groups the jobs: consecutive files (sent to a worker by path) go in
+/// batches when documents are parsed in worker processes; any other job
+/// (a zip member, standard input, a skip) is a batch of its own.
+fn batched(
+    mut jobs: impl Iterator<Item = Work>,
+    isolated: bool,
+) -> impl Iterator<Item = Vec<Work>> {
+    let mut held: Option<Work> = None;
+    std::iter::from_fn(move || {
+        let first = held.take().or_else(|| jobs.next())?;
+        let mut batch = vec![first];
+        if !isolated || !by_path(&batch[0]) {
+            return Some(batch);
+        }
+        let mut bytes = path_len(&batch[0]);
+        while batch.len() < BATCH {
+            let Some(next) = jobs.next() else { break };
+            if !by_path(&next) || bytes + path_len(&next) > BATCH_PATH_BYTES {
+                held = Some(next);
+                break;
+            }
+            bytes += path_len(&next);
+            batch.push(next);
+        }
+        Some(batch)
+    })
+}
+
+/// A file a worker reads itself (not standard input).
+fn by_path(work: &Work) -> bool {
+    matches!(work, Work::File(input) if !input.is_stdin())
+}
+
+fn path_len(work: &Work) -> usize {
+    match work {
+        Work::File(input) => input.path.as_os_str().len(),
+        _ => 0,
+    }
+}
+
+/// A batch of jobs in worker processes: files are sent by path (the
+/// worker reads them), all at once; a zip member is decompressed here
+/// (within the zip caps) and sent as bytes, as standard input is. Skips
+/// and failed archives need no worker. A lost worker costs the document
+/// it held one error line.
+fn isolated(batch: Vec<Work>, workers: &Workers, shared: &Shared) -> Vec<Done> {
     use std::os::unix::ffi::OsStrExt as _;
+    if batch.len() > 1 || batch.first().is_some_and(by_path) {
+        let requests: Vec<(Request, Vec<u8>)> = batch
+            .iter()
+            .filter_map(|w| match w {
+                Work::File(input) => Some((
+                    Request {
+                        display: input.display.clone(),
+                        member: None,
+                        format: input.format,
+                        source: Source::Path,
+                    },
+                    input.path.as_os_str().as_bytes().to_vec(),
+                )),
+                _ => None,
+            })
+            .collect();
+        let results = workers.run_all(&requests);
+        return requests
+            .into_iter()
+            .zip(results)
+            .flat_map(|((request, blob), result)| {
+                result.unwrap_or_else(|lost| vec![lost_done(request, &blob, &lost, workers)])
+            })
+            .collect();
+    }
+    batch
+        .into_iter()
+        .flat_map(|work| isolated_one(work, workers, shared))
+        .collect()
+}
+
+/// One job that is not a file read by path.
+fn isolated_one(work: Work, workers: &Workers, shared: &Shared) -> Vec<Done> {
     let started = Instant::now();
     let ctx = shared.ctx();
     let (request, blob) = match work {
-        Work::Skipped { .. } | Work::Failed { .. } => return job::process(work, &ctx),
-        Work::File(input) if input.is_stdin() => {
+        Work::Skipped { .. } | Work::Failed { .. } | Work::File(_) if !is_bytes(&work) => {
+            return job::process(work, &ctx);
+        }
+        Work::File(input) => {
             let request = Request {
                 display: input.display.clone(),
                 member: None,
@@ -393,15 +486,6 @@ fn isolated(work: Work, workers: &Workers, shared: &Shared) -> Vec<Done> {
                 Ok(data) => (request, data),
                 Err(e) => return vec![Done::new(&input.display, None, Got::error(e))],
             }
-        }
-        Work::File(input) => {
-            let request = Request {
-                display: input.display.clone(),
-                member: None,
-                format: input.format,
-                source: Source::Path,
-            };
-            (request, input.path.as_os_str().as_bytes().to_vec())
         }
         Work::Member { input, entry } => {
             let name = entry.name.clone();
@@ -422,33 +506,52 @@ fn isolated(work: Work, workers: &Workers, shared: &Shared) -> Vec<Done> {
                 }
             }
         }
+        Work::Skipped { .. } | Work::Failed { .. } => return job::process(work, &ctx),
     };
-    match workers.run(&request, &blob) {
-        Ok(dones) => dones,
-        Err(lost) => {
-            let failure: Failure = lost.failure(workers.max_memory());
-            let mut done = Done::new(&request.display, request.member, Got::Error(failure));
-            match request.source {
-                Source::Bytes { counted } => {
-                    // what the manifest tells of bytes that were read
-                    done.size = Some(blob.len() as u64);
-                    done.bytes = if counted { blob.len() as u64 } else { 0 };
-                    done.format = Some(request.format.sniff(&blob));
-                    done.sha256 = Some(document::sha256_hex(&blob));
-                }
-                Source::Path => {
-                    // the size the file reports, for the manifest and MB/s
-                    let path = std::path::Path::new(std::ffi::OsStr::from_bytes(&blob));
-                    if let Ok(meta) = std::fs::metadata(path) {
-                        done.size = Some(meta.len());
-                        done.bytes = meta.len();
-                    }
-                }
+    let result = workers.run(request.clone(), blob.clone());
+    result.unwrap_or_else(|lost| {
+        let mut done = lost_done(request, &blob, &lost, workers);
+        done.ms = elapsed_ms(started);
+        vec![done]
+    })
+}
+
+/// Whether a job goes to a worker as bytes: a zip member, or standard input.
+fn is_bytes(work: &Work) -> bool {
+    match work {
+        Work::Member { .. } => true,
+        Work::File(input) => input.is_stdin(),
+        Work::Skipped { .. } | Work::Failed { .. } => false,
+    }
+}
+
+/// The error line of a document whose worker was lost, with what the
+/// manifest can still tell of it.
+fn lost_done(request: Request, blob: &[u8], lost: &Lost, workers: &Workers) -> Done {
+    let failure: Failure = lost.failure(workers.max_memory());
+    let mut done = Done::new(&request.display, request.member, Got::Error(failure));
+    if let Lost::Timeout(budget) = lost {
+        done.ms = u64::try_from(budget.as_millis()).unwrap_or(u64::MAX);
+    }
+    match request.source {
+        Source::Bytes { counted } => {
+            // what the manifest tells of bytes that were read
+            done.size = Some(blob.len() as u64);
+            done.bytes = if counted { blob.len() as u64 } else { 0 };
+            done.format = Some(request.format.sniff(blob));
+            done.sha256 = Some(document::sha256_hex(blob));
+        }
+        Source::Path => {
+            // the size the file reports, for the manifest and MB/s
+            use std::os::unix::ffi::OsStrExt as _;
+            let path = std::path::Path::new(std::ffi::OsStr::from_bytes(blob));
+            if let Ok(meta) = std::fs::metadata(path) {
+                done.size = Some(meta.len());
+                done.bytes = meta.len();
             }
-            done.ms = elapsed_ms(started);
-            vec![done]
         }
     }
+    done
 }
 
 fn elapsed_ms(started: Instant) -> u64 {
