@@ -16,8 +16,8 @@
 //! background while the run goes on without it.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::panic::catch_panic;
@@ -54,15 +54,12 @@ pub enum Lost {
     Panic(String),
 }
 
-enum Message<R> {
-    Started(u64, Instant),
-    Finished(u64, Result<R, String>),
-}
-
 /// A job handed out and not yet emitted.
 struct Slot<L, R> {
     label: L,
-    started: Option<Instant>,
+    /// Set by the job when it starts (not a message: a wake-up of the
+    /// calling thread per job would cost more than a small document).
+    started: Arc<OnceLock<Instant>>,
     result: Option<R>,
 }
 
@@ -87,7 +84,7 @@ where
         .num_threads(threads)
         .thread_name(|i| format!("jixiao-{i}"))
         .build()?;
-    let (tx, rx) = mpsc::channel::<Message<R>>();
+    let (tx, rx) = mpsc::channel::<(u64, Result<R, String>)>();
     let mut jobs = jobs.into_iter();
     let mut pending: BTreeMap<u64, Slot<L, R>> = BTreeMap::new();
     let (mut next_seq, mut next_emit) = (0u64, 0u64);
@@ -100,20 +97,21 @@ where
             };
             let seq = next_seq;
             next_seq += 1;
+            let started = Arc::new(OnceLock::new());
             pending.insert(
                 seq,
                 Slot {
                     label,
-                    started: None,
+                    started: Arc::clone(&started),
                     result: None,
                 },
             );
             let (tx, work) = (tx.clone(), Arc::clone(&work));
             pool.spawn(move || {
-                // A send fails only once the run has stopped listening.
-                let _ = tx.send(Message::Started(seq, Instant::now()));
+                let _ = started.set(Instant::now());
                 let result = catch_panic(|| work(job));
-                let _ = tx.send(Message::Finished(seq, result));
+                // A send fails only once the run has stopped listening.
+                let _ = tx.send((seq, result));
             });
         }
         while let Some(mut slot) = pending.first_entry() {
@@ -136,7 +134,9 @@ where
             return Ok(Ended::Stopped);
         }
         // Wait for a message, or until the oldest job's watch runs out.
-        let head = pending.first_key_value().map(|(_, s)| s.started);
+        let head = pending
+            .first_key_value()
+            .map(|(_, s)| s.started.get().copied());
         let wait = match (shape.watch, head) {
             (Some(budget), Some(Some(started))) => {
                 budget.saturating_sub(started.elapsed()).min(TICK)
@@ -144,15 +144,9 @@ where
             _ => TICK,
         };
         match rx.recv_timeout(wait) {
-            Ok(Message::Started(seq, at)) => {
-                if let Some(slot) = pending.get_mut(&seq) {
-                    slot.started = Some(at);
-                }
-            }
-            Ok(Message::Finished(seq, result)) => {
+            Ok((seq, result)) => {
                 // A job given up on is no longer pending: its result is dropped.
                 if let Some(slot) = pending.get_mut(&seq) {
-                    slot.started.get_or_insert_with(Instant::now);
                     slot.result = Some(match result {
                         Ok(r) => r,
                         Err(message) => on_lost(&slot.label, Lost::Panic(message)),
@@ -164,8 +158,8 @@ where
             Err(RecvTimeoutError::Disconnected) => {}
         }
         if let (Some(budget), Some((_, head))) = (shape.watch, pending.first_key_value()) {
-            let over =
-                head.result.is_none() && head.started.is_some_and(|at| at.elapsed() >= budget);
+            let over = head.result.is_none()
+                && head.started.get().is_some_and(|at| at.elapsed() >= budget);
             if over && let Some(mut head) = pending.first_entry() {
                 let slot = head.get_mut();
                 slot.result = Some(on_lost(&slot.label, Lost::Timeout(budget)));
