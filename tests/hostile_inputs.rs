@@ -58,6 +58,10 @@ fn run(input: &Path, out: &Path, logs: &Path) -> Child {
         .arg("--manifest")
         .arg(out.join("manifest.jsonl"))
         .args(["-j", "2", "-q"])
+        // What is tested is the budgets, not the clock: a deadline far past
+        // what the slowest input takes in a debug build on a loaded
+        // machine, there only so that a regression cannot hang the test.
+        .args(["--timeout", "10m"])
         .current_dir(root())
         .env_remove("RUST_BACKTRACE")
         .stdin(Stdio::null())
