@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::util::{Unopenable, extract, lines, root};
+use crate::util::{Unopenable, extract, file_names, lines, root};
 
 /// The largest resident set of any child process this test process has
 /// waited for, in bytes (Linux reports kilobytes).
@@ -380,11 +380,7 @@ fn sigint_mid_run_leaves_no_output_and_the_previous_file_untouched() {
         std::fs::read_to_string(out.join("records.jsonl")).unwrap(),
         "old\n"
     );
-    let mut left: Vec<String> = std::fs::read_dir(&out)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    left.sort();
+    let left = file_names(&out);
     assert_eq!(
         left,
         ["records.jsonl"],

@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::util::{lines, root};
+use crate::util::{file_names, lines, root};
 
 /// The most a run may take resident, whatever the hostile file.
 const MAX_RSS: u64 = 512 << 20;
@@ -162,11 +162,7 @@ fn check(name: &str, data: &[u8], stage: &str, code: &str, says: &str) {
     );
     let message = e["message"].as_str().unwrap_or("");
     assert!(message.contains(says), "{name}: {message:?} says {says:?}");
-    let mut left: Vec<String> = std::fs::read_dir(&out)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    left.sort();
+    let left = file_names(&out);
     assert_eq!(
         left,
         ["errors.jsonl", "manifest.jsonl", "records.jsonl"],

@@ -264,3 +264,19 @@ impl Unopenable {
         std::time::Duration::from_secs(secs)
     }
 }
+
+/// The names of the entries of a folder, sorted (to check that a run
+/// left no temporary file behind).
+pub fn file_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| {
+            e.expect("dir entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
