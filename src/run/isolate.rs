@@ -15,7 +15,7 @@
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -125,7 +125,7 @@ impl Workers {
     /// its [`Lost`], and the requests after it go to a fresh worker.
     /// Requests should be small (paths): they are written before any
     /// answer is read.
-    pub(crate) fn run_all(&self, requests: &[(Request, Vec<u8>)]) -> Vec<Result<Vec<Done>, Lost>> {
+    pub(crate) fn run_all(&self, requests: &[(&Request, &[u8])]) -> Vec<Result<Vec<Done>, Lost>> {
         let mut results = Vec::with_capacity(requests.len());
         while results.len() < requests.len() {
             let rest = &requests[results.len()..];
@@ -177,7 +177,7 @@ impl Workers {
     }
 
     /// Runs one request (see [`Workers::run_all`]).
-    pub(crate) fn run(&self, request: Request, blob: Vec<u8>) -> Result<Vec<Done>, Lost> {
+    pub(crate) fn run(&self, request: &Request, blob: &[u8]) -> Result<Vec<Done>, Lost> {
         let mut results = self.run_all(&[(request, blob)]);
         results
             .pop()
@@ -195,7 +195,8 @@ impl Workers {
 /// One worker process, its pipes, and the threads that read its output.
 struct Worker {
     child: Child,
-    stdin: Option<ChildStdin>,
+    /// Buffered: a request's four writes make one system call.
+    stdin: Option<BufWriter<ChildStdin>>,
     replies: Receiver<Result<Frame, ProtocolError>>,
     stderr: Arc<Mutex<VecDeque<String>>>,
     stderr_reader: Option<JoinHandle<()>>,
@@ -253,7 +254,7 @@ impl Worker {
         });
         let mut worker = Worker {
             child,
-            stdin: Some(stdin),
+            stdin: Some(BufWriter::with_capacity(1 << 16, stdin)),
             replies,
             stderr: tail,
             stderr_reader: Some(stderr_reader),
@@ -306,9 +307,11 @@ impl Worker {
     /// Kills the worker and waits for it (it stops using CPU and memory
     /// now, whatever it was doing).
     fn kill(&mut self) {
-        self.stdin = None;
+        // killed first: dropping the input flushes it, which must not wait
+        // on a worker that reads nothing
         let _ = self.child.kill();
         let _ = self.child.wait();
+        self.stdin = None;
     }
 
     /// Why a worker that stopped answering ended: its exit status and
@@ -333,10 +336,9 @@ impl Worker {
 
 impl Drop for Worker {
     fn drop(&mut self) {
-        // Closing its input ends an idle worker; one still busy is killed.
-        self.stdin = None;
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        // An idle worker or a busy one: killed, then its input closed (see
+        // `kill`); the run has no more use for it.
+        self.kill();
     }
 }
 

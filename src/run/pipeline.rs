@@ -452,7 +452,8 @@ fn isolated(batch: Vec<Work>, workers: &Workers, shared: &Shared) -> Vec<Done> {
                 _ => None,
             })
             .collect();
-        let results = workers.run_all(&requests);
+        let refs: Vec<(&Request, &[u8])> = requests.iter().map(|(r, b)| (r, &b[..])).collect();
+        let results = workers.run_all(&refs);
         return requests
             .into_iter()
             .zip(results)
@@ -508,7 +509,7 @@ fn isolated_one(work: Work, workers: &Workers, shared: &Shared) -> Vec<Done> {
         }
         Work::Skipped { .. } | Work::Failed { .. } => return job::process(work, &ctx),
     };
-    let result = workers.run(request.clone(), blob.clone());
+    let result = workers.run(&request, &blob);
     result.unwrap_or_else(|lost| {
         let mut done = lost_done(request, &blob, &lost, workers);
         done.ms = elapsed_ms(started);
