@@ -95,7 +95,7 @@ fn answer(request: Request, blob: Vec<u8>, settings: &Settings) -> Vec<Done> {
             if counted {
                 done.bytes = blob.len() as u64;
             }
-            done.ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            done.ms = job::elapsed_ms(started);
             vec![done]
         }
     }

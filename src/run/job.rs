@@ -160,7 +160,8 @@ pub(crate) fn file(input: &Arc<Input>, ctx: &Ctx<'_>) -> Vec<Done> {
     vec![done]
 }
 
-fn elapsed_ms(started: Instant) -> u64 {
+/// Milliseconds since `started`, for the manifest's `ms`.
+pub(crate) fn elapsed_ms(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 

@@ -25,7 +25,7 @@ use crate::error::{DocError, Failure};
 use crate::run::config::{Config, Settings};
 use crate::run::document;
 use crate::run::isolate::{Lost, Workers};
-use crate::run::job::{self, Ctx, Work, guarded, read_at_most};
+use crate::run::job::{self, Ctx, Work, elapsed_ms, guarded, read_at_most};
 use crate::run::output::{Sink, Target};
 use crate::run::protocol::{Request, Source};
 use crate::run::schedule;
@@ -436,20 +436,25 @@ fn path_len(work: &Work) -> usize {
 /// it held one error line.
 fn isolated(batch: Vec<Work>, workers: &Workers, shared: &Shared) -> Vec<Done> {
     use std::os::unix::ffi::OsStrExt as _;
-    if batch.len() > 1 || batch.first().is_some_and(by_path) {
-        let requests: Vec<(Request, Vec<u8>)> = batch
-            .iter()
-            .filter_map(|w| match w {
-                Work::File(input) => Some((
-                    Request {
-                        display: input.display.clone(),
-                        member: None,
-                        format: input.format,
-                        source: Source::Path,
-                    },
-                    input.path.as_os_str().as_bytes().to_vec(),
-                )),
-                _ => None,
+    // `batched` puts files read by path together, and anything else alone
+    let files: Option<Vec<&Input>> = batch
+        .iter()
+        .map(|w| match w {
+            Work::File(input) if by_path(w) => Some(&**input),
+            _ => None,
+        })
+        .collect();
+    if let Some(files) = files {
+        let requests: Vec<(Request, Vec<u8>)> = files
+            .into_iter()
+            .map(|input| {
+                let request = Request {
+                    display: input.display.clone(),
+                    member: None,
+                    format: input.format,
+                    source: Source::Path,
+                };
+                (request, input.path.as_os_str().as_bytes().to_vec())
             })
             .collect();
         let refs: Vec<(&Request, &[u8])> = requests.iter().map(|(r, b)| (r, &b[..])).collect();
@@ -468,15 +473,13 @@ fn isolated(batch: Vec<Work>, workers: &Workers, shared: &Shared) -> Vec<Done> {
         .collect()
 }
 
-/// One job that is not a file read by path.
+/// One job that is not a file read by path: standard input or a zip
+/// member goes to a worker as bytes; a skip or a failed archive needs none.
 fn isolated_one(work: Work, workers: &Workers, shared: &Shared) -> Vec<Done> {
     let started = Instant::now();
     let ctx = shared.ctx();
     let (request, blob) = match work {
-        Work::Skipped { .. } | Work::Failed { .. } | Work::File(_) if !is_bytes(&work) => {
-            return job::process(work, &ctx);
-        }
-        Work::File(input) => {
+        Work::File(input) if input.is_stdin() => {
             let request = Request {
                 display: input.display.clone(),
                 member: None,
@@ -507,23 +510,13 @@ fn isolated_one(work: Work, workers: &Workers, shared: &Shared) -> Vec<Done> {
                 }
             }
         }
-        Work::Skipped { .. } | Work::Failed { .. } => return job::process(work, &ctx),
+        other => return job::process(other, &ctx),
     };
-    let result = workers.run(&request, &blob);
-    result.unwrap_or_else(|lost| {
+    workers.run(&request, &blob).unwrap_or_else(|lost| {
         let mut done = lost_done(request, &blob, &lost, workers);
         done.ms = elapsed_ms(started);
         vec![done]
     })
-}
-
-/// Whether a job goes to a worker as bytes: a zip member, or standard input.
-fn is_bytes(work: &Work) -> bool {
-    match work {
-        Work::Member { .. } => true,
-        Work::File(input) => input.is_stdin(),
-        Work::Skipped { .. } | Work::Failed { .. } => false,
-    }
 }
 
 /// The error line of a document whose worker was lost, with what the
@@ -553,10 +546,6 @@ fn lost_done(request: Request, blob: &[u8], lost: &Lost, workers: &Workers) -> D
         }
     }
     done
-}
-
-fn elapsed_ms(started: Instant) -> u64 {
-    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]
