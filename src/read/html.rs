@@ -133,6 +133,7 @@ impl Reader for HtmlReader {
             tables: vec![Table {
                 sheet: None,
                 rows: page.rows,
+                pages: Vec::new(),
             }],
             encoding: Some(page.encoding),
             replaced: page.replaced,

@@ -130,6 +130,18 @@ impl Default for Limits {
 pub struct Table<'a> {
     pub sheet: Option<String>,
     pub rows: Vec<Row<'a>>,
+    /// For paginated documents (PDF): `(first row number, 1-based page)`
+    /// for each page that holds a row, in row order, so a project can name
+    /// the page it starts on (`source.page`). Empty for other formats.
+    pub pages: Vec<(u32, u32)>,
+}
+
+impl Table<'_> {
+    /// The 1-based page on which row `number` lies, for paginated formats.
+    pub fn page_of(&self, number: u32) -> Option<u32> {
+        let i = self.pages.partition_point(|&(first, _)| first <= number);
+        i.checked_sub(1).map(|i| self.pages[i].1)
+    }
 }
 
 /// A document read into tables, with how it was decoded.

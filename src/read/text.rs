@@ -33,7 +33,11 @@ impl Reader for TextReader {
         let (encoding, replaced, utf8_lines) = (decoded.name, decoded.replaced, decoded.utf8_lines);
         let rows = read_rows(scratch.keep(decoded.text));
         Ok(Tables {
-            tables: vec![Table { sheet: None, rows }],
+            tables: vec![Table {
+                sheet: None,
+                rows,
+                pages: Vec::new(),
+            }],
             encoding: Some(encoding),
             replaced,
             utf8_lines,

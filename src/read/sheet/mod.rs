@@ -123,6 +123,7 @@ impl Reader for SheetFormat {
                 .map(|s| Table {
                     sheet: Some(s.name),
                     rows: s.rows,
+                    pages: Vec::new(),
                 })
                 .collect(),
             encoding: None,
