@@ -175,6 +175,11 @@ pub fn content(mut v: Value) -> Value {
     let o = v.as_object_mut().expect("object");
     o.remove("source");
     o.remove("record_id");
+    // where the first record of a duplicate is depends on the run
+    if let Some(d) = o.get_mut("duplicate_of").and_then(Value::as_object_mut) {
+        d.remove("path");
+        d.remove("record_id");
+    }
     v
 }
 

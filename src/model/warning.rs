@@ -33,9 +33,6 @@ pub enum WarningCode {
     DateOrder,
     /// The project has no indicator table.
     NoIndicators,
-    /// The same (department, project name, year) was already extracted
-    /// earlier in the run (the same bytes under two paths, say).
-    DuplicateProject,
     /// Malformed bytes or NUL characters were replaced or removed while
     /// decoding the document, or cleaning a cell turned character
     /// references to NUL or to no character (`&#x0;`) into U+FFFD.
@@ -49,7 +46,7 @@ pub enum WarningCode {
 
 impl WarningCode {
     /// Every code, in the order of the contract's table.
-    pub const ALL: [WarningCode; 13] = [
+    pub const ALL: [WarningCode; 12] = [
         WarningCode::MissingField,
         WarningCode::UnparsedTarget,
         WarningCode::UnplacedText,
@@ -59,7 +56,6 @@ impl WarningCode {
         WarningCode::BudgetInconsistent,
         WarningCode::DateOrder,
         WarningCode::NoIndicators,
-        WarningCode::DuplicateProject,
         WarningCode::DecodeReplaced,
         WarningCode::MixedEncoding,
         WarningCode::TextTruncated,
@@ -77,7 +73,6 @@ impl WarningCode {
             WarningCode::BudgetInconsistent => "budget_inconsistent",
             WarningCode::DateOrder => "date_order",
             WarningCode::NoIndicators => "no_indicators",
-            WarningCode::DuplicateProject => "duplicate_project",
             WarningCode::DecodeReplaced => "decode_replaced",
             WarningCode::MixedEncoding => "mixed_encoding",
             WarningCode::TextTruncated => "text_truncated",

@@ -462,7 +462,7 @@ fn check(p: &mut Project) {
             ));
         }
     }
-    let b = p.budget;
+    let b = p.budget.clone();
     if let (Some(cur), Some(total)) = (b.current_year, b.total)
         && cur > total
     {

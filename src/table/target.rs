@@ -175,6 +175,31 @@ fn is_date_like(raw: &str) -> bool {
 }
 
 /// Merged shape: one cell holds operator, number and unit (">=2000人").
+/// A plain number (`5`, `１５`, `2.5`, `10分`): a weight (分值, 权重).
+/// `None` for anything else.
+pub fn parse_number(text: &str) -> Option<f64> {
+    let t: String = text
+        .trim()
+        .chars()
+        .map(crate::table::vocabulary::fold_number_char)
+        .collect();
+    let t = t
+        .strip_suffix('分')
+        .unwrap_or(&t)
+        .trim_end_matches('%')
+        .trim();
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    let plain = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && digits.bytes().filter(|&b| b == b'.').count() <= 1
+        && !digits.starts_with('.')
+        && !digits.ends_with('.');
+    if !plain {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
 pub fn parse_target(text: &str) -> Target {
     let norm = normalize(text);
     if !looks_numeric(&norm) {
