@@ -24,6 +24,10 @@ pub enum WarningCode {
     UnparsedValue,
     /// An amount with more than two decimals in yuan, rounded to the fen.
     AmountRounded,
+    /// A number in an amount's cell with no unit in the cell, its label,
+    /// a heading or the table (`单位：万元`): not guessed; the text is
+    /// kept in `extra`.
+    AmountUnitUnknown,
     /// The same field labelled twice in one project: the first value is
     /// kept, the second goes to `extra` under its own label.
     DuplicateField,
@@ -46,12 +50,13 @@ pub enum WarningCode {
 
 impl WarningCode {
     /// Every code, in the order of the contract's table.
-    pub const ALL: [WarningCode; 12] = [
+    pub const ALL: [WarningCode; 13] = [
         WarningCode::MissingField,
         WarningCode::UnparsedTarget,
         WarningCode::UnplacedText,
         WarningCode::UnparsedValue,
         WarningCode::AmountRounded,
+        WarningCode::AmountUnitUnknown,
         WarningCode::DuplicateField,
         WarningCode::BudgetInconsistent,
         WarningCode::DateOrder,
@@ -69,6 +74,7 @@ impl WarningCode {
             WarningCode::UnplacedText => "unplaced_text",
             WarningCode::UnparsedValue => "unparsed_value",
             WarningCode::AmountRounded => "amount_rounded",
+            WarningCode::AmountUnitUnknown => "amount_unit_unknown",
             WarningCode::DuplicateField => "duplicate_field",
             WarningCode::BudgetInconsistent => "budget_inconsistent",
             WarningCode::DateOrder => "date_order",

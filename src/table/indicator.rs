@@ -1,7 +1,7 @@
 //! The indicator stage: the indicator table of a project → indicators.
 //!
 //! A header row names the columns (matched by meaning in
-//! [`crate::table::vocabulary::header_cell`]). A table holds one block of
+//! [`crate::table::layout::header_cell`]). A table holds one block of
 //! level/name/target columns, or two side by side (长期 / 年度, 中期 /
 //! 年度) that share the 一级 column. A target is either *merged* (one
 //! 指标目标值 cell holds operator, number and unit) or *split* (separate
@@ -18,9 +18,9 @@ use crate::model::{
     Category, CellRef, Indicator, IndicatorCells, Kind, Num, Period, Provenance, Warning,
     WarningCode,
 };
+use crate::table::layout::{self, Column};
 use crate::table::row::RowView;
 use crate::table::target::{self, Target};
-use crate::table::vocabulary::{self, Column};
 
 /// The columns of one block of an indicator table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,8 +108,8 @@ pub fn header(row: RowView<'_, '_>) -> Option<Header> {
     for (i, cell) in row.non_empty() {
         cells += 1;
         let is_first = std::mem::replace(&mut first, false);
-        let Some((column, period)) = vocabulary::header_cell(cell) else {
-            if is_first && vocabulary::group_heading(cell).is_some() {
+        let Some((column, period)) = layout::header_cell(cell) else {
+            if is_first && layout::group_heading(cell).is_some() {
                 group = Some(i);
                 known += 1;
             }
@@ -196,7 +196,7 @@ pub fn header(row: RowView<'_, '_>) -> Option<Header> {
     } else {
         // one block has no period, unless its row labels it as one of
         // two stacked blocks (长期绩效指标 above 年度绩效指标)
-        blocks[0].period = group.and_then(|g| vocabulary::period_of(row.cell(g)));
+        blocks[0].period = group.and_then(|g| layout::period_of(row.cell(g)));
     }
     Some(Header {
         level1,
@@ -222,25 +222,31 @@ fn adjacent(row: &RowView<'_, '_>, a: usize, b: usize) -> bool {
 
 /// A cell that only holds template filler (`…`, `——`, `*`): no value.
 pub fn is_placeholder(cell: &str) -> bool {
-    !cell.is_empty()
-        && cell.chars().all(|c| {
-            matches!(
-                c,
-                '…' | '.'
-                    | '。'
-                    | '·'
-                    | '*'
-                    | '＊'
-                    | '—'
-                    | '-'
-                    | '－'
-                    | '―'
-                    | '─'
-                    | '_'
-                    | ' '
-                    | '　'
-            )
-        })
+    // a date left blank in a template: `年 月 日`
+    let blank_date = cell.chars().any(|c| c == '年' || c == '月')
+        && cell
+            .chars()
+            .all(|c| matches!(c, '年' | '月' | '日' | ' ' | '　'));
+    blank_date
+        || !cell.is_empty()
+            && cell.chars().all(|c| {
+                matches!(
+                    c,
+                    '…' | '.'
+                        | '。'
+                        | '·'
+                        | '*'
+                        | '＊'
+                        | '—'
+                        | '-'
+                        | '－'
+                        | '―'
+                        | '─'
+                        | '_'
+                        | ' '
+                        | '　'
+                )
+            })
 }
 
 /// An indicator table being read, with its fill-down state: the level
@@ -395,7 +401,7 @@ impl<'h> Table<'h> {
                 cells.cells.push(("weight", at));
             }
             provenance.indicators.push(cells);
-            let category = vocabulary::category(level1.as_deref(), level2.as_deref());
+            let category = layout::category(level1.as_deref(), level2.as_deref());
             out.push(indicator(
                 Indicator {
                     level1,
@@ -534,7 +540,7 @@ impl<'h> Table<'h> {
             if h.is_known(i) || is_placeholder(text) {
                 continue;
             }
-            if h.group == Some(i) && vocabulary::group_heading(text).is_some() {
+            if h.group == Some(i) && layout::group_heading(text).is_some() {
                 continue;
             }
             let column = h.names.get(i).filter(|n| !n.is_empty());
@@ -574,9 +580,9 @@ fn indicator(base: Indicator, t: Target) -> Indicator {
     }
 }
 
-/// The category an indicator's levels name (see [`vocabulary::category`]).
+/// The category an indicator's levels name (see [`layout::category`]).
 pub fn category_of(ind: &Indicator) -> Option<Category> {
-    vocabulary::category(ind.level1.as_deref(), ind.level2.as_deref())
+    layout::category(ind.level1.as_deref(), ind.level2.as_deref())
 }
 
 #[cfg(test)]

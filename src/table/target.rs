@@ -81,6 +81,8 @@ impl Target {
 /// normalised form. Matching takes the longest entry.
 const OPERATORS: &[(&str, Op)] = &[
     ("大于或等于", Op::Ge),
+    ("达到", Op::Ge),
+    ("达", Op::Ge),
     ("小于或等于", Op::Le),
     ("大于等于", Op::Ge),
     ("小于等于", Op::Le),
@@ -200,13 +202,85 @@ pub fn parse_number(text: &str) -> Option<f64> {
     t.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
+/// The forms outside the grammar that are still one operator and one
+/// number: `±3%以内` (a range around zero), a target that ends a sentence
+/// (`95%以上。`), and a short sentence holding one number with an
+/// operator word (`资金到位率达100%`, `预算支出进度达到90%以上`).
+fn other_forms(norm: &str) -> Option<Target> {
+    // `±3%`, `±3%以内`: from -3 to 3
+    if let Some(rest) = norm.strip_prefix('±') {
+        let rest = rest.trim_start();
+        let (value, _, tail) = read_number(rest)?;
+        let tail = tail.trim();
+        let tail = ["以内", "之内", "内"]
+            .iter()
+            .find_map(|w| tail.strip_suffix(w))
+            .unwrap_or(tail)
+            .trim();
+        let unit = check_unit(tail)?;
+        return Some(Target {
+            op: Some(Op::Range),
+            value: Some(-value),
+            value_max: Some(value),
+            unit,
+            unparsed: false,
+        });
+    }
+    // full-width sentence punctuation only: `5.` is no number to read
+    let trimmed = norm.trim_end_matches(['。', '；', '，', ' ']);
+    if trimmed.len() < norm.len() && !trimmed.is_empty() {
+        let t = parse_target(trimmed);
+        if !t.unparsed {
+            return Some(t);
+        }
+    }
+    sentence(trimmed)
+}
+
+/// A short sentence with one number and an operator word: the subject's
+/// words, then an operator (or the number with a `以上`/`以内` word).
+fn sentence(text: &str) -> Option<Target> {
+    if text.chars().count() > 40 {
+        return None;
+    }
+    // one number only
+    let runs = text
+        .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+        .filter(|r| r.bytes().any(|b| b.is_ascii_digit()))
+        .count();
+    if runs != 1 {
+        return None;
+    }
+    let digit = text.find(|c: char| c.is_ascii_digit())?;
+    // the operator word nearest before the number
+    let start = OPERATORS
+        .iter()
+        .filter_map(|(w, _)| {
+            text[..digit]
+                .rfind(w)
+                .filter(|&at| text[at + w.len()..digit].trim().is_empty())
+        })
+        .min()
+        .unwrap_or(digit);
+    if text[..start].chars().any(|c| !c.is_alphabetic()) {
+        return None;
+    }
+    let reading = read(&text[start..])?;
+    let op = combine(reading.prefix, reading.suffix)?;
+    if reading.value_max.is_some() || (reading.prefix.is_none() && reading.suffix.is_none()) {
+        return None;
+    }
+    let t = finish(op, &reading, reading.unit.clone());
+    (!t.unparsed).then_some(t)
+}
+
 pub fn parse_target(text: &str) -> Target {
     let norm = normalize(text);
     if !looks_numeric(&norm) {
         return Target::qualitative();
     }
     let Some(reading) = read(&norm) else {
-        return Target::unreadable();
+        return other_forms(&norm).unwrap_or_else(Target::unreadable);
     };
     let op = if reading.value_max.is_some() {
         Some(Op::Range)

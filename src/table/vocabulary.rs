@@ -13,13 +13,20 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::model::{Category, Period};
-
 /// A field of the output contract that a labelled cell can fill.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Field {
     Department,
+    /// 填报单位, 编制单位: the department when no other label names it.
+    DepartmentAlt,
+    /// A code printed with the department (`主管部门编码`).
+    DepartmentCode,
+    ImplementingUnit,
     ProjectName,
+    /// 专项名称, 资金名称: the project's name when it has no 项目名称.
+    ProjectNameAlt,
+    /// One cell for both dates (项目起止时间 `2021.1-2021.12`).
+    Period,
     ProjectCategory,
     PlannedStart,
     PlannedEnd,
@@ -31,6 +38,12 @@ pub enum Field {
     Safeguards,
     ImplementationPlan,
     Goals,
+    /// A numbered goal row (`目标1：…`): joined into `goals`.
+    GoalsPart,
+    GoalsLongTerm,
+    /// A funding-source line (`其中：财政拨款`, or a line under a 资金
+    /// heading): `budget.sources`.
+    FundingSource,
     BudgetTotal,
     BudgetCurrentYear,
     BudgetPriorYearBudget,
@@ -39,21 +52,104 @@ pub enum Field {
     MoneyUnit,
 }
 
+impl Field {
+    /// One of the four `budget` amounts.
+    pub fn is_budget(self) -> bool {
+        matches!(
+            self,
+            Field::BudgetTotal
+                | Field::BudgetCurrentYear
+                | Field::BudgetPriorYearBudget
+                | Field::BudgetPriorYearExecuted
+        )
+    }
+}
+
+/// A funding-source line `其中：财政拨款`, `其中 :上级资金16`: the source's
+/// name, and its amount when the cell holds it too.
+pub fn funding_line(cell: &str) -> Option<(&str, Option<&str>)> {
+    let t = cell.trim_start();
+    let rest = t.strip_prefix("其中")?.trim_start();
+    let rest = rest
+        .strip_prefix(['：', ':', '，', ','])
+        .unwrap_or(rest)
+        .trim_start();
+    if rest.is_empty() {
+        return None;
+    }
+    // `财政拨款：100`
+    if let Some((pos, len)) = first_colon_outside_brackets(rest, rest.len()) {
+        let (name, value) = (rest[..pos].trim(), rest[pos + len..].trim());
+        if name.is_empty() {
+            return None;
+        }
+        return Some((name, (!value.is_empty()).then_some(value)));
+    }
+    // `上级资金16`: a name, then an amount to the end
+    let Some(digit) = rest.find(|c: char| c.is_ascii_digit()) else {
+        return Some((rest, None));
+    };
+    let (name, value) = rest.split_at(digit);
+    let amount_like = value
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '万' | '亿' | '元' | ' '));
+    match (name.trim(), amount_like) {
+        ("", _) => None,
+        (name, true) => Some((name, Some(value.trim()))),
+        _ => Some((rest, None)),
+    }
+    .or(Some((rest, None)))
+}
+
 /// The unit of an amount, from a label such as `项目总预算（万元）`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MoneyUnit {
     Yuan,
     TenThousandYuan,
+    HundredMillionYuan,
 }
 
 impl MoneyUnit {
     pub fn from_text(s: &str) -> Option<MoneyUnit> {
-        match squeeze(s).as_ref() {
+        let s = squeeze(s);
+        let s = s
+            .trim_start_matches(['（', '('])
+            .trim_end_matches(['）', ')']);
+        let s = s.strip_prefix("金额").unwrap_or(s);
+        let s = s.strip_prefix("单位").unwrap_or(s);
+        let s = s.trim_start_matches(['：', ':']);
+        match s {
             "元" | "人民币元" => Some(MoneyUnit::Yuan),
             "万元" | "人民币万元" => Some(MoneyUnit::TenThousandYuan),
+            "亿元" | "人民币亿元" => Some(MoneyUnit::HundredMillionYuan),
             _ => None,
         }
     }
+}
+
+/// A cell that only names the money unit of the amounts beside or below
+/// it: a column heading `金额(万元)`, `(万元)`, `单位：万元`.
+pub fn unit_heading(cell: &str) -> Option<MoneyUnit> {
+    if cell.len() > 40 || !cell.contains('元') {
+        return None;
+    }
+    let s = squeeze(cell);
+    let rest = [
+        "金额",
+        "资金",
+        "预算金额",
+        "预算",
+        "单位",
+        "金额单位",
+        "资金单位",
+        "",
+    ]
+    .iter()
+    .find_map(|w| {
+        s.strip_prefix(w)
+            .filter(|r| r.starts_with(['（', '(', '：', ':']))
+    })?;
+    MoneyUnit::from_text(rest)
 }
 
 /// A label with its colon removed, whitespace squeezed out and a trailing
@@ -68,6 +164,8 @@ pub struct Label {
     pub unit: Option<MoneyUnit>,
     /// The field the key names, looked up once (see [`Label::field`]).
     field: Option<Field>,
+    /// A cell of a small table inside the form, keyed `row/column`.
+    pub grid: bool,
 }
 
 /// Where a label's key is: within its text (a label without whitespace,
@@ -103,6 +201,7 @@ fn label_of(text: &str, (key, unit, field): (Key, Option<MoneyUnit>, Option<Fiel
         key,
         unit,
         field,
+        grid: false,
     }
 }
 
@@ -112,8 +211,29 @@ impl Label {
     /// note, and the unit, with or without brackets (`项目总预算（万元）`,
     /// `项目总预算（单位：万元）`, `项目总预算万元`).
     pub fn parse(raw: &str) -> Label {
-        let text = strip_colon(raw).trim();
+        let text = strip_hint(strip_colon(raw).trim());
         label_of(text, key_of(text))
+    }
+
+    /// A funding-source line's label (`其中：财政拨款（万元）` → 财政拨款,
+    /// 万元): the name without `其中：` and without its unit.
+    pub fn source(name: &str) -> Label {
+        let mut l = Label::parse(name);
+        l.field = Some(Field::FundingSource);
+        if let Some(unit) = l.unit {
+            // the name as written, without the unit hint
+            let key = l.key().to_string();
+            l.text = key;
+            l.key = Key::Within(0..l.text.len());
+            l.unit = Some(unit);
+        }
+        l
+    }
+
+    /// This label as the line of a funding source (a line under a 资金
+    /// heading whose label is no contract field).
+    pub fn into_source(self) -> Label {
+        Label::source(&self.text)
     }
 
     pub fn field(&self) -> Option<Field> {
@@ -142,6 +262,30 @@ pub fn label_key(text: &str) -> (Cow<'_, str>, Option<MoneyUnit>) {
             let (key, unit) = key_range(&s);
             (Cow::Owned(s[key].to_string()), unit)
         }
+    }
+}
+
+/// `text` without a trailing length hint or example, which forms add to
+/// a label: `项目概况(450字内)`, `项目起止时间(如20190101)`,
+/// `指标值(150字以内)`, `项目名称（全称）`.
+pub fn strip_hint(text: &str) -> &str {
+    let Some(inner) = text.strip_suffix(['）', ')']) else {
+        return text;
+    };
+    let Some(open) = inner.rfind(['（', '(']) else {
+        return text;
+    };
+    let hint = &inner[open + inner[open..].chars().next().map_or(1, char::len_utf8)..];
+    let is_hint = hint.starts_with('如')
+        || hint.starts_with("例如")
+        || hint == "全称"
+        || hint.starts_with('限')
+        || (hint.contains('字') && hint.chars().any(|c| c.is_ascii_digit()))
+        || hint.contains("格式");
+    if is_hint && open > 0 {
+        inner[..open].trim_end()
+    } else {
+        text
     }
 }
 
@@ -251,7 +395,7 @@ pub fn fold_number_char(c: char) -> char {
     }
 }
 
-fn strip_colon(s: &str) -> &str {
+pub(crate) fn strip_colon(s: &str) -> &str {
     let t = s.trim_end();
     t.strip_suffix('：')
         .or_else(|| t.strip_suffix(':'))
@@ -262,34 +406,101 @@ fn strip_colon(s: &str) -> &str {
 /// bytes (binary search that rarely compares bytes; a test checks the order).
 pub(crate) const FIELD_KEYS: &[(&str, Field)] = &[
     ("单位", Field::MoneyUnit),
+    ("实施期", Field::Period),
+    ("项目期", Field::Period),
+    ("专项名称", Field::ProjectNameAlt),
+    ("中期目标", Field::GoalsLongTerm),
+    ("主管单位", Field::Department),
+    ("主管部门", Field::Department),
     ("单位名称", Field::Department),
+    ("填报单位", Field::DepartmentAlt),
+    ("实施单位", Field::ImplementingUnit),
+    ("实施期限", Field::Period),
+    ("年度目标", Field::Goals),
+    ("年度金额", Field::BudgetCurrentYear),
+    ("年度预算", Field::BudgetCurrentYear),
+    ("当年预算", Field::BudgetCurrentYear),
+    ("总体目标", Field::Goals),
+    ("执行单位", Field::ImplementingUnit),
     ("申报单位", Field::Department),
     ("申报部门", Field::Department),
     ("立项依据", Field::Basis),
     ("绩效目标", Field::Goals),
     ("绩效类型", Field::PerformanceType),
+    ("编制单位", Field::DepartmentAlt),
+    ("资金名称", Field::ProjectNameAlt),
+    ("资金总额", Field::BudgetTotal),
+    ("起止时间", Field::Period),
     ("部门名称", Field::Department),
+    ("部门编码", Field::DepartmentCode),
     ("金额单位", Field::MoneyUnit),
+    ("长期目标", Field::GoalsLongTerm),
+    ("项目单位", Field::ImplementingUnit),
     ("项目名称", Field::ProjectName),
+    ("项目周期", Field::Period),
     ("项目概况", Field::Overview),
     ("项目类别", Field::ProjectCategory),
     ("项目类型", Field::ProjectCategory),
+    ("预算单位", Field::Department),
+    ("预算部门", Field::Department),
+    ("实施期目标", Field::GoalsLongTerm),
+    ("本年度预算", Field::BudgetCurrentYear),
+    ("项目实施期", Field::Period),
+    ("项目总金额", Field::BudgetTotal),
     ("项目总预算", Field::BudgetTotal),
+    ("中期滚动目标", Field::GoalsLongTerm),
+    ("中期绩效目标", Field::GoalsLongTerm),
+    ("主管部门名称", Field::Department),
+    ("主管部门编码", Field::DepartmentCode),
+    ("区县主管部门", Field::Department),
+    ("县级主管部门", Field::Department),
+    ("实施单位名称", Field::ImplementingUnit),
+    ("市县主管部门", Field::Department),
+    ("年度总体目标", Field::Goals),
     ("年度绩效目标", Field::Goals),
+    ("年度资金总额", Field::BudgetCurrentYear),
+    ("年度预算金额", Field::BudgetCurrentYear),
+    ("归口管理部门", Field::Department),
+    ("当年资金总额", Field::BudgetCurrentYear),
     ("申报单位名称", Field::Department),
     ("计划完成日期", Field::PlannedEnd),
     ("计划完成时间", Field::PlannedEnd),
     ("计划开始日期", Field::PlannedStart),
     ("计划开始时间", Field::PlannedStart),
     ("计划结束日期", Field::PlannedEnd),
+    ("长期绩效目标", Field::GoalsLongTerm),
+    ("项目主管部门", Field::Department),
     ("项目完成日期", Field::PlannedEnd),
+    ("项目实施单位", Field::ImplementingUnit),
+    ("项目实施周期", Field::Period),
     ("项目实施计划", Field::ImplementationPlan),
     ("项目开始日期", Field::PlannedStart),
     ("项目当年预算", Field::BudgetCurrentYear),
+    ("项目执行单位", Field::ImplementingUnit),
+    ("项目支出名称", Field::ProjectName),
     ("项目立项依据", Field::Basis),
     ("项目绩效目标", Field::Goals),
+    ("项目资金总额", Field::BudgetTotal),
+    ("项目起止日期", Field::Period),
+    ("项目起止时间", Field::Period),
+    ("预算单位名称", Field::Department),
+    ("预算单位编码", Field::DepartmentCode),
+    ("预算部门编码", Field::DepartmentCode),
+    ("下达地方或单位", Field::Department),
+    ("主管部门及编码", Field::Department),
+    ("实施期总体目标", Field::GoalsLongTerm),
+    ("实施期绩效目标", Field::GoalsLongTerm),
+    ("实施期资金总额", Field::BudgetTotal),
+    ("本年度绩效目标", Field::Goals),
+    ("本年度资金总额", Field::BudgetCurrentYear),
+    ("资金总额及构成", Field::BudgetTotal),
+    ("项目支出实施期", Field::Period),
     ("项目设立必要性", Field::Necessity),
+    ("年度本级预算金额", Field::BudgetCurrentYear),
+    ("项目年度绩效目标", Field::Goals),
+    ("项目计划实施时间", Field::Period),
     ("项目设立的必要性", Field::Necessity),
+    ("下达中央预算内投资", Field::BudgetCurrentYear),
     ("同名项目上年执行数", Field::BudgetPriorYearExecuted),
     ("同名项目上年预算数", Field::BudgetPriorYearBudget),
     ("同名项目上年预算额", Field::BudgetPriorYearBudget),
@@ -303,18 +514,51 @@ pub(crate) const FIELD_KEYS: &[(&str, Field)] = &[
 ];
 
 fn field_for_key(key: &str) -> Option<Field> {
+    exact_field(key).or_else(|| field_by_shape(key))
+}
+
+fn exact_field(key: &str) -> Option<Field> {
     FIELD_KEYS
         .binary_search_by(|(k, _)| (k.len(), k.as_bytes()).cmp(&(key.len(), key.as_bytes())))
         .ok()
         .map(|i| FIELD_KEYS[i].1)
 }
 
+/// Labels known by their shape, not their exact words: a bracket that
+/// only qualifies (`中期滚动目标(2019年--2021年)`), `中期…预算` (the
+/// multi-year total), `本年度申请…资金` (the current year), `目标1`.
+fn field_by_shape(key: &str) -> Option<Field> {
+    if let Some(inner) = key.strip_suffix(['）', ')'])
+        && let Some(open) = inner.rfind(['（', '('])
+        && open > 0
+    {
+        return exact_field(&inner[..open]);
+    }
+    if key.starts_with("中期") && key.ends_with("预算") && key.chars().count() <= 12 {
+        return Some(Field::BudgetTotal);
+    }
+    if key.starts_with("本年度申请") && (key.ends_with("预算资金") || key.ends_with("预算"))
+    {
+        return Some(Field::BudgetCurrentYear);
+    }
+    if key.contains("保障项目实施的制度") || key.contains("保证项目实施的制度") {
+        return Some(Field::Safeguards);
+    }
+    let n = key.strip_prefix("目标")?;
+    (!n.is_empty()
+        && n.chars().count() <= 2
+        && n.chars()
+            .all(|c| c.is_ascii_digit() || "一二三四五六七八九十".contains(c)))
+    .then_some(Field::GoalsPart)
+}
+
 /// The first characters of [`FIELD_KEYS`] and [`TRAILERS`]: a cell whose
 /// key starts with anything else is no known label, which settles most
 /// cells without squeezing them (checked against both lists by a test).
 const KEY_STARTS: &[char] = &[
-    '申', '单', '部', '项', '计', '是', '绩', '立', '保', '总', '年', '同', '金', '填', '制', '审',
-    '联', '财', '备', '说', '注',
+    '下', '专', '中', '主', '保', '制', '区', '单', '县', '同', '填', '备', '实', '审', '市', '年',
+    '归', '当', '总', '执', '是', '本', '注', '申', '目', '立', '绩', '编', '联', '计', '说', '财',
+    '资', '起', '部', '金', '长', '项', '预',
 ];
 
 /// Whether the key of `cell` (as [`label_key`] would build it) could start
@@ -416,6 +660,10 @@ const TRAILERS: &[&str] = &[
     "注",
     "填报说明",
     "填表说明",
+    "主管部门审核意见",
+    "财政部门审核意见",
+    "审核意见",
+    "单位公章",
 ];
 
 /// Short, with at least one letter or CJK character, without the
@@ -478,13 +726,14 @@ fn first_colon_outside_brackets(s: &str, within: usize) -> Option<(usize, usize)
 }
 
 static TITLE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"绩效目标(?:申报|申请)?表(?:[（(].*[)）])?$").expect("valid regex")
+    Regex::new(r"目标(?:申报|申请|批复|审核|审批)?表(?:[（(].*[)）])?$").expect("valid regex")
 });
 static YEAR_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:[（(]\s*(\d{4})\s*年度?\s*[)）]|(\d{4})\s*年度)$").expect("valid regex")
+    Regex::new(r"^(?:[（(]\s*(\d{4})\s*年度?\s*[)）]?|(\d{4})\s*年度?\s*[)）]|(\d{4})\s*年度)$")
+        .expect("valid regex")
 });
 static YEAR_IN_TITLE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(\d{4})\s*年度").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"((?:19|20)\d{2})\s*年").expect("valid regex"));
 static HEADING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"^(?:本项目.*资金使用情况|(?:(\d{4})\s*年度?)?(?:年度)?(?:项目)?绩效(?:目标|指标)|项目基本(?:信息|情况)|项目(?:资金|预算)情况)$",
@@ -531,7 +780,7 @@ pub fn year_line(cell: &str) -> Option<i32> {
         return None;
     }
     let c = YEAR_LINE.captures(t)?;
-    c.get(1).or(c.get(2))?.as_str().parse().ok()
+    c.get(1).or(c.get(2)).or(c.get(3))?.as_str().parse().ok()
 }
 
 /// A section heading on a row of its own: `本项目上年度市级财政资金使用情况`,
@@ -563,256 +812,6 @@ pub fn heading(cell: &str) -> Option<Option<i32>> {
     HEADING
         .captures(&s)
         .map(|c| c.get(1).and_then(|m| m.as_str().parse().ok()))
-}
-
-/// The role of a column of the indicator table, from its header cell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Column {
-    Level1,
-    Level2,
-    Level3,
-    /// 指标内容: the name when it stands right after the 二级 column,
-    /// else a description (an `extra` column).
-    Content,
-    /// The merged target cell (指标目标值), or the value column of the
-    /// split shape (指标值).
-    Value,
-    Operator,
-    Unit,
-    /// 分值, 权重.
-    Weight,
-    /// A column outside the contract (绩效标准, 评分细则, 备注): `extra`.
-    Extra,
-}
-
-/// The first characters of the header names [`header_cell`] knows.
-const HEADER_STARTS: &[char] = &[
-    '一', '二', '三', '指', '年', '目', '绩', '计', '运', '符', '度', '单', '当', '预', '分', '权',
-    '评', '备', '保', '上', '说', '考',
-];
-
-/// Matches an indicator-table header cell by meaning.
-pub fn column_for_header(cell: &str) -> Option<Column> {
-    header_cell(cell).map(|(c, _)| c)
-}
-
-/// Matches an indicator-table header cell by meaning, with the block it
-/// names (`指标值（年度）`, `二级指标（长期）`).
-pub fn header_cell(cell: &str) -> Option<(Column, Option<Period>)> {
-    if cell.len() > 90 {
-        return None;
-    }
-    // Header names start with one of these (checked by a test).
-    let first = cell.chars().find(|c| !c.is_whitespace());
-    if !first.is_some_and(|c| HEADER_STARTS.contains(&c)) {
-        return None;
-    }
-    // The longest header name is 10 characters (30 bytes), plus a colon:
-    // longer cells need a bracket or spaces to be one.
-    let t = cell.trim();
-    if t.len() > 33 && !t.contains(['（', '(']) && !has_whitespace(t) {
-        return None;
-    }
-    // `指标值（2021年）`, `指标目标值(定量或定性)`, `指标值(150字内)`: the
-    // bracket only qualifies (and may name the block).
-    let s = squeeze(strip_colon(cell));
-    let (s, qualifier) = match s.find(['（', '(']) {
-        Some(i) if i > 0 && s.ends_with(['）', ')']) => (&s[..i], &s[i..]),
-        _ => (s.as_ref(), ""),
-    };
-    let column = HEADER_NAMES
-        .iter()
-        .find(|(name, _)| *name == s)
-        .map(|(_, column)| *column)?;
-    let named = match s {
-        "年度指标值" | "年度目标值" | "年度预期值" => Some(Period::Annual),
-        _ => None,
-    };
-    let period = period_of(qualifier).or(named);
-    Some((column, period))
-}
-
-/// The block a text names: 长期, 中期, 实施期 → long term; 年度, 本年,
-/// 当年 → annual.
-pub fn period_of(text: &str) -> Option<Period> {
-    if ["长期", "中期", "实施期"].iter().any(|w| text.contains(w)) {
-        Some(Period::LongTerm)
-    } else if ["年度", "本年", "当年"].iter().any(|w| text.contains(w)) {
-        Some(Period::Annual)
-    } else {
-        None
-    }
-}
-
-/// The header names of an indicator table's columns (without colon or a
-/// qualifying bracket), as data.
-pub(crate) const HEADER_NAMES: &[(&str, Column)] = &[
-    ("一级目标", Column::Level1),
-    ("一级指标", Column::Level1),
-    ("一级绩效指标", Column::Level1),
-    ("一级绩效目标", Column::Level1),
-    ("二级目标", Column::Level2),
-    ("二级指标", Column::Level2),
-    ("二级绩效指标", Column::Level2),
-    ("二级绩效目标", Column::Level2),
-    ("三级目标", Column::Level3),
-    ("三级指标", Column::Level3),
-    ("三级指标名称", Column::Level3),
-    ("指标名称", Column::Level3),
-    ("三级绩效指标", Column::Level3),
-    ("三级绩效目标", Column::Level3),
-    ("指标内容", Column::Content),
-    ("指标目标值", Column::Value),
-    ("指标值", Column::Value),
-    ("年度指标值", Column::Value),
-    ("目标值", Column::Value),
-    ("绩效指标值", Column::Value),
-    ("年度目标值", Column::Value),
-    ("指标值及单位", Column::Value),
-    ("计划指标值", Column::Value),
-    ("当年预期实现值", Column::Value),
-    ("预期实现值", Column::Value),
-    ("年度预期值", Column::Value),
-    ("预期目标值", Column::Value),
-    ("计算符号", Column::Operator),
-    ("运算符号", Column::Operator),
-    ("计算符", Column::Operator),
-    ("符号", Column::Operator),
-    ("计量单位", Column::Unit),
-    ("度量单位", Column::Unit),
-    ("单位", Column::Unit),
-    ("分值", Column::Weight),
-    ("权重", Column::Weight),
-    ("指标分值", Column::Weight),
-    ("指标权重", Column::Weight),
-    ("绩效标准", Column::Extra),
-    ("评分细则", Column::Extra),
-    ("评分标准", Column::Extra),
-    ("评(扣)分标准", Column::Extra),
-    ("评（扣）分标准", Column::Extra),
-    ("备注", Column::Extra),
-    ("保障绩效目标实现措施", Column::Extra),
-    ("指标解释", Column::Extra),
-    ("指标说明", Column::Extra),
-    ("说明", Column::Extra),
-    ("考核标准", Column::Extra),
-    ("上年度实际水平", Column::Extra),
-    ("上年实际值", Column::Extra),
-];
-
-/// What a group heading (a row label merged down the rows of one part of
-/// the form: `项目资金（万元）`, `绩效指标`) heads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Group {
-    /// The funding block: its unlabelled lines are funding sources.
-    Funding,
-    /// The goal texts.
-    Goals,
-    /// The indicator table.
-    Indicators,
-    /// Any other part of the form (基本情况, 立项情况, 支出明细).
-    Other,
-}
-
-/// The group headings, squeezed, without unit or length hint.
-const GROUPS: &[(&str, Group)] = &[
-    ("项目资金", Group::Funding),
-    ("资金情况", Group::Funding),
-    ("项目资金情况", Group::Funding),
-    ("项目资金申请", Group::Funding),
-    ("资金来源", Group::Funding),
-    ("项目资金来源", Group::Funding),
-    ("资金构成", Group::Funding),
-    ("资金总额及构成", Group::Funding),
-    ("项目预算", Group::Other),
-    ("总体目标", Group::Goals),
-    ("项目绩效目标", Group::Goals),
-    ("绩效目标情况", Group::Goals),
-    ("绩效目标", Group::Goals),
-    ("绩效指标", Group::Indicators),
-    ("年度绩效指标", Group::Indicators),
-    ("长期绩效指标", Group::Indicators),
-    ("中期绩效指标", Group::Indicators),
-    ("项目绩效指标", Group::Indicators),
-    ("项目年度绩效目标衡量指标", Group::Indicators),
-    ("项目基本情况", Group::Other),
-    ("基本情况", Group::Other),
-    ("项目基本信息", Group::Other),
-    ("项目立项情况", Group::Other),
-    ("立项情况", Group::Other),
-    ("项目支出内容及明细预算", Group::Other),
-    ("支出明细预算", Group::Other),
-    ("项目实施进度计划", Group::Other),
-];
-
-/// A group heading cell and the money unit it names (`资金情况（万元）`).
-pub fn group_heading(cell: &str) -> Option<(Group, Option<MoneyUnit>)> {
-    if cell.len() > 60 {
-        return None;
-    }
-    let text = strip_colon(cell).trim();
-    let (key, unit) = label_key(text);
-    GROUPS
-        .iter()
-        .find(|(g, _)| *g == key.as_ref())
-        .map(|(_, group)| (*group, unit))
-}
-
-/// The category of an indicator in the national framework, from its
-/// level texts: `level2` when it names one, else `level1` (spaces, 指标
-/// and 目标 ignored).
-pub fn category(level1: Option<&str>, level2: Option<&str>) -> Option<Category> {
-    let upper = level1.and_then(category_of_text);
-    match level2.and_then(category_of_text) {
-        // `长效管理` under 影响力目标: a management word names the
-        // input-management category only under it (or alone)
-        Some(Category::InputManagement)
-            if upper.is_some_and(|c| c != Category::InputManagement) =>
-        {
-            upper
-        }
-        Some(c) => Some(c),
-        None => upper,
-    }
-}
-
-fn category_of_text(text: &str) -> Option<Category> {
-    let has = |w: &str| text.contains(w);
-    Some(if has("数量") {
-        Category::OutputQuantity
-    } else if has("质量") {
-        Category::OutputQuality
-    } else if has("时效") {
-        Category::OutputTimeliness
-    } else if has("经济成本") {
-        Category::CostEconomic
-    } else if has("社会成本") {
-        Category::CostSocial
-    } else if has("生态成本") || has("环境成本") || has("生态环境成本") {
-        Category::CostEcological
-    } else if has("成本") {
-        Category::OutputCost
-    } else if has("经济效益") {
-        Category::BenefitEconomic
-    } else if has("社会效益") {
-        Category::BenefitSocial
-    } else if has("生态效益") || has("环境效益") {
-        Category::BenefitEcological
-    } else if has("可持续") {
-        Category::BenefitSustainable
-    } else if has("满意度") {
-        Category::Satisfaction
-    } else if has("投入") || has("过程") || has("管理") {
-        Category::InputManagement
-    } else if has("效果") || has("效益") {
-        Category::Outcome
-    } else if has("影响力") {
-        Category::Impact
-    } else if has("产出") {
-        Category::Output
-    } else {
-        return None;
-    })
 }
 
 #[cfg(test)]
@@ -987,34 +986,6 @@ mod tests {
     }
 
     #[test]
-    fn header_columns_by_meaning() {
-        assert_eq!(column_for_header("一级绩效指标"), Some(Column::Level1));
-        assert_eq!(column_for_header("二级指标"), Some(Column::Level2));
-        assert_eq!(column_for_header("三级指标名称"), Some(Column::Level3));
-        assert_eq!(column_for_header("指标名称"), Some(Column::Level3));
-        assert_eq!(column_for_header("指标目标值"), Some(Column::Value));
-        assert_eq!(column_for_header("年度指标值"), Some(Column::Value));
-        assert_eq!(column_for_header("运算符号"), Some(Column::Operator));
-        assert_eq!(column_for_header("计量单位"), Some(Column::Unit));
-        assert_eq!(column_for_header("备注"), Some(Column::Extra));
-        assert_eq!(column_for_header("项目名称"), None);
-        assert_eq!(
-            header_cell("指标值（长期）"),
-            Some((Column::Value, Some(Period::LongTerm)))
-        );
-        assert_eq!(header_cell("指标值(150字内)"), Some((Column::Value, None)));
-        assert_eq!(
-            header_cell("计划指标值(或计划水平)"),
-            Some((Column::Value, None))
-        );
-        assert_eq!(column_for_header("指标值（2021年）"), Some(Column::Value));
-        assert_eq!(
-            column_for_header("指标目标值(定量或定性)"),
-            Some(Column::Value)
-        );
-    }
-
-    #[test]
     fn has_whitespace_agrees_with_char_is_whitespace() {
         let spaces = (0..=0x10FFFFu32)
             .filter_map(char::from_u32)
@@ -1050,18 +1021,6 @@ mod tests {
         }
         for key in TRAILERS {
             assert!(may_be_known_key(key), "{key}");
-        }
-        for (h, column) in HEADER_NAMES {
-            assert_eq!(column_for_header(h), Some(*column), "{h}");
-            assert!(
-                h.chars().next().is_some_and(|c| HEADER_STARTS.contains(&c)),
-                "{h}: its first character is not in HEADER_STARTS"
-            );
-            // column_for_header skips cells over 21 bytes without a bracket
-            assert!(
-                h.len() + ":".len() <= 33,
-                "{h} is longer than the fast reject allows"
-            );
         }
     }
 
