@@ -11,6 +11,10 @@ use serde_json::Value;
 pub const FIXTURE_DIRS: [&str; 5] = ["seed", "text", "zip", "sheets", "html"];
 /// Fixture folders of text documents (the "nothing lost" test reads them).
 pub const TEXT_DIRS: [&str; 2] = ["seed", "text"];
+/// Real published layouts of other provinces (issue 13), each with its
+/// golden; some are pages or blank forms that hold no project (an error
+/// line), so they are not among [`FIXTURE_DIRS`], whose runs exit 0.
+pub const LAYOUT_DIR: &str = "layouts";
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

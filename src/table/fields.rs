@@ -176,6 +176,8 @@ pub fn extract<'a>(rows: &'a [Row<'a>], classes: &'a [Class<'a>], block: &Block)
                     money_unit.get_or_insert(*unit);
                 }
                 Item::Group { unit: None, .. } | Item::GridHeader { .. } => {}
+                // template filler (`……`, `年 月 日`) carries nothing
+                Item::Loose { text, .. } if crate::table::indicator::is_placeholder(text) => {}
                 Item::Loose { col, text } => p.warnings.push(Warning::new(
                     WarningCode::UnplacedText,
                     format!(
@@ -363,7 +365,13 @@ fn values_below<'a>(
                 label,
                 label_col,
                 value: None,
-            } if !label.grid && label.field() != Some(Field::MoneyUnit) => Some(*label_col),
+            } if !label.grid
+                && label
+                    .field()
+                    .is_some_and(|f| f != Field::MoneyUnit && f != Field::FundingSource) =>
+            {
+                Some(*label_col)
+            }
             _ => None,
         })
         .collect();
@@ -706,17 +714,20 @@ fn budget_slot(b: &mut Budget, field: Field) -> &mut Option<Amount> {
 
 /// Warnings that look at the project as a whole.
 fn check(p: &mut Project) {
-    for (missing, label) in [
+    // one warning names every missing field
+    let missing: Vec<&str> = [
         (p.project_name.is_none(), "项目名称 (project_name)"),
         (p.department.is_none(), "申报单位名称 (department)"),
         (p.year.is_none(), "年度 (year)"),
-    ] {
-        if missing {
-            p.warnings.push(Warning::new(
-                WarningCode::MissingField,
-                format!("no {label} found for this project"),
-            ));
-        }
+    ]
+    .into_iter()
+    .filter_map(|(missing, label)| missing.then_some(label))
+    .collect();
+    if !missing.is_empty() {
+        p.warnings.push(Warning::new(
+            WarningCode::MissingField,
+            format!("no {} found for this project", missing.join(", ")),
+        ));
     }
     if p.indicators.is_empty() {
         p.warnings.push(Warning::new(

@@ -21,6 +21,7 @@ use crate::model::{
 use crate::table::layout::{self, Column};
 use crate::table::row::RowView;
 use crate::table::target::{self, Target};
+use crate::table::vocabulary;
 
 /// The columns of one block of an indicator table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,6 +78,22 @@ impl Header {
             })
     }
 
+    /// The block a column belongs to: the last block starting at or left
+    /// of it (a block starts at its first level or name column), so that
+    /// each block of a two-block table keeps its own extra columns.
+    pub fn block_of(&self, col: usize) -> usize {
+        let starts: Vec<usize> = self
+            .blocks
+            .iter()
+            .map(|b| b.level2.unwrap_or(b.name).min(b.name))
+            .collect();
+        starts
+            .iter()
+            .rposition(|&s| s <= col)
+            .filter(|_| starts.len() > 1)
+            .unwrap_or(0)
+    }
+
     /// The columns whose cells make a row an indicator: names and targets.
     pub fn content_columns(&self) -> impl Iterator<Item = usize> + '_ {
         self.blocks.iter().flat_map(|b| [b.name, b.value])
@@ -102,6 +119,7 @@ pub fn header(row: RowView<'_, '_>) -> Option<Header> {
     let mut group = None;
     let mut extra = Vec::new();
     let mut blocks: Vec<Block> = Vec::new();
+    let mut unknown: Vec<usize> = Vec::new();
     let mut cur = Partial::default();
     let (mut known, mut cells) = (0usize, 0usize);
     let mut first = true;
@@ -112,6 +130,9 @@ pub fn header(row: RowView<'_, '_>) -> Option<Header> {
             if is_first && layout::group_heading(cell).is_some() {
                 group = Some(i);
                 known += 1;
+            } else {
+                // a column outside the vocabulary: its cells go to `extra`
+                unknown.push(i);
             }
             continue;
         };
@@ -168,6 +189,7 @@ pub fn header(row: RowView<'_, '_>) -> Option<Header> {
     }
     // columns named after the last target (备注, 评分细则)
     extra.extend(cur.level2.into_iter().chain(cur.level3).chain(cur.content));
+    extra.extend(unknown);
     extra.sort_unstable();
     // Most cells of a header row are headers; a label row never is.
     if blocks.is_empty() || known * 2 < cells || blocks.len() > 2 {
@@ -303,14 +325,29 @@ impl<'h> Table<'h> {
             }
         }
         self.unknown_cells(row, warnings);
-        let extra: Vec<(String, Option<String>)> = h
-            .extra
-            .iter()
-            .map(|&c| {
-                let key = h.names.get(c).map_or(String::new(), |n| n.clone());
-                (key, filled(c).map(str::to_string))
-            })
-            .collect();
+        let extra_of = |b: usize| -> Vec<(String, Option<String>)> {
+            let mut seen: Vec<String> = Vec::new();
+            h.extra
+                .iter()
+                .filter(|&&c| h.block_of(c) == b)
+                .map(|&c| {
+                    // the header as written, without a length hint
+                    // (`(150字内)`); a repeated header numbered (`备注 (2)`)
+                    let name = h
+                        .names
+                        .get(c)
+                        .map_or(String::new(), |n| vocabulary::strip_hint(n).to_string());
+                    let n = seen.iter().filter(|s| **s == name).count();
+                    seen.push(name.clone());
+                    let key = if n == 0 {
+                        name
+                    } else {
+                        format!("{name} ({})", n + 1)
+                    };
+                    (key, filled(c).map(str::to_string))
+                })
+                .collect()
+        };
         let (weight, weight_cell) = match h.weight.and_then(|c| filled(c).map(|t| (c, t))) {
             Some((c, t)) => match target::parse_number(t) {
                 Some(w) => (Some(Num(w)), Some(row.at(c))),
@@ -417,7 +454,7 @@ impl<'h> Table<'h> {
                     period: block.period,
                     core: c.name.contains(['★', '☆']),
                     weight,
-                    extra: extra.clone(),
+                    extra: extra_of(b),
                     row: row.number,
                 },
                 c.parsed,

@@ -238,6 +238,9 @@ fn category_of_text(text: &str) -> Option<Category> {
         Category::CostEcological
     } else if has("成本") {
         Category::OutputCost
+    } else if ["经济", "社会", "生态"].iter().filter(|w| has(w)).count() > 1 {
+        // `社会、经济、生态效益指标`: the benefits as a whole
+        Category::Outcome
     } else if has("经济效益") {
         Category::BenefitEconomic
     } else if has("社会效益") {

@@ -202,6 +202,26 @@ pub fn parse_number(text: &str) -> Option<f64> {
     t.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
+/// A target that could not be read: a date or deadline (`2021年12月底前`,
+/// `12月底到位`, `2021年1月-12月`) is qualitative, as a time indicator's
+/// target is: there is no number a reviewer should look at; anything
+/// else numeric is unparsed.
+fn unread(norm: &str) -> Target {
+    static DATE_WORD: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\d\s*(?:年|月|日|季度)").expect("valid regex"));
+    static DATE_PART: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\d{1,4}\s*(?:年|月|日|季度)|(?:19|20)\d{2}").expect("valid regex")
+    });
+    if DATE_WORD.is_match(norm) && !norm.contains(['%', '>', '<', '≥', '≤', '=']) {
+        // numbers other than dates make it a sentence with amounts
+        let other = DATE_PART.replace_all(norm, "");
+        if !other.bytes().any(|b| b.is_ascii_digit()) {
+            return Target::qualitative();
+        }
+    }
+    Target::unreadable()
+}
+
 /// The forms outside the grammar that are still one operator and one
 /// number: `±3%以内` (a range around zero), a target that ends a sentence
 /// (`95%以上。`), and a short sentence holding one number with an
@@ -280,16 +300,16 @@ pub fn parse_target(text: &str) -> Target {
         return Target::qualitative();
     }
     let Some(reading) = read(&norm) else {
-        return other_forms(&norm).unwrap_or_else(Target::unreadable);
+        return other_forms(&norm).unwrap_or_else(|| unread(&norm));
     };
     let op = if reading.value_max.is_some() {
         Some(Op::Range)
     } else {
         combine(reading.prefix, reading.suffix)
     };
-    match op {
-        Some(op) => finish(op, &reading, reading.unit.clone()),
-        None => Target::unreadable(),
+    match op.map(|op| finish(op, &reading, reading.unit.clone())) {
+        Some(t) if !t.unparsed => t,
+        _ => unread(&norm),
     }
 }
 
@@ -771,15 +791,11 @@ mod tests {
         let long_ok = format!("≥{}", "9".repeat(30));
         let mut cases = vec![
             ("按计划完成2次以上工作并提高30%", U),
-            ("2020年底前完成", U),
-            ("2020年12月底前", U),
-            ("2020年", U),
             ("≤2020年", U),
-            ("2020-2022年", U),
             ("2020.12", U),
             ("2020.1-2020.12", U),
-            ("2020年度", U),
             ("第一季度3个，全年10个", U),
+            ("对学校2400平米体育场馆补贴5万元。", U),
             (">=", U),
             ("≥", U),
             ("=", U),
@@ -811,6 +827,17 @@ mod tests {
             ("≥95 % %", U),
             ("1.2.3", U),
         ];
+        // dates and deadlines are qualitative: nothing numeric to read
+        cases.extend([
+            ("2020年底前完成", Q),
+            ("2020年12月底前", Q),
+            ("2020年", Q),
+            ("2020-2022年", Q),
+            ("2020年度", Q),
+            ("12月底到位", Q),
+            ("2021年1月-12月", Q),
+            ("2021年12月底完成项目规划相关工作。", Q),
+        ]);
         cases.push((nines.as_str(), U));
         cases.push((tiny.as_str(), U));
         check_table(&cases);

@@ -212,6 +212,11 @@ impl Label {
     /// `项目总预算（单位：万元）`, `项目总预算万元`).
     pub fn parse(raw: &str) -> Label {
         let text = strip_hint(strip_colon(raw).trim());
+        if text.contains('\n') {
+            // a label broken over lines in its cell (`绩效管理⏎联络员`)
+            let joined: String = text.lines().map(str::trim).collect();
+            return label_of(&joined, key_of(&joined));
+        }
         label_of(text, key_of(text))
     }
 
