@@ -17,6 +17,7 @@ mod hostile;
 mod hostile_inputs;
 mod ingest;
 mod isolation;
+mod layouts;
 mod output;
 mod props;
 mod review;

@@ -573,6 +573,11 @@ impl<'a> Assign<'_, 'a> {
             true
         } else {
             match field {
+                Field::Period if crate::table::values::years_only(value) => {
+                    // whole years: no dates; kept as written
+                    self.extra(&label.text, Some(value), cells);
+                    return;
+                }
                 Field::Period => match parse_period(value) {
                     Some((start, end)) => {
                         p.planned_start.get_or_insert(start);

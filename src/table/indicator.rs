@@ -826,7 +826,10 @@ mod tests {
         assert_eq!(ind.len(), 1);
         assert_eq!(
             ind[0].extra,
-            [("备注".to_string(), Some("见附件".to_string()))]
+            [
+                ("备注".to_string(), Some("见附件".to_string())),
+                ("甲".to_string(), None)
+            ]
         );
         let codes: Vec<_> = w.iter().map(|w| w.code.as_str()).collect();
         assert_eq!(

@@ -222,6 +222,16 @@ pub(crate) fn is_placeholder_value(v: &str) -> bool {
     }
 }
 
+/// A period of whole years (`2019-2021`, `2021年度`): no dates to write,
+/// so the cell is kept in `extra` as written.
+pub fn years_only(s: &str) -> bool {
+    static YEARS: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^\d{4}\s*(?:年度?)?\s*(?:(?:-|--|—|~|～|至|到)\s*\d{4}\s*(?:年度?)?)?$")
+            .expect("valid regex")
+    });
+    YEARS.is_match(ascii_digits(s.trim()).as_str())
+}
+
 /// One cell for both planned dates: `2023.07-2024.01`, `202001-202012`,
 /// `20210101 到 20211231`, `2020年1月1日至2020年12月31日`, `2019-2021`.
 pub fn parse_period(s: &str) -> Option<(String, String)> {
@@ -241,8 +251,8 @@ pub fn parse_period(s: &str) -> Option<(String, String)> {
     None
 }
 
-/// A date as [`parse_date`] reads it, or compact: `20210101`, `202001`,
-/// or a year alone (`2019`, `2019年`).
+/// A date as [`parse_date`] reads it, or compact: `20210101`, `202001`.
+/// A year alone is no date (the contract's dates have a month at least).
 pub fn loose_date(s: &str) -> Option<String> {
     let s = s.trim();
     if let Some(d) = parse_date(s) {
@@ -262,10 +272,6 @@ pub fn loose_date(s: &str) -> Option<String> {
         6 => {
             let (y, m) = (num(0..4)?, num(4..6)?);
             (1..=12).contains(&m).then(|| format!("{y:04}-{m:02}"))
-        }
-        4 => {
-            let y = num(0..4)?;
-            (1900..=2100).contains(&y).then(|| format!("{y:04}"))
         }
         _ => None,
     }
@@ -384,7 +390,8 @@ mod tests {
             pair("2020-01-01", "2020-12-31")
         );
         assert_eq!(p("2021.1-2021.12"), pair("2021-01", "2021-12"));
-        assert_eq!(p("2019-2021"), pair("2019", "2021"));
+        assert_eq!(p("2019-2021"), None);
+        assert!(years_only("2019-2021") && years_only("2021年度") && !years_only("2021.1"));
         assert_eq!(p("2020-01-01-2020-12-31"), pair("2020-01-01", "2020-12-31"));
         assert_eq!(p("年 月 日 至 年 月 日"), None);
         assert_eq!(p("2021年度"), None);
