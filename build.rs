@@ -4,8 +4,9 @@
 //!
 //! A golden folder is a folder of `tests/fixtures/` holding at least one
 //! `NAME.EXT.expected.jsonl`; every other file in it (but hidden files and
-//! notes, `*.md`, such as `SOURCES.md`) is a fixture, tested as
-//! `golden::FOLDER::NAME_EXT`. Std only: no build dependency.
+//! `.md` notes such as `SOURCES.md`) is
+//! a fixture, tested as `golden::FOLDER::NAME_EXT`. Std only: no build
+//! dependency.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -63,6 +64,7 @@ fn golden_tests(root: &Path) -> String {
         }
         let mut used = BTreeSet::new();
         let _ = writeln!(mods, "mod {} {{", ident(&folder));
+        // documentation beside the fixtures (SOURCES.md) is no fixture
         for file in files
             .iter()
             .filter(|f| !f.ends_with(".jsonl") && !f.ends_with(".md"))

@@ -1,4 +1,4 @@
--- ClickHouse tables for jixiao output, schema_version 1 (see schema/record-format.md).
+-- ClickHouse tables for jixiao output, schema_version 2 (see schema/record-format.md).
 --
 -- Load the JSON Lines exactly as jixiao writes them, no transformation:
 --
@@ -10,17 +10,33 @@
 --   * objects (source, budget) are named Tuples: JSONEachRow reads a JSON object
 --     into a named Tuple by key (input_format_json_named_tuples_as_objects, on by
 --     default); every key jixiao writes is present, so no Tuple default is needed.
---   * indicators and warnings are Array(Tuple(...)) rather than Nested: a JSON
---     array of objects maps onto Array(Tuple) without input_format_import_nested_json,
---     and arrayJoin(indicators) / ARRAY JOIN give one row per indicator.
---   * extra is Map(String, Nullable(String)): its keys are the source's own
---     labels (Chinese, may contain spaces, dots and brackets such as `联系人 (2)`),
---     different in every project, and its values are text or null. A Map keeps
---     them exactly; the JSON type would split keys on dots into sub-paths.
---     Query it with extra['联系人'].
---   * money is Nullable(Decimal(18,2)): yuan with at most two decimals, below
---     2^53 fen. Indicator value/value_max are Nullable(Float64): any magnitude,
---     no fixed scale (1e20 is possible).
+--   * duplicate_of (an object or null) is a named Tuple of Nullable elements: a
+--     Tuple cannot be Nullable, so a null duplicate_of reads as a tuple of NULLs
+--     (input_format_null_as_default, on by default). Test it by its record_id:
+--     sum budgets of distinct projects with
+--       SELECT sum(budget.current_year) FROM jixiao_records
+--       WHERE duplicate_of.record_id IS NULL
+--     (run-scoped: shards of a sharded run are compared only within themselves).
+--   * indicators, warnings and budget.sources are Array(Tuple(...)) rather than
+--     Nested: a JSON array of objects maps onto Array(Tuple) without
+--     input_format_import_nested_json, and arrayJoin(indicators) / ARRAY JOIN
+--     give one row per indicator.
+--   * extra (of a record, and of each indicator) is Map(String, Nullable(String)):
+--     its keys are the source's own labels or column headers (Chinese, may
+--     contain spaces, dots and brackets such as `联系人 (2)`), different in every
+--     project, and its values are text or null. A Map keeps them exactly; the
+--     JSON type would split keys on dots into sub-paths. Query it with
+--     extra['联系人'].
+--   * money is Nullable(Decimal(18,2)) (budget amounts, budget.sources.amount):
+--     yuan with at most two decimals, below 2^53 fen. Indicator value/value_max/
+--     weight are Nullable(Float64): any magnitude, no fixed scale (1e20 is
+--     possible).
+--   * category and period are LowCardinality(Nullable(String)), not Enum: a
+--     value added in a later version must not fail an insert of older tables.
+--   * (source.path, source.member, source.index) is unique per run, and is the
+--     key from a jixiao_indicators row (source_path, source_member,
+--     source_index) to its record; record_id is not (the same bytes under two
+--     paths share it).
 --   * planned_start/planned_end are Nullable(String): '2023-12' (a month without
 --     a day) occurs; toDateOrNull(planned_start) gives the full dates.
 --   * ORDER BY avoids Nullable columns (not allowed in a sorting key by default);
@@ -38,13 +54,22 @@ CREATE TABLE IF NOT EXISTS jixiao_records
                                format    LowCardinality(String),
                                encoding  LowCardinality(Nullable(String)),
                                sheet     Nullable(String),
+                               page      Nullable(UInt32),
                                index     UInt32,
                                first_row UInt32,
                                last_row  UInt32
                            ),
+    duplicate_of           Tuple(
+                               record_id Nullable(String),
+                               path      Nullable(String),
+                               member    Nullable(String),
+                               index     Nullable(UInt32)
+                           ),
     year                   Nullable(UInt16),
     title                  Nullable(String),
     department             Nullable(String),
+    department_code        Nullable(String),
+    implementing_unit      Nullable(String),
     project_name           Nullable(String),
     project_category       Nullable(String),
     planned_start          Nullable(String),
@@ -57,22 +82,33 @@ CREATE TABLE IF NOT EXISTS jixiao_records
     safeguards             Nullable(String),
     implementation_plan    Nullable(String),
     goals                  Nullable(String),
+    goals_long_term        Nullable(String),
     budget                 Tuple(
                                total               Nullable(Decimal(18, 2)),
                                current_year        Nullable(Decimal(18, 2)),
                                prior_year_budget   Nullable(Decimal(18, 2)),
-                               prior_year_executed Nullable(Decimal(18, 2))
+                               prior_year_executed Nullable(Decimal(18, 2)),
+                               sources             Array(Tuple(
+                                                       name   String,
+                                                       amount Nullable(Decimal(18, 2))
+                                                   ))
                            ),
     indicators             Array(Tuple(
-                               level1    String,
-                               level2    String,
+                               level1    Nullable(String),
+                               level2    Nullable(String),
                                level3    String,
                                target    String,
                                op        LowCardinality(Nullable(String)),
                                value     Nullable(Float64),
                                value_max Nullable(Float64),
                                unit      LowCardinality(Nullable(String)),
-                               kind      LowCardinality(String)
+                               kind      LowCardinality(String),
+                               category  LowCardinality(Nullable(String)),
+                               period    LowCardinality(Nullable(String)),
+                               core      Bool,
+                               weight    Nullable(Float64),
+                               extra     Map(String, Nullable(String)),
+                               row       UInt32
                            )),
     extra                  Map(String, Nullable(String)),
     warnings               Array(Tuple(
@@ -85,21 +121,32 @@ ORDER BY (ifNull(year, 0), ifNull(department, ''), record_id);
 
 CREATE TABLE IF NOT EXISTS jixiao_indicators
 (
-    schema_version  UInt8,
-    record_id       String,
-    indicator_index UInt32,
-    year            Nullable(UInt16),
-    department      Nullable(String),
-    project_name    Nullable(String),
-    level1          String,
-    level2          String,
-    level3          String,
-    target          String,
-    op              LowCardinality(Nullable(String)),
-    value           Nullable(Float64),
-    value_max       Nullable(Float64),
-    unit            LowCardinality(Nullable(String)),
-    kind            LowCardinality(String)
+    schema_version    UInt8,
+    record_id         String,
+    source_path       String,
+    source_member     Nullable(String),
+    source_index      UInt32,
+    indicator_index   UInt32,
+    year              Nullable(UInt16),
+    department        Nullable(String),
+    implementing_unit Nullable(String),
+    project_name      Nullable(String),
+    duplicate_of      Nullable(String),
+    level1            Nullable(String),
+    level2            Nullable(String),
+    level3            String,
+    target            String,
+    op                LowCardinality(Nullable(String)),
+    value             Nullable(Float64),
+    value_max         Nullable(Float64),
+    unit              LowCardinality(Nullable(String)),
+    kind              LowCardinality(String),
+    category          LowCardinality(Nullable(String)),
+    period            LowCardinality(Nullable(String)),
+    core              Bool,
+    weight            Nullable(Float64),
+    extra             Map(String, Nullable(String)),
+    row               UInt32
 )
 ENGINE = MergeTree
 ORDER BY (ifNull(year, 0), ifNull(department, ''), record_id, indicator_index);

@@ -22,6 +22,16 @@ rows the sheet reader gives carry the line numbers of the text version.
   would lay it out (line n of the seed is row n-2, resp. n-38), and a third
   sheet 说明 holds a single prose cell and no table.
 
+* seed_formulas.xlsx: the seed saved as openpyxl (and pandas through it)
+  saves it when nobody forces text: every cell starting with "=" (=100%,
+  =0) becomes a formula with no cached value (<f>100%</f><v></v>). Then,
+  as Excel leaves a workbook it recalculated and saved, two targets are
+  formulas with a cached value and a number format: D32 (>=95%) is
+  <f>0.95*1</f><v>0.95</v> formatted ">="0%, D33 (>=95%) is
+  <f>0.955-0.005</f><v>0.95</v> formatted ">="0.0% (shown >=95.0%), and
+  fullCalcOnLoad is dropped from workbook.xml (Excel trusts its own cache).
+  The reader must give the seed's targets: =100%, >=95%, >=95.0%.
+
 xlsb cannot be written by these tools, so there is no xlsb fixture.
 
 The bytes are reproducible: zip members get a fixed date and the document
@@ -32,6 +42,7 @@ import io
 import re
 import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import openpyxl
 import xlwt
@@ -96,7 +107,9 @@ def normalize_zip(path: Path) -> None:
 # --- xlsx -------------------------------------------------------------------
 
 
-def fill_xlsx(ws, lines: list[list[str]], first_line: int, last_line: int) -> None:
+def fill_xlsx(
+    ws, lines: list[list[str]], first_line: int, last_line: int, text: bool = True
+) -> None:
     """Writes lines first_line..=last_line (1-based) from row 1 + offset."""
     offset = first_line - 1
     for number in range(first_line, last_line + 1):
@@ -108,7 +121,7 @@ def fill_xlsx(ws, lines: list[list[str]], first_line: int, last_line: int) -> No
             value = typed(cell)
             c = ws.cell(row=row, column=col)
             c.value = value
-            if isinstance(value, str):
+            if isinstance(value, str) and text:
                 # openpyxl takes a string starting with "=" for a formula;
                 # "=100%" is a target value, so force text.
                 c.data_type = "s"
@@ -152,6 +165,79 @@ def write_two_sheets_xlsx(lines: list[list[str]]) -> None:
     path = OUT / "two_sheets.xlsx"
     wb.save(path)
     normalize_zip(path)
+
+
+# Cells of seed_formulas.xlsx given a cached value: cell -> (formula,
+# cached value, number format).
+CACHED = {
+    "D32": ("0.95*1", "0.95", '">="0%'),
+    "D33": ("0.955-0.005", "0.95", '">="0.0%'),
+}
+
+
+def write_seed_formulas_xlsx(lines: list[list[str]]) -> None:
+    wb = new_workbook()
+    ws = wb.active
+    ws.title = SHEET
+    fill_xlsx(ws, lines, 1, len(lines), text=False)
+    path = OUT / "seed_formulas.xlsx"
+    wb.save(path)
+    src = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    new_styles, styles = add_formats(
+        src.read("xl/styles.xml"), [f for _, _, f in CACHED.values()]
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/styles.xml":
+                data = new_styles
+            elif info.filename == "xl/workbook.xml":
+                data = re.sub(rb'\s*fullCalcOnLoad="1"', b"", data)
+            elif info.filename == "xl/worksheets/sheet1.xml":
+                for (cell, (formula, value, _)), style in zip(CACHED.items(), styles):
+                    data, n = re.subn(
+                        rb'<c r="' + cell.encode() + rb'"[^>]*>.*?</c>',
+                        f'<c r="{cell}" s="{style}"><f>{formula}</f><v>{value}</v></c>'.encode(),
+                        data,
+                    )
+                    assert n == 1, cell
+            dst.writestr(info, data, compress_type=info.compress_type)
+    path.write_bytes(out.getvalue())
+    normalize_zip(path)
+
+
+def add_formats(styles: bytes, codes: list[str]) -> tuple[bytes, list[int]]:
+    """Adds one numFmt and one cellXfs entry per format code; gives the
+    new style ids."""
+    text = styles.decode()
+    ids = []
+    fmts = "".join(
+        f'<numFmt numFmtId="{200 + i}" formatCode="{escape(code, {chr(34): "&quot;"})}"/>'
+        for i, code in enumerate(codes)
+    )
+    m = re.search(r'<numFmts count="(\d+)">', text)
+    if m:
+        count = int(m[1]) + len(codes)
+        text = text.replace(m[0], f'<numFmts count="{count}">' + fmts, 1)
+    else:
+        text = re.sub(
+            r"(<styleSheet[^>]*>)",
+            r"\g<1>" + f'<numFmts count="{len(codes)}">{fmts}</numFmts>',
+            text,
+            count=1,
+        )
+    m = re.search(r'<cellXfs count="(\d+)">', text)
+    assert m
+    first = int(m[1])
+    xfs = "".join(
+        f'<xf numFmtId="{200 + i}" fontId="0" fillId="0" borderId="0" applyNumberFormat="1"/>'
+        for i in range(len(codes))
+    )
+    ids = [first + i for i in range(len(codes))]
+    text = text.replace(m[0], f'<cellXfs count="{first + len(codes)}">', 1)
+    text = text.replace("</cellXfs>", xfs + "</cellXfs>", 1)
+    return text.encode(), ids
 
 
 # --- xls --------------------------------------------------------------------
@@ -255,6 +341,7 @@ def main() -> None:
     write_seed_xls(lines)
     write_seed_ods(lines)
     write_two_sheets_xlsx(lines)
+    write_seed_formulas_xlsx(lines)
     for p in sorted(OUT.iterdir()):
         print(f"{p.relative_to(ROOT)}\t{p.stat().st_size} bytes")
 

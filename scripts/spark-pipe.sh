@@ -109,14 +109,18 @@ t1 = time.time()
 SCHEMA = (
     "schema_version INT, record_id STRING, "
     "source STRUCT<path: STRING, member: STRING, sha256: STRING, format: STRING, encoding: STRING, "
-    "sheet: STRING, index: INT, first_row: INT, last_row: INT>, "
-    "year INT, title STRING, department STRING, project_name STRING, project_category STRING, "
+    "sheet: STRING, page: INT, index: INT, first_row: INT, last_row: INT>, "
+    "duplicate_of STRUCT<record_id: STRING, path: STRING, member: STRING, index: INT>, "
+    "year INT, title STRING, department STRING, department_code STRING, implementing_unit STRING, "
+    "project_name STRING, project_category STRING, "
     "planned_start STRING, planned_end STRING, government_procurement BOOLEAN, performance_type STRING, "
     "overview STRING, basis STRING, necessity STRING, safeguards STRING, implementation_plan STRING, goals STRING, "
+    "goals_long_term STRING, "
     "budget STRUCT<total: DECIMAL(18,2), current_year: DECIMAL(18,2), prior_year_budget: DECIMAL(18,2), "
-    "prior_year_executed: DECIMAL(18,2)>, "
+    "prior_year_executed: DECIMAL(18,2), sources: ARRAY<STRUCT<name: STRING, amount: DECIMAL(18,2)>>>, "
     "indicators ARRAY<STRUCT<level1: STRING, level2: STRING, level3: STRING, target: STRING, op: STRING, "
-    "value: DOUBLE, value_max: DOUBLE, unit: STRING, kind: STRING>>, "
+    "value: DOUBLE, value_max: DOUBLE, unit: STRING, kind: STRING, category: STRING, period: STRING, "
+    "core: BOOLEAN, weight: DOUBLE, extra: MAP<STRING, STRING>, row: INT>>, "
     "extra MAP<STRING, STRING>, warnings ARRAY<STRUCT<code: STRING, message: STRING>>"
 )
 df = spark.read.schema(SCHEMA).option("mode", "FAILFAST").json(records)

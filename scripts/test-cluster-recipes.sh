@@ -117,31 +117,38 @@ cp "$REPO"/tests/fixtures/bad/* "$ARCHIVE/bad/"
 export ARCHIVE
 echo "archive: $(find "$ARCHIVE" -type f | wc -l) files"
 
+# CLUSTER_IGNORE_KEYS=key,key: set these top-level keys to null in every
+# record on both sides before comparing (for run-scoped keys that need records
+# of other files, which a shard cannot see: duplicate_of).
 # CLUSTER_IGNORE_WARNINGS=code,code: drop these warnings from every record on
-# both sides before comparing (for warnings that need records of other files,
-# which a shard cannot see). Default: none, the comparison is byte for byte.
-drop_warnings() {
-    if [ -z "${CLUSTER_IGNORE_WARNINGS:-}" ]; then
+# both sides. Default: neither, the comparison is byte for byte.
+drop_ignored() {
+    if [ -z "${CLUSTER_IGNORE_WARNINGS:-}" ] && [ -z "${CLUSTER_IGNORE_KEYS:-}" ]; then
         cat
         return
     fi
     python3 -c '
 import json, sys
-drop = set(sys.argv[1].split(","))
+drop = set(filter(None, sys.argv[1].split(",")))
+keys = list(filter(None, sys.argv[2].split(",")))
 for line in sys.stdin:
     r = json.loads(line)
     r["warnings"] = [w for w in r["warnings"] if w["code"] not in drop]
+    for k in keys:
+        assert k in r, f"no key {k} in a record"
+        r[k] = None
     sys.stdout.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
-' "$CLUSTER_IGNORE_WARNINGS"
+' "${CLUSTER_IGNORE_WARNINGS:-}" "${CLUSTER_IGNORE_KEYS:-}"
 }
 [ -z "${CLUSTER_IGNORE_WARNINGS:-}" ] || echo "note: ignoring warnings $CLUSTER_IGNORE_WARNINGS on both sides"
+[ -z "${CLUSTER_IGNORE_KEYS:-}" ] || echo "note: ignoring keys $CLUSTER_IGNORE_KEYS on both sides"
 
 # The unsharded reference run (status 1: the bad files are error lines).
 mkdir -p "$T/full"
 status=0
 (cd "$T/full" && jixiao extract "$ARCHIVE" -q -o out/records.jsonl --errors out/errors.jsonl) || status=$?
 [ "$status" -le 1 ] || { echo "unsharded run failed with status $status" >&2; exit 2; }
-drop_warnings < "$T/full/out/records.jsonl" | LC_ALL=C sort > "$T/full.sorted"
+drop_ignored < "$T/full/out/records.jsonl" | LC_ALL=C sort > "$T/full.sorted"
 LC_ALL=C sort "$T/full/out/errors.jsonl" > "$T/full.errors.sorted"
 echo "unsharded: $(wc -l < "$T/full.sorted") records, $(wc -l < "$T/full.errors.sorted") error lines"
 [ -s "$T/full.errors.sorted" ] || fail "the reference run has no error lines: the bad files were not read"
@@ -185,7 +192,7 @@ compare() {
         n=$((n + 1))
     done
     [ "$missing" -eq 0 ] || fail "$name: $missing of $shards shards have no _SUCCESS"
-    find "$out" -path "$out/shard-*" -name 'part-*.jsonl' -exec cat {} + | drop_warnings | LC_ALL=C sort > "$T/$name.sorted"
+    find "$out" -path "$out/shard-*" -name 'part-*.jsonl' -exec cat {} + | drop_ignored | LC_ALL=C sort > "$T/$name.sorted"
     cat "$out"/errors-*.jsonl | LC_ALL=C sort > "$T/$name.errors.sorted"
     local recs errs
     recs=$(wc -l < "$T/$name.sorted")

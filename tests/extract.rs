@@ -93,7 +93,7 @@ fn nothing_is_lost() {
                         || vocabulary::is_label_cell(&cell)
                         || vocabulary::year_line(&cell).is_some()
                         || vocabulary::heading(&cell).is_some()
-                        || vocabulary::column_for_header(&cell).is_some()
+                        || jixiao::table::layout::column_for_header(&cell).is_some()
                     {
                         continue;
                     }
@@ -107,7 +107,7 @@ fn nothing_is_lost() {
                         || matches!(value.as_str(), "是" | "否")
                         // the split shape's 定性 operator is `kind: qualitative`
                         || value == "定性"
-                        || parse_amount(&value, MoneyUnit::Yuan).is_some_and(|a| {
+                        || parse_amount(&value, Some(MoneyUnit::Yuan)).is_ok_and(|a| {
                             let whole = a.amount.fen / 100;
                             out.contains(&whole.to_string()) || out.contains(&(whole * 10_000).to_string())
                         })

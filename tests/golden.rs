@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use crate::util::{FIXTURE_DIRS, extract, fixtures, golden, rel};
+use crate::util::{FIXTURE_DIRS, LAYOUT_DIR, extract, fixtures, golden, rel};
 
 include!(concat!(env!("OUT_DIR"), "/golden_tests.rs"));
 
@@ -36,7 +36,7 @@ fn check(fixture: &str) {
 #[test]
 fn every_fixture_has_a_golden_test() {
     let mut want: Vec<String> = Vec::new();
-    for sub in FIXTURE_DIRS {
+    for sub in FIXTURE_DIRS.iter().chain([&LAYOUT_DIR]) {
         want.extend(fixtures(sub).iter().map(|p| rel(p).to_string()));
     }
     want.sort();

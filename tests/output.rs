@@ -9,9 +9,12 @@ const RECORD_KEYS: &[&str] = &[
     "schema_version",
     "record_id",
     "source",
+    "duplicate_of",
     "year",
     "title",
     "department",
+    "department_code",
+    "implementing_unit",
     "project_name",
     "project_category",
     "planned_start",
@@ -24,6 +27,7 @@ const RECORD_KEYS: &[&str] = &[
     "safeguards",
     "implementation_plan",
     "goals",
+    "goals_long_term",
     "budget",
     "indicators",
     "extra",
@@ -36,6 +40,7 @@ const SOURCE_KEYS: &[&str] = &[
     "format",
     "encoding",
     "sheet",
+    "page",
     "index",
     "first_row",
     "last_row",
@@ -45,6 +50,7 @@ const BUDGET_KEYS: &[&str] = &[
     "current_year",
     "prior_year_budget",
     "prior_year_executed",
+    "sources",
 ];
 const INDICATOR_KEYS: &[&str] = &[
     "level1",
@@ -56,6 +62,12 @@ const INDICATOR_KEYS: &[&str] = &[
     "value_max",
     "unit",
     "kind",
+    "category",
+    "period",
+    "core",
+    "weight",
+    "extra",
+    "row",
 ];
 
 fn keys(v: &Value) -> Vec<&str> {
@@ -80,8 +92,11 @@ fn every_line_has_exactly_the_contract_keys() {
         assert_eq!(keys(&r), RECORD_KEYS);
         assert_eq!(keys(&r["source"]), SOURCE_KEYS);
         assert_eq!(keys(&r["budget"]), BUDGET_KEYS);
-        assert_eq!(r["schema_version"], 1);
-        for k in BUDGET_KEYS {
+        assert_eq!(r["schema_version"], 2);
+        for s in r["budget"]["sources"].as_array().unwrap() {
+            assert_eq!(keys(s), ["name", "amount"]);
+        }
+        for k in &BUDGET_KEYS[..4] {
             let v = &r["budget"][k];
             assert!(v.is_null() || v.is_number(), "{k}: {v}");
             if let Some(f) = v.as_f64() {
@@ -97,6 +112,8 @@ fn every_line_has_exactly_the_contract_keys() {
             assert!(op.is_none() || ["eq", "ge", "le", "gt", "lt", "range"].contains(&op.unwrap()));
             assert_eq!(i["kind"] == "quantitative", i["value"].is_number());
             assert_eq!(i["op"] == "range", i["value_max"].is_number());
+            assert!(i["row"].as_u64().unwrap() >= r["source"]["first_row"].as_u64().unwrap());
+            assert!(i["core"].is_boolean());
         }
         for w in r["warnings"].as_array().unwrap() {
             assert_eq!(keys(w), ["code", "message"]);
@@ -167,10 +184,15 @@ fn emit_indicators_writes_one_flat_line_per_indicator() {
     let mut want = vec![
         "schema_version",
         "record_id",
+        "source_path",
+        "source_member",
+        "source_index",
         "indicator_index",
         "year",
         "department",
+        "implementing_unit",
         "project_name",
+        "duplicate_of",
     ];
     want.extend(INDICATOR_KEYS);
     for r in &rows {
@@ -253,16 +275,14 @@ fn the_schema_command_prints_the_published_schemas() {
     assert_eq!(v["properties"]["indicator_index"]["type"], "integer");
 }
 
-/// Record lines without their `duplicate_project` warnings: those are
-/// run-scoped (a shard only sees its own records), everything else must
-/// not depend on sharding.
+/// Record lines without their `duplicate_of`: it is run-scoped (a shard
+/// only sees its own records), everything else must not depend on
+/// sharding.
 fn without_duplicate_warnings(records: &str) -> Vec<String> {
     lines(records)
         .into_iter()
         .map(|mut r| {
-            if let Some(w) = r["warnings"].as_array_mut() {
-                w.retain(|w| w["code"] != "duplicate_project");
-            }
+            r["duplicate_of"] = Value::Null;
             r.to_string()
         })
         .collect()

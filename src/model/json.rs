@@ -8,7 +8,9 @@
 //! (reading records back, `--emit indicators`), and the tests check both
 //! ways agree.
 
-use super::{Amount, Budget, Indicator, Kind, Num, Op, Project, Record, Source, Warning};
+use super::{
+    Amount, Budget, DuplicateOf, Indicator, Kind, Num, Op, Project, Record, Source, Warning,
+};
 
 /// Writes `record` as one JSON object (no line end).
 pub(super) fn write_record(out: &mut Vec<u8>, record: &Record) -> serde_json::Result<()> {
@@ -18,6 +20,8 @@ pub(super) fn write_record(out: &mut Vec<u8>, record: &Record) -> serde_json::Re
     write_str(out, &record.record_id);
     out.extend_from_slice(b",\"source\":");
     write_source(out, &record.source);
+    out.extend_from_slice(b",\"duplicate_of\":");
+    write_duplicate_of(out, record.duplicate_of.as_ref());
     // `project` is flattened into the record
     write_project_fields(out, &record.project)?;
     out.push(b'}');
@@ -34,6 +38,8 @@ pub(super) fn size_hint(record: &Record) -> usize {
     let texts = [
         &p.title,
         &p.department,
+        &p.department_code,
+        &p.implementing_unit,
         &p.project_name,
         &p.project_category,
         &p.planned_start,
@@ -45,17 +51,28 @@ pub(super) fn size_hint(record: &Record) -> usize {
         &p.safeguards,
         &p.implementation_plan,
         &p.goals,
+        &p.goals_long_term,
         &s.member,
         &s.sheet,
     ];
     let indicators: usize = p
         .indicators
         .iter()
-        .map(|i| 160 + i.level1.len() + i.level2.len() + i.level3.len() + i.target.len())
+        .map(|i| {
+            let extra: usize = i.extra.iter().map(|(k, v)| 8 + k.len() + len(v)).sum();
+            let levels = len(&i.level1) + len(&i.level2);
+            240 + levels + i.level3.len() + i.target.len() + extra
+        })
         .sum();
+    let sources: usize = p.budget.sources.iter().map(|s| 40 + s.name.len()).sum();
     let extra: usize = p.extra.iter().map(|(k, v)| 8 + k.len() + len(v)).sum();
     let warnings: usize = p.warnings.iter().map(|w| 48 + w.message.len()).sum();
-    1024 + texts.into_iter().map(len).sum::<usize>() + s.path.len() + indicators + extra + warnings
+    1024 + texts.into_iter().map(len).sum::<usize>()
+        + s.path.len()
+        + indicators
+        + sources
+        + extra
+        + warnings
 }
 
 fn write_source(out: &mut Vec<u8>, s: &Source) {
@@ -71,6 +88,11 @@ fn write_source(out: &mut Vec<u8>, s: &Source) {
     write_opt_str(out, s.encoding.as_deref());
     out.extend_from_slice(b",\"sheet\":");
     write_opt_str(out, s.sheet.as_deref());
+    out.extend_from_slice(b",\"page\":");
+    match s.page {
+        Some(p) => write_int(out, p),
+        None => out.extend_from_slice(b"null"),
+    }
     out.extend_from_slice(b",\"index\":");
     write_int(out, s.index);
     out.extend_from_slice(b",\"first_row\":");
@@ -87,9 +109,11 @@ fn write_project_fields(out: &mut Vec<u8>, p: &Project) -> serde_json::Result<()
         Some(y) => write_int(out, y),
         None => out.extend_from_slice(b"null"),
     }
-    let texts: [(&[u8], &Option<String>); 6] = [
+    let texts: [(&[u8], &Option<String>); 8] = [
         (b",\"title\":", &p.title),
         (b",\"department\":", &p.department),
+        (b",\"department_code\":", &p.department_code),
+        (b",\"implementing_unit\":", &p.implementing_unit),
         (b",\"project_name\":", &p.project_name),
         (b",\"project_category\":", &p.project_category),
         (b",\"planned_start\":", &p.planned_start),
@@ -105,7 +129,7 @@ fn write_project_fields(out: &mut Vec<u8>, p: &Project) -> serde_json::Result<()
         Some(false) => b"false",
         None => b"null",
     });
-    let texts: [(&[u8], &Option<String>); 7] = [
+    let texts: [(&[u8], &Option<String>); 8] = [
         (b",\"performance_type\":", &p.performance_type),
         (b",\"overview\":", &p.overview),
         (b",\"basis\":", &p.basis),
@@ -113,6 +137,7 @@ fn write_project_fields(out: &mut Vec<u8>, p: &Project) -> serde_json::Result<()
         (b",\"safeguards\":", &p.safeguards),
         (b",\"implementation_plan\":", &p.implementation_plan),
         (b",\"goals\":", &p.goals),
+        (b",\"goals_long_term\":", &p.goals_long_term),
     ];
     for (key, value) in texts {
         out.extend_from_slice(key);
@@ -127,16 +152,9 @@ fn write_project_fields(out: &mut Vec<u8>, p: &Project) -> serde_json::Result<()
         }
         write_indicator(out, ind)?;
     }
-    out.extend_from_slice(b"],\"extra\":{");
-    for (i, (key, value)) in p.extra.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        write_str(out, key);
-        out.push(b':');
-        write_opt_str(out, value.as_deref());
-    }
-    out.extend_from_slice(b"},\"warnings\":[");
+    out.extend_from_slice(b"],\"extra\":");
+    write_pairs(out, &p.extra);
+    out.extend_from_slice(b",\"warnings\":[");
     for (i, w) in p.warnings.iter().enumerate() {
         if i > 0 {
             out.push(b',');
@@ -145,6 +163,43 @@ fn write_project_fields(out: &mut Vec<u8>, p: &Project) -> serde_json::Result<()
     }
     out.push(b']');
     Ok(())
+}
+
+/// An ordered `extra` object: `{"key":"text" or null, …}`.
+fn write_pairs(out: &mut Vec<u8>, pairs: &[(String, Option<String>)]) {
+    out.push(b'{');
+    for (i, (key, value)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_str(out, key);
+        out.push(b':');
+        write_opt_str(out, value.as_deref());
+    }
+    out.push(b'}');
+}
+
+fn write_duplicate_of(out: &mut Vec<u8>, d: Option<&DuplicateOf>) {
+    let Some(d) = d else {
+        out.extend_from_slice(b"null");
+        return;
+    };
+    out.extend_from_slice(b"{\"record_id\":");
+    write_str(out, &d.record_id);
+    out.extend_from_slice(b",\"path\":");
+    write_str(out, &d.path);
+    out.extend_from_slice(b",\"member\":");
+    write_opt_str(out, d.member.as_deref());
+    out.extend_from_slice(b",\"index\":");
+    write_int(out, d.index);
+    out.push(b'}');
+}
+
+/// The `duplicate_of` object of a record, as written in its line.
+pub fn duplicate_of_json(d: &DuplicateOf) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 + d.record_id.len() + d.path.len());
+    write_duplicate_of(&mut out, Some(d));
+    out
 }
 
 fn write_budget(out: &mut Vec<u8>, b: &Budget) -> serde_json::Result<()> {
@@ -161,15 +216,29 @@ fn write_budget(out: &mut Vec<u8>, b: &Budget) -> serde_json::Result<()> {
             None => out.extend_from_slice(b"null"),
         }
     }
-    out.push(b'}');
+    out.extend_from_slice(b",\"sources\":[");
+    for (i, source) in b.sources.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"name\":");
+        write_str(out, &source.name);
+        out.extend_from_slice(b",\"amount\":");
+        match source.amount {
+            Some(a) => serde_json::to_writer(&mut *out, &a)?,
+            None => out.extend_from_slice(b"null"),
+        }
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"]}");
     Ok(())
 }
 
 fn write_indicator(out: &mut Vec<u8>, ind: &Indicator) -> serde_json::Result<()> {
     out.extend_from_slice(b"{\"level1\":");
-    write_str(out, &ind.level1);
+    write_opt_str(out, ind.level1.as_deref());
     out.extend_from_slice(b",\"level2\":");
-    write_str(out, &ind.level2);
+    write_opt_str(out, ind.level2.as_deref());
     out.extend_from_slice(b",\"level3\":");
     write_str(out, &ind.level3);
     out.extend_from_slice(b",\"target\":");
@@ -191,9 +260,39 @@ fn write_indicator(out: &mut Vec<u8>, ind: &Indicator) -> serde_json::Result<()>
     out.extend_from_slice(b",\"unit\":");
     write_opt_str(out, ind.unit.as_deref());
     out.extend_from_slice(match ind.kind {
-        Kind::Quantitative => b",\"kind\":\"quantitative\"}".as_slice(),
-        Kind::Qualitative => b",\"kind\":\"qualitative\"}",
+        Kind::Quantitative => b",\"kind\":\"quantitative\"".as_slice(),
+        Kind::Qualitative => b",\"kind\":\"qualitative\"",
     });
+    out.extend_from_slice(b",\"category\":");
+    match ind.category {
+        Some(c) => {
+            out.push(b'"');
+            out.extend_from_slice(c.as_str().as_bytes());
+            out.push(b'"');
+        }
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"period\":");
+    match ind.period {
+        Some(p) => {
+            out.push(b'"');
+            out.extend_from_slice(p.as_str().as_bytes());
+            out.push(b'"');
+        }
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(if ind.core {
+        b",\"core\":true".as_slice()
+    } else {
+        b",\"core\":false"
+    });
+    out.extend_from_slice(b",\"weight\":");
+    write_num(out, ind.weight)?;
+    out.extend_from_slice(b",\"extra\":");
+    write_pairs(out, &ind.extra);
+    out.extend_from_slice(b",\"row\":");
+    write_int(out, ind.row);
+    out.push(b'}');
     Ok(())
 }
 
@@ -420,8 +519,8 @@ mod tests {
     #[test]
     fn a_record_is_written_as_the_derived_impls_write_it() {
         let indicator = |op, kind, value: Option<f64>| Indicator {
-            level1: "产出指标".into(),
-            level2: "数量\"指标\"".into(),
+            level1: value.map(|_| "产出指标".into()),
+            level2: Some("数量\"指标\"".into()),
             level3: "完成\\率".into(),
             target: ">=95%".into(),
             op,
@@ -429,6 +528,15 @@ mod tests {
             value_max: value.map(|v| Num(v * 1.5)),
             unit: value.map(|_| "%".into()),
             kind,
+            category: value.map(|_| crate::model::Category::OutputQuantity),
+            period: value.map(|_| crate::model::Period::LongTerm),
+            core: value.is_some(),
+            weight: value.map(Num),
+            extra: vec![
+                ("绩效标准".into(), Some("说明".into())),
+                ("备注".into(), None),
+            ],
+            row: 4_000_000_000,
         };
         let ops = [
             None,
@@ -440,7 +548,7 @@ mod tests {
             Some(Op::Range),
         ];
         let mut record = Record {
-            schema_version: 1,
+            schema_version: 2,
             record_id: "0123456789abcdef-12".into(),
             source: Source {
                 path: "dir/a b\t.txt".into(),
@@ -449,14 +557,23 @@ mod tests {
                 format: "text".into(),
                 encoding: Some("GBK".into()),
                 sheet: Some("Sheet1".into()),
+                page: Some(7),
                 index: 12,
                 first_row: 3,
                 last_row: 4_000_000_000,
             },
+            duplicate_of: Some(crate::model::DuplicateOf {
+                record_id: "0123456789abcdef-0".into(),
+                path: "b\"c.txt".into(),
+                member: None,
+                index: 0,
+            }),
             project: Project {
                 year: Some(-2020),
                 title: Some("财政项目支出绩效目标表".into()),
                 department: Some("某局\n二处".into()),
+                department_code: Some("015001".into()),
+                implementing_unit: None,
                 project_name: None,
                 project_category: Some("经常性".into()),
                 planned_start: Some("2020-01-01".into()),
@@ -469,11 +586,22 @@ mod tests {
                 safeguards: Some("x".repeat(100)),
                 implementation_plan: None,
                 goals: Some("1、\r\n2、".into()),
+                goals_long_term: Some("长期".into()),
                 budget: Budget {
                     total: Some(Amount { fen: 4_109_862_000 }),
                     current_year: Some(Amount { fen: 123_456_789 }),
                     prior_year_budget: Some(Amount { fen: -5 }),
                     prior_year_executed: None,
+                    sources: vec![
+                        crate::model::FundingSource {
+                            name: "财政拨款".into(),
+                            amount: Some(Amount { fen: 150 }),
+                        },
+                        crate::model::FundingSource {
+                            name: "其他\"资金".into(),
+                            amount: None,
+                        },
+                    ],
                 },
                 indicators: ops
                     .iter()
@@ -522,6 +650,8 @@ mod tests {
         record.source.member = None;
         record.source.encoding = None;
         record.source.sheet = None;
+        record.source.page = None;
+        record.duplicate_of = None;
         record.project.government_procurement = Some(false);
         check(&record);
     }

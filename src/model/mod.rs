@@ -13,10 +13,11 @@ use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 mod json;
+pub use json::duplicate_of_json;
 mod warning;
 pub use warning::{Warning, WarningCode};
 
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// JSON Schema (2020-12) of a `--emit projects` line (`schema/record.schema.json`).
 pub const RECORD_SCHEMA: &str = include_str!("../../schema/record.schema.json");
@@ -25,10 +26,12 @@ pub const INDICATOR_SCHEMA: &str = include_str!("../../schema/indicator.schema.j
 
 /// The project fields of a record in contract order, with the label the
 /// source tables give them (for people: `show`, the report).
-pub const FIELD_LABELS: [(&str, &str); 15] = [
+pub const FIELD_LABELS: [(&str, &str); 18] = [
     ("title", "标题"),
     ("year", "年度"),
     ("department", "申报单位名称"),
+    ("department_code", "主管部门编码"),
+    ("implementing_unit", "实施单位"),
     ("project_name", "项目名称"),
     ("project_category", "项目类别"),
     ("planned_start", "计划开始日期"),
@@ -41,6 +44,7 @@ pub const FIELD_LABELS: [(&str, &str); 15] = [
     ("safeguards", "保证项目实施的制度、措施"),
     ("implementation_plan", "项目实施计划"),
     ("goals", "总目标及阶段性目标"),
+    ("goals_long_term", "中期目标"),
 ];
 
 /// The keys of `budget`, with their source labels.
@@ -52,7 +56,7 @@ pub const BUDGET_LABELS: [(&str, &str); 4] = [
 ];
 
 /// The keys of one indicator, in contract order.
-pub const INDICATOR_KEYS: [&str; 9] = [
+pub const INDICATOR_KEYS: [&str; 15] = [
     "level1",
     "level2",
     "level3",
@@ -62,6 +66,12 @@ pub const INDICATOR_KEYS: [&str; 9] = [
     "value_max",
     "unit",
     "kind",
+    "category",
+    "period",
+    "core",
+    "weight",
+    "extra",
+    "row",
 ];
 
 /// No output line may be longer than this (DuckDB's and Snowflake's
@@ -79,6 +89,9 @@ pub struct Source {
     pub format: Cow<'static, str>,
     pub encoding: Option<Cow<'static, str>>,
     pub sheet: Option<String>,
+    /// PDF: the 1-based page on which the project starts; `None` for
+    /// other formats.
+    pub page: Option<u32>,
     pub index: usize,
     pub first_row: u32,
     pub last_row: u32,
@@ -90,8 +103,21 @@ pub struct Record {
     pub schema_version: u32,
     pub record_id: String,
     pub source: Source,
+    /// The first record in the output that is the same project (same
+    /// department, name, year and indicator table); set by the writer,
+    /// which sees records in output order.
+    pub duplicate_of: Option<DuplicateOf>,
     #[serde(flatten)]
     pub project: Project,
+}
+
+/// Where the first record of a duplicated project is (`duplicate_of`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicateOf {
+    pub record_id: String,
+    pub path: String,
+    pub member: Option<String>,
+    pub index: usize,
 }
 
 /// What the field stage extracts from one project's rows.
@@ -100,6 +126,8 @@ pub struct Project {
     pub year: Option<i32>,
     pub title: Option<String>,
     pub department: Option<String>,
+    pub department_code: Option<String>,
+    pub implementing_unit: Option<String>,
     pub project_name: Option<String>,
     pub project_category: Option<String>,
     pub planned_start: Option<String>,
@@ -112,6 +140,7 @@ pub struct Project {
     pub safeguards: Option<String>,
     pub implementation_plan: Option<String>,
     pub goals: Option<String>,
+    pub goals_long_term: Option<String>,
     pub budget: Budget,
     pub indicators: Vec<Indicator>,
     /// Unknown labels in source order; an empty value is `null`.
@@ -163,18 +192,30 @@ pub struct IndicatorCells {
     pub cells: Vec<(&'static str, CellRef)>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Budget {
     pub total: Option<Amount>,
     pub current_year: Option<Amount>,
     pub prior_year_budget: Option<Amount>,
     pub prior_year_executed: Option<Amount>,
+    /// The funding-source lines (`其中：财政拨款`), in source order.
+    #[serde(default)]
+    pub sources: Vec<FundingSource>,
+}
+
+/// One funding-source line of a budget (`其中：财政拨款 ⇥ 10000万元`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FundingSource {
+    pub name: String,
+    pub amount: Option<Amount>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Indicator {
-    pub level1: String,
-    pub level2: String,
+    /// Levels are aligned to the right: `level3` is the name; a
+    /// two-level table has no `level1`.
+    pub level1: Option<String>,
+    pub level2: Option<String>,
     pub level3: String,
     pub target: String,
     pub op: Option<Op>,
@@ -182,6 +223,118 @@ pub struct Indicator {
     pub value_max: Option<Num>,
     pub unit: Option<String>,
     pub kind: Kind,
+    /// The indicator's place in the national framework (`output.quantity`).
+    pub category: Option<Category>,
+    /// `annual` or `long_term` for tables with two blocks.
+    pub period: Option<Period>,
+    /// The name is marked as a core indicator (`★`).
+    pub core: bool,
+    /// 分值 / 权重.
+    pub weight: Option<Num>,
+    /// Every other column of the table, header → text.
+    #[serde(serialize_with = "ordered_map", deserialize_with = "ordered_pairs")]
+    pub extra: Vec<(String, Option<String>)>,
+    /// The source row the indicator was read from.
+    pub row: u32,
+}
+
+/// An indicator's category in the national framework of performance
+/// indicators (产出/成本/效益/满意度 …), read from its level texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Category {
+    #[serde(rename = "output.quantity")]
+    OutputQuantity,
+    #[serde(rename = "output.quality")]
+    OutputQuality,
+    #[serde(rename = "output.timeliness")]
+    OutputTimeliness,
+    #[serde(rename = "output.cost")]
+    OutputCost,
+    #[serde(rename = "output")]
+    Output,
+    #[serde(rename = "cost.economic")]
+    CostEconomic,
+    #[serde(rename = "cost.social")]
+    CostSocial,
+    #[serde(rename = "cost.ecological")]
+    CostEcological,
+    #[serde(rename = "benefit.economic")]
+    BenefitEconomic,
+    #[serde(rename = "benefit.social")]
+    BenefitSocial,
+    #[serde(rename = "benefit.ecological")]
+    BenefitEcological,
+    #[serde(rename = "benefit.sustainable")]
+    BenefitSustainable,
+    #[serde(rename = "satisfaction")]
+    Satisfaction,
+    #[serde(rename = "input_management")]
+    InputManagement,
+    #[serde(rename = "outcome")]
+    Outcome,
+    #[serde(rename = "impact")]
+    Impact,
+}
+
+impl Category {
+    /// Every category, in the contract's order.
+    pub const ALL: [Category; 16] = [
+        Category::OutputQuantity,
+        Category::OutputQuality,
+        Category::OutputTimeliness,
+        Category::OutputCost,
+        Category::Output,
+        Category::CostEconomic,
+        Category::CostSocial,
+        Category::CostEcological,
+        Category::BenefitEconomic,
+        Category::BenefitSocial,
+        Category::BenefitEcological,
+        Category::BenefitSustainable,
+        Category::Satisfaction,
+        Category::InputManagement,
+        Category::Outcome,
+        Category::Impact,
+    ];
+
+    /// The value written in `category`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::OutputQuantity => "output.quantity",
+            Category::OutputQuality => "output.quality",
+            Category::OutputTimeliness => "output.timeliness",
+            Category::OutputCost => "output.cost",
+            Category::Output => "output",
+            Category::CostEconomic => "cost.economic",
+            Category::CostSocial => "cost.social",
+            Category::CostEcological => "cost.ecological",
+            Category::BenefitEconomic => "benefit.economic",
+            Category::BenefitSocial => "benefit.social",
+            Category::BenefitEcological => "benefit.ecological",
+            Category::BenefitSustainable => "benefit.sustainable",
+            Category::Satisfaction => "satisfaction",
+            Category::InputManagement => "input_management",
+            Category::Outcome => "outcome",
+            Category::Impact => "impact",
+        }
+    }
+}
+
+/// Which block of a two-block indicator table an indicator is from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    Annual,
+    LongTerm,
+}
+
+impl Period {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Period::Annual => "annual",
+            Period::LongTerm => "long_term",
+        }
+    }
 }
 
 /// Comparison operator of a quantitative target (`>=95%` → `ge`).
@@ -203,15 +356,23 @@ pub enum Kind {
     Qualitative,
 }
 
-/// One line of `--emit indicators`.
+/// One line of `--emit indicators`. `(source_path, source_member,
+/// source_index)` joins it to exactly one record.
 #[derive(Debug, Serialize)]
 pub struct FlatIndicator<'a> {
     pub schema_version: u32,
     pub record_id: &'a str,
+    pub source_path: &'a str,
+    pub source_member: Option<&'a str>,
+    pub source_index: usize,
     pub indicator_index: usize,
     pub year: Option<i32>,
     pub department: Option<&'a str>,
+    pub implementing_unit: Option<&'a str>,
     pub project_name: Option<&'a str>,
+    /// The first record's `record_id` when the record is a duplicate
+    /// (set by the writer, as the record's `duplicate_of`).
+    pub duplicate_of: Option<&'a str>,
     #[serde(flatten)]
     pub indicator: &'a Indicator,
 }
@@ -363,6 +524,7 @@ fn longest_text(p: &mut Project) -> Option<(String, &mut String)> {
         ("safeguards", &mut p.safeguards),
         ("implementation_plan", &mut p.implementation_plan),
         ("goals", &mut p.goals),
+        ("goals_long_term", &mut p.goals_long_term),
         ("project_name", &mut p.project_name),
         ("department", &mut p.department),
     ] {
@@ -407,10 +569,12 @@ mod tests {
                 format: "text".into(),
                 encoding: Some("UTF-8".into()),
                 sheet: None,
+                page: None,
                 index: 0,
                 first_row: 1,
                 last_row: 2,
             },
+            duplicate_of: None,
             project: Project::default(),
         }
     }
@@ -420,7 +584,7 @@ mod tests {
     #[test]
     fn absent_values_are_written_as_null() {
         let line = String::from_utf8(to_json_line(&mut record()).unwrap()).unwrap();
-        assert!(line.contains(r#""budget":{"total":null,"current_year":null,"prior_year_budget":null,"prior_year_executed":null}"#));
+        assert!(line.contains(r#""budget":{"total":null,"current_year":null,"prior_year_budget":null,"prior_year_executed":null,"sources":[]}"#));
         assert!(line.contains(r#""year":null,"title":null"#));
         assert!(line.ends_with("}\n"));
     }

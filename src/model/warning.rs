@@ -24,6 +24,10 @@ pub enum WarningCode {
     UnparsedValue,
     /// An amount with more than two decimals in yuan, rounded to the fen.
     AmountRounded,
+    /// A number in an amount's cell with no unit in the cell, its label,
+    /// a heading or the table (`单位：万元`): not guessed; the text is
+    /// kept in `extra`.
+    AmountUnitUnknown,
     /// The same field labelled twice in one project: the first value is
     /// kept, the second goes to `extra` under its own label.
     DuplicateField,
@@ -33,9 +37,6 @@ pub enum WarningCode {
     DateOrder,
     /// The project has no indicator table.
     NoIndicators,
-    /// The same (department, project name, year) was already extracted
-    /// earlier in the run (the same bytes under two paths, say).
-    DuplicateProject,
     /// Malformed bytes or NUL characters were replaced or removed while
     /// decoding the document, or cleaning a cell turned character
     /// references to NUL or to no character (`&#x0;`) into U+FFFD.
@@ -55,11 +56,11 @@ impl WarningCode {
         WarningCode::UnplacedText,
         WarningCode::UnparsedValue,
         WarningCode::AmountRounded,
+        WarningCode::AmountUnitUnknown,
         WarningCode::DuplicateField,
         WarningCode::BudgetInconsistent,
         WarningCode::DateOrder,
         WarningCode::NoIndicators,
-        WarningCode::DuplicateProject,
         WarningCode::DecodeReplaced,
         WarningCode::MixedEncoding,
         WarningCode::TextTruncated,
@@ -73,11 +74,11 @@ impl WarningCode {
             WarningCode::UnplacedText => "unplaced_text",
             WarningCode::UnparsedValue => "unparsed_value",
             WarningCode::AmountRounded => "amount_rounded",
+            WarningCode::AmountUnitUnknown => "amount_unit_unknown",
             WarningCode::DuplicateField => "duplicate_field",
             WarningCode::BudgetInconsistent => "budget_inconsistent",
             WarningCode::DateOrder => "date_order",
             WarningCode::NoIndicators => "no_indicators",
-            WarningCode::DuplicateProject => "duplicate_project",
             WarningCode::DecodeReplaced => "decode_replaced",
             WarningCode::MixedEncoding => "mixed_encoding",
             WarningCode::TextTruncated => "text_truncated",

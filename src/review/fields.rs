@@ -19,6 +19,8 @@ pub fn field<'a>(p: &'a Project, key: &str) -> Option<Field<'a>> {
         "government_procurement" => p.government_procurement.map(Field::Bool),
         "title" => text(&p.title),
         "department" => text(&p.department),
+        "department_code" => text(&p.department_code),
+        "implementing_unit" => text(&p.implementing_unit),
         "project_name" => text(&p.project_name),
         "project_category" => text(&p.project_category),
         "planned_start" => text(&p.planned_start),
@@ -30,6 +32,7 @@ pub fn field<'a>(p: &'a Project, key: &str) -> Option<Field<'a>> {
         "safeguards" => text(&p.safeguards),
         "implementation_plan" => text(&p.implementation_plan),
         "goals" => text(&p.goals),
+        "goals_long_term" => text(&p.goals_long_term),
         _ => None,
     }
 }
@@ -75,12 +78,13 @@ pub fn kind_name(kind: Kind) -> &'static str {
     }
 }
 
-/// The text of each key of [`crate::model::INDICATOR_KEYS`], in order
-/// (empty when null).
-pub fn indicator_texts(ind: &Indicator) -> [String; 9] {
+/// The text of each key of [`crate::model::INDICATOR_KEYS`] a reviewer
+/// reads, in order, up to `weight` (empty when null; `extra` and `row`
+/// are shown with the source rows instead).
+pub fn indicator_texts(ind: &Indicator) -> [String; 13] {
     [
-        ind.level1.clone(),
-        ind.level2.clone(),
+        ind.level1.clone().unwrap_or_default(),
+        ind.level2.clone().unwrap_or_default(),
         ind.level3.clone(),
         ind.target.clone(),
         ind.op.map(op_name).unwrap_or_default().to_string(),
@@ -88,6 +92,16 @@ pub fn indicator_texts(ind: &Indicator) -> [String; 9] {
         ind.value_max.map(num_text).unwrap_or_default(),
         ind.unit.clone().unwrap_or_default(),
         kind_name(ind.kind).to_string(),
+        ind.category
+            .map(|c| c.as_str())
+            .unwrap_or_default()
+            .to_string(),
+        ind.period
+            .map(|p| p.as_str())
+            .unwrap_or_default()
+            .to_string(),
+        if ind.core { "★" } else { "" }.to_string(),
+        ind.weight.map(num_text).unwrap_or_default(),
     ]
 }
 

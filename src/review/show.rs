@@ -89,8 +89,8 @@ pub fn render_show(record: &Record, view: &Result<SourceView, ReviewError>) -> S
         let _ = writeln!(
             out,
             "{i:>3} │ {} │ {} │ {} │ {} │ {} {} {} {}",
-            ind.level1,
-            ind.level2,
+            ind.level1.as_deref().unwrap_or("—"),
+            ind.level2.as_deref().unwrap_or("—"),
             one_line(&ind.level3),
             one_line(&ind.target),
             or_dash(ind.op.map(|o| fields::op_name(o).to_string())),

@@ -140,10 +140,12 @@ fn records(
                     format: origin.format.name().into(),
                     encoding: encoding.map(Into::into),
                     sheet: table.sheet.clone(),
+                    page: table.page_of(table.rows[block.anchor].number),
                     index,
                     first_row: table.rows[block.anchor].number,
                     last_row: table.rows[block.rows.end - 1].number,
                 },
+                duplicate_of: None,
                 project,
             });
         }
@@ -278,8 +280,8 @@ mod tests {
                         .find(|(key, _)| *key == k)
                         .map(|(_, c)| text_at(c))
                 };
-                assert_eq!(at("level1").as_deref(), Some(ind.level1.as_str()));
-                assert_eq!(at("level2").as_deref(), Some(ind.level2.as_str()));
+                assert_eq!(at("level1").as_deref(), ind.level1.as_deref());
+                assert_eq!(at("level2").as_deref(), ind.level2.as_deref());
                 assert_eq!(at("level3").as_deref(), Some(ind.level3.as_str()));
                 assert_eq!(at("target").as_deref(), Some(ind.target.as_str()));
                 for (_, c) in &cells.cells {

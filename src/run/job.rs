@@ -13,7 +13,7 @@ use crate::panic::catch_panic;
 use crate::run::config::{Emit, Settings};
 use crate::run::document::{self, Origin};
 use crate::run::output::ProjectKey;
-use crate::run::writer::{Done, Got, Lines};
+use crate::run::writer::{Done, Got, Lines, RecordSpan};
 use crate::source::archive::{self, SkippedMember};
 use crate::source::{Format, Input, Skip, SourceError};
 
@@ -295,33 +295,42 @@ fn serialise(mut records: Vec<Record>, emit: Emit) -> Result<Lines, DocError> {
         out.sha256 = Some(first.source.sha256.clone());
     }
     for r in records.iter_mut() {
-        match emit {
+        let start = out.bytes.len();
+        let flat = match emit {
             Emit::Projects => {
                 let line = model::to_json_line(r).map_err(DocError::Serialize)?;
-                let start = out.bytes.len();
                 out.bytes.extend_from_slice(&line);
-                out.spans.push((
-                    start..out.bytes.len(),
-                    r.record_id.clone(),
-                    ProjectKey::of(&r.project),
-                ));
+                false
             }
             Emit::Indicators => {
                 for (i, ind) in r.project.indicators.iter().enumerate() {
                     let flat = FlatIndicator {
                         schema_version: r.schema_version,
                         record_id: &r.record_id,
+                        source_path: &r.source.path,
+                        source_member: r.source.member.as_deref(),
+                        source_index: r.source.index,
                         indicator_index: i,
                         year: r.project.year,
                         department: r.project.department.as_deref(),
+                        implementing_unit: r.project.implementing_unit.as_deref(),
                         project_name: r.project.project_name.as_deref(),
+                        duplicate_of: None,
                         indicator: ind,
                     };
                     serde_json::to_writer(&mut out.bytes, &flat).map_err(DocError::Serialize)?;
                     out.bytes.push(b'\n');
                 }
+                true
             }
-        }
+        };
+        out.spans.push(RecordSpan {
+            bytes: start..out.bytes.len(),
+            record_id: r.record_id.clone(),
+            index: r.source.index,
+            key: ProjectKey::of(&r.project),
+            flat,
+        });
         out.indicators += r.project.indicators.len();
         out.warnings
             .extend(r.project.warnings.iter().map(|w| w.code));

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::error::Failure;
-use crate::model::{Project, Warning, WarningCode};
+use crate::model::{DuplicateOf, Project};
 
 /// Where a stream of lines goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -282,74 +282,91 @@ impl Sink {
     }
 }
 
-/// What makes two records the same project: department, name and year.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
-pub struct ProjectKey {
-    department: String,
-    project_name: String,
-    year: i32,
-}
+/// What makes two records the same project: department, project name,
+/// year and indicator table (levels, names, targets and blocks; not the
+/// rows, which differ between containers). A 128-bit digest of them, so
+/// the same project read from text, a workbook or a PDF has one key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+pub struct ProjectKey(pub [u8; 16]);
 
 impl ProjectKey {
-    /// The key of a project that has all three; `None` otherwise.
-    pub fn of(p: &Project) -> Option<ProjectKey> {
-        Some(ProjectKey {
-            department: p.department.clone()?,
-            project_name: p.project_name.clone()?,
-            year: p.year?,
-        })
+    pub fn of(p: &Project) -> ProjectKey {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        // each part length-prefixed, so that no two projects write the
+        // same bytes
+        let mut part = |s: Option<&str>| {
+            match s {
+                Some(s) => {
+                    h.update(b"s");
+                    h.update((s.len() as u64).to_le_bytes());
+                    h.update(s.as_bytes());
+                }
+                None => h.update(b"n"),
+            };
+        };
+        part(p.department.as_deref());
+        part(p.project_name.as_deref());
+        let year = p.year.map(|y| y.to_string());
+        part(year.as_deref());
+        for ind in &p.indicators {
+            part(ind.level1.as_deref());
+            part(ind.level2.as_deref());
+            part(Some(&ind.level3));
+            part(Some(&ind.target));
+            part(ind.period.map(|p| p.as_str()));
+        }
+        let digest = h.finalize();
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&digest[..16]);
+        ProjectKey(key)
     }
 }
 
-/// The projects written so far (their keys and first record ids), for the
-/// `duplicate_project` warning: the second and later records of the same
-/// project name the first. The writer sees records in output order, so
-/// which one is "first" does not depend on `--jobs`.
-///
-/// Only a 64-bit hash of each key and the first id are kept (about 60
-/// bytes a project), so a run of a million records stays small.
+/// The projects written so far, each with its first record, for
+/// `duplicate_of`. The writer sees records in output order, so which one
+/// is "first" does not depend on `--jobs`.
 #[derive(Debug, Default)]
 pub struct SeenProjects {
-    first: HashMap<u64, Box<str>>,
+    first: HashMap<ProjectKey, DuplicateOf>,
 }
 
 impl SeenProjects {
-    /// Remembers `key` for `id`; for a key seen before, the warning to add.
-    pub fn check(&mut self, key: &ProjectKey, id: &str) -> Option<Warning> {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::hash::DefaultHasher::new();
-        key.hash(&mut h);
-        let hash = h.finish();
-        match self.first.get(&hash) {
-            Some(first) if &**first != id => Some(Warning::new(
-                WarningCode::DuplicateProject,
-                format!(
-                    "申报单位名称 {} / 项目名称 {} / {} 年 was already extracted as record {first}",
-                    key.department, key.project_name, key.year
-                ),
-            )),
-            Some(_) => None,
-            None => {
-                self.first.insert(hash, id.into());
+    /// Remembers `first` for `key`; for a key seen before, its first record.
+    pub fn check(
+        &mut self,
+        key: ProjectKey,
+        first: impl FnOnce() -> DuplicateOf,
+    ) -> Option<&DuplicateOf> {
+        use std::collections::hash_map::Entry;
+        match self.first.entry(key) {
+            Entry::Occupied(e) => Some(e.into_mut()),
+            Entry::Vacant(e) => {
+                e.insert(first());
                 None
             }
         }
     }
 }
 
-/// A record line with one more warning. `warnings` is the last key of a
-/// record (contract order), so the line ends `…"warnings":[…]}\n`.
-pub fn with_warning(line: &[u8], warning: &Warning) -> Vec<u8> {
-    let w = serde_json::to_vec(warning).unwrap_or_default();
-    let body = line.strip_suffix(b"]}\n").unwrap_or(line);
-    let mut out = Vec::with_capacity(line.len() + w.len() + 4);
-    out.extend_from_slice(body);
-    if !body.ends_with(b"[") {
-        out.push(b',');
+/// The `"duplicate_of":null` of a line, set to `value` (the JSON of the
+/// first record, or its id). The key comes before any text of the
+/// source (after `source` in a record, before the indicator's keys in a
+/// flat line), and a JSON string can hold `"` only escaped, so the first
+/// match is the key.
+pub fn with_duplicate_of(line: &[u8], value: &[u8]) -> Vec<u8> {
+    const KEY: &[u8] = b",\"duplicate_of\":null";
+    match memchr::memmem::find(line, KEY) {
+        Some(at) => {
+            let null = at + KEY.len() - 4;
+            let mut out = Vec::with_capacity(line.len() + value.len());
+            out.extend_from_slice(&line[..null]);
+            out.extend_from_slice(value);
+            out.extend_from_slice(&line[null + 4..]);
+            out
+        }
+        None => line.to_vec(),
     }
-    out.extend_from_slice(&w);
-    out.extend_from_slice(b"]}\n");
-    out
 }
 
 /// One line of `errors.jsonl`.
@@ -503,18 +520,12 @@ mod tests {
     }
 
     #[test]
-    fn a_warning_is_appended_to_a_record_line() {
-        let w = Warning::new(WarningCode::DuplicateProject, "x");
-        assert_eq!(
-            with_warning(b"{\"a\":1,\"warnings\":[]}\n", &w),
-            b"{\"a\":1,\"warnings\":[{\"code\":\"duplicate_project\",\"message\":\"x\"}]}\n"
-        );
-        let out = with_warning(
-            b"{\"warnings\":[{\"code\":\"a\",\"message\":\"]}\"}]}\n",
-            &w,
-        );
+    fn duplicate_of_is_set_in_place() {
+        let line = b"{\"a\":\"x\\\",\\\"duplicate_of\\\":null\",\"duplicate_of\":null,\"b\":1}\n";
+        let out = with_duplicate_of(line, b"\"id-0\"");
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
-        assert_eq!(v["warnings"].as_array().unwrap().len(), 2);
+        assert_eq!(v["duplicate_of"], "id-0");
+        assert_eq!(v["a"], "x\",\"duplicate_of\":null");
     }
 
     #[test]
@@ -525,18 +536,45 @@ mod tests {
             year: Some(2020),
             ..Project::default()
         };
-        let key = ProjectKey::of(&p).unwrap();
+        let first = |id: &str| DuplicateOf {
+            record_id: id.into(),
+            path: "a.txt".into(),
+            member: None,
+            index: 0,
+        };
+        let key = ProjectKey::of(&p);
         let mut seen = SeenProjects::default();
-        assert!(seen.check(&key, "aaaa-0").is_none());
-        let w = seen.check(&key, "bbbb-0").unwrap();
-        assert!(w.message.contains("aaaa-0"), "{}", w.message);
-        assert!(ProjectKey::of(&Project::default()).is_none());
+        assert!(seen.check(key, || first("aaaa-0")).is_none());
+        let d = seen.check(key, || first("bbbb-0")).unwrap();
+        assert_eq!(d.record_id, "aaaa-0");
         let other = ProjectKey::of(&Project {
             year: Some(2021),
-            ..p
-        })
-        .unwrap();
-        assert!(seen.check(&other, "cccc-0").is_none());
+            ..p.clone()
+        });
+        assert!(seen.check(other, || first("cccc-0")).is_none());
+        // a different indicator table is a different project
+        let mut q = p.clone();
+        q.indicators.push(crate::model::Indicator {
+            level1: None,
+            level2: Some("数量".into()),
+            level3: "x".into(),
+            target: "1".into(),
+            op: None,
+            value: None,
+            value_max: None,
+            unit: None,
+            kind: crate::model::Kind::Qualitative,
+            category: None,
+            period: None,
+            core: false,
+            weight: None,
+            extra: Vec::new(),
+            row: 1,
+        });
+        assert_ne!(ProjectKey::of(&q), key);
+        q.indicators[0].row = 99;
+        let r = q.clone();
+        assert_eq!(ProjectKey::of(&r), ProjectKey::of(&q));
     }
 
     #[test]

@@ -184,10 +184,9 @@ pub(crate) fn parse_reply(frame: Frame) -> Result<Vec<Done>, ProtocolError> {
         match &mut done.result {
             Got::Lines(lines) => {
                 lines.bytes = blob.split_off(at);
-                let fits = lines
-                    .spans
-                    .iter()
-                    .all(|(span, _, _)| span.start <= span.end && span.end <= lines.bytes.len());
+                let fits = lines.spans.iter().all(|span| {
+                    span.bytes.start <= span.bytes.end && span.bytes.end <= lines.bytes.len()
+                });
                 if !fits {
                     return Err(ProtocolError::Lengths);
                 }
@@ -236,7 +235,13 @@ mod tests {
         let lines = Lines {
             bytes: text.as_bytes().to_vec(),
             records: 1,
-            spans: vec![(0..text.len(), "id".into(), None)],
+            spans: vec![crate::run::writer::RecordSpan {
+                bytes: 0..text.len(),
+                record_id: "id".into(),
+                index: 0,
+                key: crate::run::output::ProjectKey([7; 16]),
+                flat: false,
+            }],
             ..Lines::default()
         };
         Done::new("a.txt", None, Got::Lines(lines))
@@ -296,7 +301,7 @@ mod tests {
         let mut wire = Vec::new();
         let mut done = lines("{}\n");
         if let Got::Lines(l) = &mut done.result {
-            l.spans[0].0 = 0..99;
+            l.spans[0].bytes = 0..99;
         }
         write_reply(&mut wire, vec![done]).unwrap();
         let frame = read_frame(&mut wire.as_slice(), 1 << 20).unwrap().unwrap();

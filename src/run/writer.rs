@@ -14,9 +14,10 @@ use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DocError, Failure};
+use crate::model::DuplicateOf;
 use crate::model::WarningCode;
 use crate::run::manifest::{ManifestLine, Outcome, Place, SeenBytes};
-use crate::run::output::{ErrorLine, ProjectKey, SeenProjects, Sink, with_warning};
+use crate::run::output::{ErrorLine, ProjectKey, SeenProjects, Sink, with_duplicate_of};
 use crate::source::{Format, Skip};
 
 /// What a run did, for the summary line and the exit code.
@@ -30,6 +31,8 @@ pub struct Summary {
     pub skipped: BTreeMap<String, usize>,
     /// Documents whose bytes an earlier document already had.
     pub duplicates: usize,
+    /// Records whose project an earlier record already had (`duplicate_of`).
+    pub duplicate_records: usize,
     /// The files written (not stdout or stderr), for the summary line.
     pub written: Vec<String>,
     pub bytes: u64,
@@ -77,6 +80,13 @@ impl Summary {
                 s,
                 "; {} (same bytes as an earlier one: duplicate_of in the manifest)",
                 plural(self.duplicates, "duplicate")
+            );
+        }
+        if self.duplicate_records > 0 {
+            let _ = write!(
+                s,
+                "; {} of an earlier project (duplicate_of is set)",
+                plural(self.duplicate_records, "record")
             );
         }
         if !self.skipped.is_empty() {
@@ -161,9 +171,22 @@ pub(crate) struct Lines {
     pub(crate) encoding: Option<String>,
     /// `source.sha256` of the records (all share it).
     pub(crate) sha256: Option<String>,
-    /// Per record line (`--emit projects` only): where it is in `bytes`,
-    /// its id and its identity, for the run-wide duplicate check.
-    pub(crate) spans: Vec<(std::ops::Range<usize>, String, Option<ProjectKey>)>,
+    /// Per record: where its line (or its indicators' lines) are in
+    /// `bytes`, its id, index and identity, for `duplicate_of`.
+    pub(crate) spans: Vec<RecordSpan>,
+}
+
+/// One record's lines in [`Lines::bytes`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct RecordSpan {
+    pub(crate) bytes: std::ops::Range<usize>,
+    pub(crate) record_id: String,
+    /// `source.index`.
+    pub(crate) index: usize,
+    pub(crate) key: ProjectKey,
+    /// `--emit indicators`: the span holds one line per indicator, whose
+    /// `duplicate_of` is the first record's id.
+    pub(crate) flat: bool,
 }
 
 /// The output side of a run: both sinks, the summary and the run-wide
@@ -245,8 +268,10 @@ impl<'p> Output<'p> {
                 line.encoding = lines.encoding.as_deref();
                 line.records = lines.records;
                 line.indicators = lines.indicators;
-                let added = Self::write_lines(&mut self.records, &mut self.seen, s, lines)?;
-                line.warnings = lines.warnings.len() + added;
+                let place = (done.display.as_str(), done.member.as_deref());
+                s.duplicate_records +=
+                    Self::write_lines(&mut self.records, &mut self.seen, s, lines, place)?;
+                line.warnings = lines.warnings.len();
             }
             Got::Error(err) => {
                 s.documents += 1;
@@ -270,34 +295,47 @@ impl<'p> Output<'p> {
     }
 
     /// One document's record lines, each checked for a project seen
-    /// before; returns how many `duplicate_project` warnings it added.
+    /// before (whose first record its `duplicate_of` names); returns how
+    /// many records are duplicates.
     fn write_lines(
         records: &mut Sink,
         seen: &mut SeenProjects,
         s: &mut Summary,
         lines: &Lines,
+        place: (&str, Option<&str>),
     ) -> io::Result<usize> {
-        if lines.spans.is_empty() {
-            records.write_all(&lines.bytes)?;
-        }
-        let mut added = 0;
-        for (span, id, key) in &lines.spans {
-            let line = &lines.bytes[span.clone()];
-            match key.as_ref().and_then(|k| seen.check(k, id)) {
-                Some(w) => {
-                    records.write_all(&with_warning(line, &w))?;
-                    *s.warnings.entry(w.code.as_str()).or_default() += 1;
-                    added += 1;
-                }
-                None => records.write_all(line)?,
+        let mut duplicates = 0;
+        let mut written = 0;
+        for span in &lines.spans {
+            let first = seen.check(span.key, || DuplicateOf {
+                record_id: span.record_id.clone(),
+                path: place.0.to_string(),
+                member: place.1.map(str::to_string),
+                index: span.index,
+            });
+            let Some(first) = first else {
+                continue;
+            };
+            duplicates += 1;
+            // the lines before this record's, as they are
+            records.write_all(&lines.bytes[written..span.bytes.start])?;
+            let value = if span.flat {
+                serde_json::to_vec(&first.record_id).unwrap_or_default()
+            } else {
+                crate::model::duplicate_of_json(first)
+            };
+            for line in lines.bytes[span.bytes.clone()].split_inclusive(|&b| b == b'\n') {
+                records.write_all(&with_duplicate_of(line, &value))?;
             }
+            written = span.bytes.end;
         }
+        records.write_all(&lines.bytes[written..])?;
         s.records += lines.records;
         s.indicators += lines.indicators;
         for w in &lines.warnings {
             *s.warnings.entry(w.as_str()).or_default() += 1;
         }
-        Ok(added)
+        Ok(duplicates)
     }
 
     pub(crate) fn finish(self) -> io::Result<Summary> {

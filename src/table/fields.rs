@@ -8,16 +8,20 @@
 //! becomes an indicator, or is named in an `unplaced_text` warning.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::LazyLock;
 
-use regex::Regex;
-
-use crate::model::{Amount, Budget, CellRef, FieldCells, Project, Warning, WarningCode};
+use crate::model::{
+    Amount, Budget, CellRef, FieldCells, FundingSource, Project, Warning, WarningCode,
+};
 use crate::read::Row;
 use crate::table::classify::{Class, Item, Kind, money_unit_of};
 use crate::table::indicator::Table;
 use crate::table::row::RowView;
 use crate::table::split::Block;
+pub use crate::table::values::{
+    AmountError, ParsedAmount, ascii_digits, loose_date, parse_amount, parse_bool, parse_date,
+    parse_period, split_code,
+};
+use crate::table::values::{is_placeholder_value, split_note};
 use crate::table::vocabulary::{self, Field, Label, MoneyUnit};
 
 /// A budget cell, resolved once the table's money unit is known.
@@ -27,7 +31,20 @@ struct RawBudget<'a> {
     unit: Option<MoneyUnit>,
     /// `row N: 项目总预算（元）`, for warnings.
     label: String,
+    /// The label as written: the `extra` key when the unit is unknown.
+    label_text: String,
     cells: FieldCells,
+    /// For a funding source: its index in `budget.sources`.
+    source: Option<usize>,
+}
+
+/// Values settled after all rows are read.
+#[derive(Default)]
+struct Late {
+    /// 专项名称 / 资金名称: the name, unless a 项目名称 comes.
+    alt_name: Option<(String, FieldCells, String)>,
+    /// 填报单位 / 编制单位: the department, unless another label names it.
+    alt_department: Option<(String, FieldCells, String)>,
 }
 
 /// Where the project's year came from, by precedence.
@@ -48,20 +65,36 @@ pub fn extract<'a>(rows: &'a [Row<'a>], classes: &'a [Class<'a>], block: &Block)
     let mut extra_keys = ExtraKeys::default();
     let mut raw_budget: Vec<RawBudget<'a>> = Vec::new();
     let mut table: Option<Table<'a>> = None;
+    let mut late = Late::default();
+    // text above the project's anchor (a page's headline and notice)
+    let mut preamble: Vec<(CellRef, &str)> = Vec::new();
+    // a row whose cells were read as the values of the labels above it
+    let mut consumed: Option<usize> = None;
 
     // Room for every indicator row's indicator, and for the usual fields,
     // so that the lists are not grown row by row.
     let indicator_rows = block.rows.clone();
     let indicator_rows = indicator_rows
-        .filter(|&i| matches!(classes[i].kind, Kind::Indicator))
+        .filter(|&i| matches!(classes[i].kind, Kind::Indicator { .. }))
         .count();
     p.indicators.reserve(indicator_rows);
     p.provenance.indicators.reserve(indicator_rows);
     p.provenance.fields.reserve(16);
     let titled = classes.get(block.anchor).is_some_and(|c| c.title.is_some());
     for pos in block.rows.clone() {
+        if consumed == Some(pos) {
+            continue;
+        }
         let (row, class) = (&rows[pos], &classes[pos]);
         let view = class.view(row);
+        if pos == block.anchor {
+            let why = if titled {
+                "before the table title"
+            } else {
+                "before the project's first field"
+            };
+            preamble_warning(&mut p.warnings, &preamble, why);
+        }
         // Structural cells first: the title (the first cell of its row)
         // and year lines, wherever they are in the row.
         if pos >= block.anchor
@@ -83,20 +116,12 @@ pub fn extract<'a>(rows: &'a [Row<'a>], classes: &'a [Class<'a>], block: &Block)
         for &(col, y) in &class.years {
             years.line = years.line.or(Some((y, view.at(col))));
         }
-        let why = if titled {
-            "before the table title"
-        } else {
-            "before the project's first field"
-        };
         if pos < block.anchor
             && let Some((col, title)) = class.title
         {
             // A title that is not this project's (a headline above it,
             // a title alone that made no project of its own).
-            p.warnings.push(Warning::new(
-                WarningCode::UnplacedText,
-                format!("row {}, column {} ({why}): {title}", row.number, col + 1),
-            ));
+            preamble.push((view.at(col), title));
         }
         if matches!(class.kind, Kind::Blank) {
             continue;
@@ -109,7 +134,7 @@ pub fn extract<'a>(rows: &'a [Row<'a>], classes: &'a [Class<'a>], block: &Block)
                 money_unit = Some(unit);
             }
             if units.contains(&None) {
-                unplaced_row(&mut p.warnings, view, why);
+                preamble.extend(view.non_empty().map(|(col, text)| (view.at(col), text)));
             }
             continue;
         }
@@ -125,7 +150,7 @@ pub fn extract<'a>(rows: &'a [Row<'a>], classes: &'a [Class<'a>], block: &Block)
                 table = None;
                 continue;
             }
-            Kind::Indicator => match table.as_mut() {
+            Kind::Indicator { .. } => match table.as_mut() {
                 Some(t) => {
                     t.push(view, &mut p.indicators, &mut p.warnings, &mut p.provenance);
                     continue;
@@ -138,8 +163,21 @@ pub fn extract<'a>(rows: &'a [Row<'a>], classes: &'a [Class<'a>], block: &Block)
             Kind::Blank => continue,
         };
         table = None;
+        let below = values_below(classes, block, pos, &items);
+        if !below.is_empty() {
+            consumed = Some(pos + 1);
+        }
         for item in items.iter() {
             match item {
+                Item::Group {
+                    unit: Some(unit), ..
+                }
+                | Item::Unit { unit, .. } => {
+                    money_unit.get_or_insert(*unit);
+                }
+                Item::Group { unit: None, .. } | Item::GridHeader { .. } => {}
+                // template filler (`……`, `年 月 日`) carries nothing
+                Item::Loose { text, .. } if crate::table::indicator::is_placeholder(text) => {}
                 Item::Loose { col, text } => p.warnings.push(Warning::new(
                     WarningCode::UnplacedText,
                     format!(
@@ -153,18 +191,27 @@ pub fn extract<'a>(rows: &'a [Row<'a>], classes: &'a [Class<'a>], block: &Block)
                     label_col,
                     value,
                 } => {
-                    let cells = FieldCells {
+                    let mut cells = FieldCells {
                         key: String::new(),
                         label: Some(view.at(*label_col)),
                         value: value.iter().map(|(c, _)| view.at(*c)).collect(),
                     };
-                    let value = value.map(|(_, v)| v);
+                    let mut value = value.map(|(_, v)| v);
+                    if value.is_none()
+                        && let Some(&(_, text)) = below.iter().find(|(c, _)| c == label_col)
+                    {
+                        // the value one row below its label
+                        let under = RowView::whole(&rows[pos + 1]);
+                        cells.value = vec![under.at(*label_col)];
+                        value = Some(text);
+                    }
                     let mut ctx = Assign {
                         p: &mut p,
                         seen: &mut seen,
                         extra_keys: &mut extra_keys,
                         raw_budget: &mut raw_budget,
                         money_unit: &mut money_unit,
+                        late: &mut late,
                     };
                     ctx.assign(label, value, cells, row.number);
                 }
@@ -173,12 +220,29 @@ pub fn extract<'a>(rows: &'a [Row<'a>], classes: &'a [Class<'a>], block: &Block)
     }
 
     for b in raw_budget {
-        let unit = b.unit.or(money_unit).unwrap_or(MoneyUnit::Yuan);
-        match parse_amount(b.raw, unit) {
-            Some(a) => {
-                let slot = budget_slot(&mut p.budget, b.field);
-                *slot = Some(a.amount);
-                p.provenance.fields.push(b.cells);
+        let unit = b.unit.or(money_unit);
+        let (parsed, note) = match parse_amount(b.raw, unit) {
+            Err(AmountError::NotAnAmount) => match split_note(b.raw) {
+                Some((amount, _)) => (parse_amount(amount, unit), true),
+                None => (Err(AmountError::NotAnAmount), false),
+            },
+            other => (other, false),
+        };
+        if note && parsed.is_ok() {
+            // `854万(高标准农田建设400万元,…)`: the amount, and the whole
+            // cell in extra so that its note is kept
+            let mut cells = b.cells.clone();
+            let key = push_extra(
+                &mut p.extra,
+                &mut extra_keys,
+                b.label_text.clone(),
+                Some(b.raw),
+            );
+            cells.key = format!("extra.{key}");
+            p.provenance.fields.push(cells);
+        }
+        let amount = match parsed {
+            Ok(a) => {
                 if a.rounded {
                     p.warnings.push(Warning::new(
                         WarningCode::AmountRounded,
@@ -188,11 +252,74 @@ pub fn extract<'a>(rows: &'a [Row<'a>], classes: &'a [Class<'a>], block: &Block)
                         ),
                     ));
                 }
+                Some(a.amount)
             }
-            None => p.warnings.push(Warning::new(
-                WarningCode::UnparsedValue,
-                format!("{}: {:?} is not an amount", b.label, b.raw),
-            )),
+            Err(AmountError::NoUnit) => {
+                p.warnings.push(Warning::new(
+                    WarningCode::AmountUnitUnknown,
+                    format!(
+                        "{}: {:?} has no unit (元, 万元) in its cell, its label or the table; kept in extra",
+                        b.label, b.raw
+                    ),
+                ));
+                let mut cells = b.cells;
+                let key = push_extra(&mut p.extra, &mut extra_keys, b.label_text, Some(b.raw));
+                cells.key = format!("extra.{key}");
+                p.provenance.fields.push(cells);
+                continue;
+            }
+            Err(AmountError::NotAnAmount) => {
+                p.warnings.push(Warning::new(
+                    WarningCode::UnparsedValue,
+                    format!("{}: {:?} is not an amount", b.label, b.raw),
+                ));
+                None
+            }
+        };
+        match b.source {
+            Some(i) => {
+                if let Some(s) = p.budget.sources.get_mut(i) {
+                    s.amount = amount;
+                }
+                if amount.is_some() {
+                    p.provenance.fields.push(b.cells);
+                }
+            }
+            None => {
+                if let Some(a) = amount {
+                    *budget_slot(&mut p.budget, b.field) = Some(a);
+                    p.provenance.fields.push(b.cells);
+                }
+            }
+        }
+    }
+    if let Some((name, cells, label)) = late.alt_department.take() {
+        let mut cells = cells;
+        if p.department.is_none() {
+            let (code, name) = split_code(&name);
+            if let Some(code) = code {
+                p.department_code.get_or_insert_with(|| code.to_string());
+            }
+            cells.key = "department".into();
+            p.department = Some(name.to_string());
+            p.provenance.fields.push(cells);
+        } else {
+            let key = push_extra(&mut p.extra, &mut extra_keys, label, Some(&name));
+            cells.key = format!("extra.{key}");
+            p.provenance.fields.push(cells);
+        }
+    }
+    if let Some((name, cells, label)) = late.alt_name.take() {
+        if p.project_name.is_none() {
+            let mut cells = cells;
+            cells.key = "project_name".into();
+            p.project_name = Some(name);
+            p.provenance.fields.push(cells);
+        } else {
+            let mut cells = cells;
+            let key = push_extra(&mut p.extra, &mut extra_keys, label, Some(&name));
+            cells.key = format!("extra.{key}");
+            p.provenance.fields.push(cells);
         }
     }
 
@@ -221,19 +348,86 @@ pub fn extract<'a>(rows: &'a [Row<'a>], classes: &'a [Class<'a>], block: &Block)
     p
 }
 
-fn unplaced_row(warnings: &mut Vec<Warning>, row: RowView<'_, '_>, why: &str) {
-    for (col, text) in row.non_empty() {
-        warnings.push(Warning::new(
+/// The values of labels whose texts are one row below them (`总体目标 ⇥
+/// 中期目标 ⇥ 年度目标` over the two goal texts): when the next row of the
+/// block holds only loose cells, each right under one of this row's
+/// labels that has no value, those cells by column.
+fn values_below<'a>(
+    classes: &'a [Class<'a>],
+    block: &Block,
+    pos: usize,
+    items: &[Item<'a>],
+) -> Vec<(usize, &'a str)> {
+    let empty: Vec<usize> = items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Pair {
+                label,
+                label_col,
+                value: None,
+            } if !label.grid
+                && label
+                    .field()
+                    .is_some_and(|f| f != Field::MoneyUnit && f != Field::FundingSource) =>
+            {
+                Some(*label_col)
+            }
+            _ => None,
+        })
+        .collect();
+    let next = pos + 1;
+    if empty.is_empty() || next >= block.rows.end {
+        return Vec::new();
+    }
+    let Kind::Items(below) = &classes[next].kind else {
+        return Vec::new();
+    };
+    let cells: Option<Vec<(usize, &str)>> = below
+        .iter()
+        .map(|i| match i {
+            Item::Loose { col, text } if empty.contains(col) => Some((*col, *text)),
+            _ => None,
+        })
+        .collect();
+    cells.unwrap_or_default()
+}
+
+/// The text above a project (a page's navigation, headline and notice,
+/// an attachment line) in one warning: a reviewer sees it once, whole.
+fn preamble_warning(warnings: &mut Vec<Warning>, cells: &[(CellRef, &str)], why: &str) {
+    match cells {
+        [] => {}
+        [(at, text)] => warnings.push(Warning::new(
             WarningCode::UnplacedText,
-            format!("row {}, column {} ({why}): {text}", row.number, col + 1),
-        ));
+            format!("row {}, column {} ({why}): {text}", at.row, at.col + 1),
+        )),
+        [(first, _), .., (last, _)] => {
+            let texts: Vec<&str> = cells.iter().map(|(_, t)| *t).collect();
+            warnings.push(Warning::new(
+                WarningCode::UnplacedText,
+                format!(
+                    "rows {}–{} ({why}): {} cells of text outside the project's table: {}",
+                    first.row,
+                    last.row,
+                    cells.len(),
+                    texts.join(" | ")
+                ),
+            ));
+        }
     }
 }
 
 /// The record key a field fills (for provenance).
 fn field_key(field: Field) -> &'static str {
     match field {
-        Field::Department => "department",
+        Field::Department | Field::DepartmentAlt => "department",
+        Field::DepartmentCode => "department_code",
+        Field::ImplementingUnit => "implementing_unit",
+        Field::ProjectNameAlt => "project_name",
+        Field::Period => "planned_start",
+        Field::GoalsPart => "goals",
+        Field::GoalsLongTerm => "goals_long_term",
+        Field::FundingSource => "budget.sources",
         Field::ProjectName => "project_name",
         Field::ProjectCategory => "project_category",
         Field::PlannedStart => "planned_start",
@@ -275,6 +469,7 @@ struct Assign<'p, 'a> {
     extra_keys: &'p mut ExtraKeys,
     raw_budget: &'p mut Vec<RawBudget<'a>>,
     money_unit: &'p mut Option<MoneyUnit>,
+    late: &'p mut Late,
 }
 
 impl<'a> Assign<'_, 'a> {
@@ -296,9 +491,58 @@ impl<'a> Assign<'_, 'a> {
             }
             return;
         }
+        // a placeholder (`（盖章）`, `……`) is no value: kept in extra as written
+        if let Some(v) = value.filter(|v| is_placeholder_value(v)) {
+            self.extra(&label.text, Some(v), cells);
+            return;
+        }
+        if field == Field::FundingSource {
+            let i = self.p.budget.sources.len();
+            self.p.budget.sources.push(FundingSource {
+                name: label.text.clone(),
+                amount: None,
+            });
+            if let Some(raw) = value {
+                cells.key = format!("budget.sources[{i}]");
+                self.raw_budget.push(RawBudget {
+                    field,
+                    raw,
+                    unit: label.unit,
+                    label: format!("row {row}: {}", label.text),
+                    label_text: label.text.clone(),
+                    cells,
+                    source: Some(i),
+                });
+            }
+            return;
+        }
         let Some(value) = value else {
             return; // an empty field is null
         };
+        if field == Field::GoalsPart {
+            let line = format!("{}：{value}", label.text);
+            let goals = self.p.goals.get_or_insert_with(String::new);
+            if !goals.is_empty() {
+                goals.push('\n');
+            }
+            goals.push_str(&line);
+            cells.key = "goals".into();
+            self.p.provenance.fields.push(cells);
+            return;
+        }
+        if matches!(field, Field::ProjectNameAlt | Field::DepartmentAlt) {
+            let slot = if field == Field::ProjectNameAlt {
+                &mut self.late.alt_name
+            } else {
+                &mut self.late.alt_department
+            };
+            if slot.is_none() {
+                *slot = Some((value.to_string(), cells, label.text.clone()));
+            } else {
+                self.extra(&label.text, Some(value), cells);
+            }
+            return;
+        }
         if !self.seen.insert(field) {
             // The same field twice (申报单位 and 单位名称, say): keep the first,
             // keep the second under its own label so nothing is lost.
@@ -314,11 +558,42 @@ impl<'a> Assign<'_, 'a> {
         }
         cells.key = field_key(field).to_string();
         let p = &mut *self.p;
-        let filled = if let Some(slot) = text_slot(p, field) {
+        let filled = if field == Field::Department {
+            let (code, name) = split_code(value);
+            p.department = Some(name.to_string());
+            if let Some(code) = code
+                && p.department_code.is_none()
+            {
+                p.department_code = Some(code.to_string());
+                self.seen.insert(Field::DepartmentCode);
+            }
+            true
+        } else if let Some(slot) = text_slot(p, field) {
             *slot = Some(value.to_string());
             true
         } else {
             match field {
+                Field::Period => match parse_period(value) {
+                    Some((start, end)) => {
+                        p.planned_start.get_or_insert(start);
+                        p.planned_end.get_or_insert(end);
+                        cells.key = "planned_start".into();
+                        let mut end_cells = cells.clone();
+                        end_cells.key = "planned_end".into();
+                        p.provenance.fields.push(end_cells);
+                        true
+                    }
+                    None => {
+                        p.warnings.push(Warning::new(
+                            WarningCode::UnparsedValue,
+                            format!(
+                                "row {row}: {} {value:?} is not a period (start and end dates)",
+                                label.text
+                            ),
+                        ));
+                        false
+                    }
+                },
                 Field::PlannedStart | Field::PlannedEnd => match parse_date(value) {
                     Some(d) => {
                         *if field == Field::PlannedStart {
@@ -358,7 +633,9 @@ impl<'a> Assign<'_, 'a> {
                         raw: value,
                         unit: label.unit,
                         label: format!("row {row}: {}", label.text),
+                        label_text: label.text.clone(),
                         cells,
+                        source: None,
                     });
                     return;
                 }
@@ -374,7 +651,9 @@ impl<'a> Assign<'_, 'a> {
 /// The text field a label fills verbatim, if it is one.
 fn text_slot(p: &mut Project, field: Field) -> Option<&mut Option<String>> {
     Some(match field {
-        Field::Department => &mut p.department,
+        Field::DepartmentCode => &mut p.department_code,
+        Field::ImplementingUnit => &mut p.implementing_unit,
+        Field::GoalsLongTerm => &mut p.goals_long_term,
         Field::ProjectName => &mut p.project_name,
         Field::ProjectCategory => &mut p.project_category,
         Field::PerformanceType => &mut p.performance_type,
@@ -435,17 +714,20 @@ fn budget_slot(b: &mut Budget, field: Field) -> &mut Option<Amount> {
 
 /// Warnings that look at the project as a whole.
 fn check(p: &mut Project) {
-    for (missing, label) in [
+    // one warning names every missing field
+    let missing: Vec<&str> = [
         (p.project_name.is_none(), "项目名称 (project_name)"),
         (p.department.is_none(), "申报单位名称 (department)"),
         (p.year.is_none(), "年度 (year)"),
-    ] {
-        if missing {
-            p.warnings.push(Warning::new(
-                WarningCode::MissingField,
-                format!("no {label} found for this project"),
-            ));
-        }
+    ]
+    .into_iter()
+    .filter_map(|(missing, label)| missing.then_some(label))
+    .collect();
+    if !missing.is_empty() {
+        p.warnings.push(Warning::new(
+            WarningCode::MissingField,
+            format!("no {} found for this project", missing.join(", ")),
+        ));
     }
     if p.indicators.is_empty() {
         p.warnings.push(Warning::new(
@@ -462,7 +744,7 @@ fn check(p: &mut Project) {
             ));
         }
     }
-    let b = p.budget;
+    let b = p.budget.clone();
     if let (Some(cur), Some(total)) = (b.current_year, b.total)
         && cur > total
     {
@@ -487,228 +769,5 @@ fn check(p: &mut Project) {
                 budget.yuan()
             ),
         ));
-    }
-}
-
-/// Full-width digits and punctuation (`２０２０．１`, `１，０００`) read as ASCII.
-pub fn ascii_digits(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '，' => ',',
-            c => vocabulary::fold_number_char(c),
-        })
-        .collect()
-}
-
-static DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(?:(\d{1,2})\s*日?)?)?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
-        .expect("valid regex")
-});
-
-/// `2020-01-01`, `2020/1/1`, `2020.1.1`, `2020年1月1日` → `2020-01-01`;
-/// `2023.12`, `2023年12月` → `2023-12`. Impossible dates give `None`.
-pub fn parse_date(s: &str) -> Option<String> {
-    let s = s.trim();
-    iso_date(s).unwrap_or_else(|| date_by_regex(s))
-}
-
-fn date_by_regex(s: &str) -> Option<String> {
-    let s = ascii_digits(s);
-    let c = DATE.captures(&s)?;
-    let y: u32 = c[1].parse().ok()?;
-    let m: u32 = c[2].parse().ok()?;
-    if !(1..=12).contains(&m) {
-        return None;
-    }
-    match c.get(3) {
-        None => Some(format!("{y:04}-{m:02}")),
-        Some(d) => {
-            let d: u32 = d.as_str().parse().ok()?;
-            (1..=days_in_month(y, m))
-                .contains(&d)
-                .then(|| format!("{y:04}-{m:02}-{d:02}"))
-        }
-    }
-}
-
-/// [`parse_date`] of the common `2020-01-01` (ASCII digits), without the
-/// regex: what it gives for it (`Some(None)`: no date). `None` for any
-/// other text, which goes the full way.
-fn iso_date(s: &str) -> Option<Option<String>> {
-    let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| {
-        b[r].iter().try_fold(0u32, |n, &c| {
-            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
-        })
-    };
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let (y, m, d) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
-    let valid = (1..=12).contains(&m) && (1..=days_in_month(y, m)).contains(&d);
-    Some(valid.then(|| s.to_string()))
-}
-
-fn days_in_month(y: u32, m: u32) -> u32 {
-    match m {
-        4 | 6 | 9 | 11 => 30,
-        2 if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) => 29,
-        2 => 28,
-        _ => 31,
-    }
-}
-
-/// 是 → true, 否 → false (also 有/无, Y/N as some exports write them).
-pub fn parse_bool(s: &str) -> Option<bool> {
-    match s.trim() {
-        "是" | "有" | "Y" | "y" | "TRUE" | "true" => Some(true),
-        "否" | "无" | "N" | "n" | "FALSE" | "false" => Some(false),
-        _ => None,
-    }
-}
-
-#[derive(Debug, PartialEq, Eq)]
-pub struct ParsedAmount {
-    pub amount: Amount,
-    /// More than two decimals in yuan were rounded away.
-    pub rounded: bool,
-}
-
-/// An amount in `unit` → yuan, exactly (decimal arithmetic, no floats):
-/// thousands separators removed, a trailing `元`/`万元` in the cell wins
-/// over the label's unit, rounded half away from zero to the fen.
-pub fn parse_amount(s: &str, unit: MoneyUnit) -> Option<ParsedAmount> {
-    let s = ascii_digits(s.trim());
-    let (s, unit) = if let Some(t) = s.strip_suffix("万元") {
-        (t, MoneyUnit::TenThousandYuan)
-    } else if let Some(t) = s.strip_suffix('元') {
-        (t, MoneyUnit::Yuan)
-    } else {
-        (s.as_str(), unit)
-    };
-    let s: String = s
-        .chars()
-        .filter(|c| !matches!(c, ',' | ' ' | '\u{a0}'))
-        .collect();
-    let (neg, digits) = match s.strip_prefix('-') {
-        Some(d) => (true, d),
-        None => (false, s.as_str()),
-    };
-    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    let all_digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
-    if int.is_empty() || !all_digits(int) || !all_digits(frac) || int.len() + frac.len() > 30 {
-        return None;
-    }
-    let scale = match unit {
-        MoneyUnit::Yuan => 2i32,
-        MoneyUnit::TenThousandYuan => 6,
-    };
-    let mantissa: i128 = format!("{int}{frac}").parse().ok()?;
-    // value in fen = mantissa * 10^(scale - frac.len())
-    let exp = scale - frac.len() as i32;
-    let (fen, rounded) = if exp >= 0 {
-        (mantissa.checked_mul(10i128.pow(exp as u32))?, false)
-    } else {
-        let div = 10i128.checked_pow((-exp) as u32)?;
-        let q = mantissa / div;
-        let r = mantissa % div;
-        (if r * 2 >= div { q + 1 } else { q }, r != 0)
-    };
-    let fen = i64::try_from(if neg { -fen } else { fen }).ok()?;
-    Some(ParsedAmount {
-        amount: Amount { fen },
-        rounded,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_date_form() {
-        for (s, want) in [
-            ("2020-01-01", Some("2020-01-01")),
-            ("2020/1/1", Some("2020-01-01")),
-            ("2021/12/31", Some("2021-12-31")),
-            ("2023.1.1", Some("2023-01-01")),
-            ("2020年1月1日", Some("2020-01-01")),
-            ("2021年1月1日", Some("2021-01-01")),
-            ("2021年12月", Some("2021-12")),
-            ("2023.12", Some("2023-12")),
-            ("2023-12", Some("2023-12")),
-            ("２０２０年１月１日", Some("2020-01-01")),
-            ("2020-01-01 00:00:00", Some("2020-01-01")),
-            (" 2020 年 3 月 5 日 ", Some("2020-03-05")),
-            ("2020-02-29", Some("2020-02-29")),
-            ("2021-02-29", None),
-            ("2020-13-01", None),
-            ("2020-04-31", None),
-            ("全年", None),
-            ("2020", None),
-            ("", None),
-        ] {
-            assert_eq!(parse_date(s).as_deref(), want, "{s:?}");
-        }
-    }
-
-    #[test]
-    fn the_iso_date_shortcut_agrees_with_the_regex() {
-        for s in [
-            "2020-01-01",
-            "2020-12-31",
-            "2020-02-29",
-            "2019-02-29",
-            "2020-13-01",
-            "2020-00-10",
-            "2020-04-31",
-            "0999-01-01",
-            "2020-1-01x",
-            "2020/01/01",
-            "20x0-01-01",
-            "2020-01-00",
-        ] {
-            // the shortcut takes every `dddd-dd-dd` and nothing else
-            let shaped = s.len() == 10
-                && s.bytes().enumerate().all(|(i, c)| match i {
-                    4 | 7 => c == b'-',
-                    _ => c.is_ascii_digit(),
-                });
-            assert_eq!(iso_date(s).is_some(), shaped, "{s:?}");
-            if let Some(quick) = iso_date(s) {
-                assert_eq!(quick, date_by_regex(s), "{s:?}");
-            }
-        }
-    }
-
-    #[test]
-    fn booleans() {
-        assert_eq!(parse_bool("是"), Some(true));
-        assert_eq!(parse_bool(" 否 "), Some(false));
-        assert_eq!(parse_bool("不确定"), None);
-    }
-
-    #[test]
-    fn amounts_in_yuan_and_wan() {
-        let y = |s, u| {
-            parse_amount(s, u)
-                .map(|a| (a.amount.fen, a.rounded))
-                .ok_or(())
-        };
-        use MoneyUnit::*;
-        assert_eq!(y("41,098,620", Yuan), Ok((4_109_862_000, false)));
-        assert_eq!(y("4109.862", TenThousandYuan), Ok((4_109_862_000, false)));
-        assert_eq!(y("586.9574", TenThousandYuan), Ok((586_957_400, false)));
-        assert_eq!(y("12.5", Yuan), Ok((1250, false)));
-        assert_eq!(y("1.005", Yuan), Ok((101, true)));
-        assert_eq!(y("100万元", Yuan), Ok((100_000_000, false)));
-        assert_eq!(y("100元", TenThousandYuan), Ok((10_000, false)));
-        assert_eq!(y("１，０００", Yuan), Ok((100_000, false)));
-        assert_eq!(y("-20", Yuan), Ok((-2000, false)));
-        assert_eq!(y("0.00000001", TenThousandYuan), Ok((0, true)));
-        assert!(y("", Yuan).is_err());
-        assert!(y("无", Yuan).is_err());
-        assert!(y("1.2.3", Yuan).is_err());
-        assert!(y("9".repeat(40).as_str(), Yuan).is_err());
     }
 }

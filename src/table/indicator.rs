@@ -1,89 +1,274 @@
-//! The indicator stage: the three-level table of a project → indicators.
+//! The indicator stage: the indicator table of a project → indicators.
 //!
 //! A header row names the columns (matched by meaning in
-//! [`crate::table::vocabulary::column_for_header`]); it is either the *merged* shape,
-//! where one 指标目标值 cell holds operator, number and unit, or the *split*
-//! shape with separate 计算符号 / 指标值 / 计量单位 columns. Blank level-1 and
-//! level-2 cells repeat the value above (merged cells export as blanks).
-//! Targets are normalised by [`crate::table::target`]; the name (三级指标) is kept
-//! verbatim and never parsed.
+//! [`crate::table::layout::header_cell`]). A table holds one block of
+//! level/name/target columns, or two side by side (长期 / 年度, 中期 /
+//! 年度) that share the 一级 column. A target is either *merged* (one
+//! 指标目标值 cell holds operator, number and unit) or *split* (separate
+//! 计算符号 / 指标值 / 计量单位 columns). Blank level cells repeat the value
+//! above (merged cells export as blanks). Levels are aligned to the right:
+//! the name is always `level3`; in a two-level table (一级指标 / 二级指标
+//! holding the name) the first column's text is `level2` and `level1` is
+//! null. Columns outside the contract (绩效标准, 评分细则, 备注, …) go to
+//! the indicator's `extra`; 分值 / 权重 to `weight`. Targets are
+//! normalised by [`crate::table::target`]; the name is kept verbatim and
+//! never parsed.
 
 use crate::model::{
-    CellRef, Indicator, IndicatorCells, Kind, Num, Provenance, Warning, WarningCode,
+    Category, CellRef, Indicator, IndicatorCells, Kind, Num, Period, Provenance, Warning,
+    WarningCode,
 };
+use crate::table::layout::{self, Column};
 use crate::table::row::RowView;
 use crate::table::target::{self, Target};
-use crate::table::vocabulary::{self, Column};
+use crate::table::vocabulary;
 
-/// Column positions of an indicator table.
+/// The columns of one block of an indicator table.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Header {
-    pub level1: Option<usize>,
+pub struct Block {
+    /// The 二级 column; `None` in a two-level table, whose name column
+    /// is the 二级 one.
     pub level2: Option<usize>,
-    pub level3: usize,
+    /// The column holding the indicator's name.
+    pub name: usize,
+    /// The name is in the 二级 column (a two-level table).
+    pub two_level: bool,
     pub value: usize,
     pub operator: Option<usize>,
     pub unit: Option<usize>,
-    /// Header text of every column, to name unknown columns in warnings.
-    pub names: Vec<String>,
+    pub period: Option<Period>,
 }
 
-impl Header {
+impl Block {
     /// The split shape: separate operator and/or unit columns.
     pub fn is_split(&self) -> bool {
         self.operator.is_some() || self.unit.is_some()
     }
+}
+
+/// Column positions of an indicator table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// The 一级 column, shared by every block.
+    pub level1: Option<usize>,
+    /// One block, or two side by side (the left one first).
+    pub blocks: Vec<Block>,
+    pub weight: Option<usize>,
+    /// Other columns with a header: their cells go to `extra`.
+    pub extra: Vec<usize>,
+    /// A row label left of the table (`绩效指标`, `年度绩效指标`): its
+    /// column, whose cells in the table's rows are structure.
+    pub group: Option<usize>,
+    /// Header text of every column, to name columns in `extra` and warnings.
+    pub names: Vec<String>,
+}
+
+impl Header {
+    /// The first block's columns, for the single-block callers.
+    pub fn first(&self) -> &Block {
+        &self.blocks[0]
+    }
 
     fn is_known(&self, col: usize) -> bool {
-        [
-            self.level1,
-            self.level2,
-            Some(self.level3),
-            Some(self.value),
-            self.operator,
-            self.unit,
-        ]
-        .contains(&Some(col))
+        self.level1 == Some(col)
+            || self.weight == Some(col)
+            || self.extra.contains(&col)
+            || self.blocks.iter().any(|b| {
+                [b.level2, Some(b.name), Some(b.value), b.operator, b.unit].contains(&Some(col))
+            })
+    }
+
+    /// The block a column belongs to: the last block starting at or left
+    /// of it (a block starts at its first level or name column), so that
+    /// each block of a two-block table keeps its own extra columns.
+    pub fn block_of(&self, col: usize) -> usize {
+        let starts: Vec<usize> = self
+            .blocks
+            .iter()
+            .map(|b| b.level2.unwrap_or(b.name).min(b.name))
+            .collect();
+        starts
+            .iter()
+            .rposition(|&s| s <= col)
+            .filter(|_| starts.len() > 1)
+            .unwrap_or(0)
+    }
+
+    /// The columns whose cells make a row an indicator: names and targets.
+    pub fn content_columns(&self) -> impl Iterator<Item = usize> + '_ {
+        self.blocks.iter().flat_map(|b| [b.name, b.value])
     }
 }
 
-/// Recognises an indicator table's header row: it names a level-3 column,
-/// a target/value column, and a level-1 or level-2 column.
+/// A block being assembled from the header cells, left to right.
+#[derive(Default)]
+struct Partial {
+    level2: Option<usize>,
+    level3: Option<usize>,
+    content: Option<usize>,
+    operator: Option<usize>,
+    unit: Option<usize>,
+    period: Option<Period>,
+}
+
+/// Recognises an indicator table's header row: one or two blocks, each
+/// with a name column and a target column, and a 一级 or 二级 column.
 pub fn header(row: RowView<'_, '_>) -> Option<Header> {
-    let mut cols: [Option<usize>; 6] = [None; 6];
-    let slot = |c: Column| match c {
-        Column::Level1 => 0,
-        Column::Level2 => 1,
-        Column::Level3 => 2,
-        Column::Value => 3,
-        Column::Operator => 4,
-        Column::Unit => 5,
-    };
-    let mut known = 0;
+    let mut level1 = None;
+    let mut weight = None;
+    let mut group = None;
+    let mut extra = Vec::new();
+    let mut blocks: Vec<Block> = Vec::new();
+    let mut unknown: Vec<usize> = Vec::new();
+    let mut cur = Partial::default();
+    let (mut known, mut cells) = (0usize, 0usize);
+    let mut first = true;
     for (i, cell) in row.non_empty() {
-        if let Some(c) = vocabulary::column_for_header(cell) {
-            known += 1;
-            let s = &mut cols[slot(c)];
-            if s.is_none() {
-                *s = Some(i);
+        cells += 1;
+        let is_first = std::mem::replace(&mut first, false);
+        let Some((column, period)) = layout::header_cell(cell) else {
+            if is_first && layout::group_heading(cell).is_some() {
+                group = Some(i);
+                known += 1;
+            } else {
+                // a column outside the vocabulary: its cells go to `extra`
+                unknown.push(i);
             }
+            continue;
+        };
+        known += 1;
+        if period.is_some() {
+            cur.period = cur.period.or(period);
+        }
+        match column {
+            Column::Level1 if level1.is_none() => level1 = Some(i),
+            Column::Level2 if cur.level2.is_none() => cur.level2 = Some(i),
+            Column::Level3 if cur.level3.is_none() => cur.level3 = Some(i),
+            Column::Content if cur.content.is_none() => cur.content = Some(i),
+            Column::Operator if cur.operator.is_none() => cur.operator = Some(i),
+            Column::Unit => match (cur.unit, blocks.last_mut()) {
+                // a unit column after the target belongs to its block
+                (None, Some(b))
+                    if cur.level2.is_none() && cur.level3.is_none() && b.unit.is_none() =>
+                {
+                    b.unit = Some(i)
+                }
+                (None, _) => cur.unit = Some(i),
+                _ => extra.push(i),
+            },
+            Column::Weight if weight.is_none() => weight = Some(i),
+            Column::Value => {
+                let done = std::mem::take(&mut cur);
+                // the name: the 三级 column; else 指标内容 right after the
+                // 二级 column; else the 二级 column (a two-level table)
+                let (name, two_level) = match (done.level3, done.content, done.level2) {
+                    (Some(n), content, _) => {
+                        extra.extend(content);
+                        (n, false)
+                    }
+                    (None, Some(c), Some(l2)) if adjacent(&row, l2, c) => (c, false),
+                    (None, content, Some(l2)) => {
+                        extra.extend(content);
+                        (l2, true)
+                    }
+                    (None, _, None) => return None,
+                };
+                let period = done.period.or(period);
+                blocks.push(Block {
+                    level2: if two_level { None } else { done.level2 },
+                    name,
+                    two_level,
+                    value: i,
+                    operator: done.operator,
+                    unit: done.unit,
+                    period,
+                });
+            }
+            _ => extra.push(i),
         }
     }
-    let [level1, level2, level3, value, operator, unit] = cols;
+    // columns named after the last target (备注, 评分细则)
+    extra.extend(cur.level2.into_iter().chain(cur.level3).chain(cur.content));
+    extra.extend(unknown);
+    extra.sort_unstable();
     // Most cells of a header row are headers; a label row never is.
-    if known * 2 < row.non_empty().count() {
+    if blocks.is_empty() || known * 2 < cells || blocks.len() > 2 {
         return None;
+    }
+    // A one-level table (name and target only) is not recognised: too
+    // many label rows look like it.
+    if blocks.iter().any(|b| b.two_level && level1.is_none()) {
+        return None;
+    }
+    if !blocks.iter().all(|b| b.level2.is_some() || b.two_level) && level1.is_none() {
+        return None;
+    }
+    if blocks.len() == 2 {
+        // unlabelled blocks: the left is the multi-year one, as the goal
+        // texts above them are (中期目标 left, 年度目标 right)
+        let (l, r) = (blocks[0].period, blocks[1].period);
+        let (l, r) = match (l, r) {
+            (None, None) => (Some(Period::LongTerm), Some(Period::Annual)),
+            (Some(p), None) => (Some(p), Some(other(p))),
+            (None, Some(p)) => (Some(other(p)), Some(p)),
+            both => both,
+        };
+        blocks[0].period = l;
+        blocks[1].period = r;
+    } else {
+        // one block has no period, unless its row labels it as one of
+        // two stacked blocks (长期绩效指标 above 年度绩效指标)
+        blocks[0].period = group.and_then(|g| layout::period_of(row.cell(g)));
     }
     Some(Header {
         level1,
-        level2,
-        level3: level3?,
-        value: value?,
-        operator,
-        unit,
+        blocks,
+        weight,
+        extra,
+        group,
         names: (0..row.len()).map(|i| row.cell(i).to_string()).collect(),
     })
-    .filter(|h| h.level1.is_some() || h.level2.is_some())
+}
+
+fn other(p: Period) -> Period {
+    match p {
+        Period::Annual => Period::LongTerm,
+        Period::LongTerm => Period::Annual,
+    }
+}
+
+/// Is column `b` the next non-empty header cell after column `a`?
+fn adjacent(row: &RowView<'_, '_>, a: usize, b: usize) -> bool {
+    b > a && (a + 1..b).all(|i| row.cell(i).is_empty())
+}
+
+/// A cell that only holds template filler (`…`, `——`, `*`): no value.
+pub fn is_placeholder(cell: &str) -> bool {
+    // a date left blank in a template: `年 月 日`
+    let blank_date = cell.chars().any(|c| c == '年' || c == '月')
+        && cell
+            .chars()
+            .all(|c| matches!(c, '年' | '月' | '日' | ' ' | '　'));
+    blank_date
+        || !cell.is_empty()
+            && cell.chars().all(|c| {
+                matches!(
+                    c,
+                    '…' | '.'
+                        | '。'
+                        | '·'
+                        | '*'
+                        | '＊'
+                        | '—'
+                        | '-'
+                        | '－'
+                        | '―'
+                        | '─'
+                        | '_'
+                        | ' '
+                        | '　'
+                )
+            })
 }
 
 /// An indicator table being read, with its fill-down state: the level
@@ -94,7 +279,16 @@ pub struct Table<'h> {
     /// Borrowed from the rows (they outlive the table): copied only into
     /// the indicators that carry them.
     level1: Option<(&'h str, CellRef)>,
-    level2: Option<(&'h str, CellRef)>,
+    /// The 二级 names above, one per block.
+    level2: Vec<Option<(&'h str, CellRef)>>,
+}
+
+/// What one block of one row gives.
+struct Cells<'h> {
+    name: &'h str,
+    target: String,
+    parsed: Target,
+    cells: Vec<(&'static str, CellRef)>,
 }
 
 impl<'h> Table<'h> {
@@ -102,13 +296,14 @@ impl<'h> Table<'h> {
         Table {
             header,
             level1: None,
-            level2: None,
+            level2: vec![None; header.blocks.len()],
         }
     }
 
-    /// Reads one row of the table. A row with level names only updates the
-    /// fill-down state; cells in unknown columns become warnings. The
-    /// cells an indicator was read from go to `provenance`.
+    /// Reads one row of the table: an indicator per filled block. A row
+    /// with level names only updates the fill-down state; cells in
+    /// unknown columns become warnings. The cells an indicator was read
+    /// from go to `provenance`.
     pub fn push(
         &mut self,
         row: RowView<'h, '_>,
@@ -117,60 +312,166 @@ impl<'h> Table<'h> {
         provenance: &mut Provenance,
     ) {
         let h = self.header;
-        let cell = |c: Option<usize>| c.map_or("", |i| row.cell(i));
-        if let Some(i) = h.level1.filter(|&i| !row.cell(i).is_empty()) {
+        let filled = |c: usize| {
+            let t = row.cell(c);
+            (!t.is_empty() && !is_placeholder(t)).then_some(t)
+        };
+        if let Some(i) = h.level1.filter(|&i| filled(i).is_some()) {
             self.level1 = Some((row.cell(i), row.at(i)));
         }
-        if let Some(i) = h.level2.filter(|&i| !row.cell(i).is_empty()) {
-            self.level2 = Some((row.cell(i), row.at(i)));
+        for (b, block) in h.blocks.iter().enumerate() {
+            if let Some(i) = block.level2.filter(|&i| filled(i).is_some()) {
+                self.level2[b] = Some((row.cell(i), row.at(i)));
+            }
         }
-        for (i, text) in row.non_empty() {
-            if !h.is_known(i) {
-                let column = h.names.get(i).filter(|n| !n.is_empty());
+        self.unknown_cells(row, warnings);
+        let extra_of = |b: usize| -> Vec<(String, Option<String>)> {
+            let mut seen: Vec<String> = Vec::new();
+            h.extra
+                .iter()
+                .filter(|&&c| h.block_of(c) == b)
+                .map(|&c| {
+                    // the header as written, without a length hint
+                    // (`(150字内)`); a repeated header numbered (`备注 (2)`)
+                    let name = h
+                        .names
+                        .get(c)
+                        .map_or(String::new(), |n| vocabulary::strip_hint(n).to_string());
+                    let n = seen.iter().filter(|s| **s == name).count();
+                    seen.push(name.clone());
+                    let key = if n == 0 {
+                        name
+                    } else {
+                        format!("{name} ({})", n + 1)
+                    };
+                    (key, filled(c).map(str::to_string))
+                })
+                .collect()
+        };
+        let (weight, weight_cell) = match h.weight.and_then(|c| filled(c).map(|t| (c, t))) {
+            Some((c, t)) => match target::parse_number(t) {
+                Some(w) => (Some(Num(w)), Some(row.at(c))),
+                None => {
+                    warnings.push(Warning::new(
+                        WarningCode::UnparsedValue,
+                        format!("row {}: 分值 {t:?} is not a number", row.number),
+                    ));
+                    (None, None)
+                }
+            },
+            None => (None, None),
+        };
+        let mut given = 0;
+        let mut empty_levels: Vec<&str> = Vec::new();
+        for (b, block) in h.blocks.iter().enumerate() {
+            let Some(c) = self.block_cells(row, block, warnings) else {
+                // an empty block: its level names carry down, and a
+                // reviewer sees them if no indicator of the row has them
+                empty_levels.extend(block.level2.and_then(filled));
+                continue;
+            };
+            given += 1;
+            let index = out.len();
+            if c.name.is_empty() {
                 warnings.push(Warning::new(
-                    WarningCode::UnplacedText,
-                    match column {
-                        Some(name) => format!(
-                            "row {}, column {} ({name}): indicator column not in the contract: {text}",
-                            row.number,
-                            i + 1
-                        ),
-                        None => format!(
-                            "row {}, column {}: text outside the indicator table's columns: {text}",
-                            row.number,
-                            i + 1
-                        ),
-                    },
+                    WarningCode::MissingField,
+                    format!(
+                        "row {}: indicator {index} has a target ({}) but no name",
+                        row.number, c.target
+                    ),
                 ));
             }
-        }
-        let level3 = cell(Some(h.level3));
-        let (target, parsed) = if h.is_split() {
-            let parts = [
-                ("计算符号", cell(h.operator)),
-                ("指标值", cell(Some(h.value))),
-                ("计量单位", cell(h.unit)),
-            ];
-            let (target, parsed) = target::parse_split(parts[0].1, parts[1].1, parts[2].1);
-            // 定性 keeps only the value cell: a unit beside it would be lost.
-            for (name, text) in parts {
-                if !text.is_empty() && text != "定性" && !target.contains(text) {
-                    warnings.push(Warning::new(WarningCode::UnplacedText,
-                        format!("row {}: {name} {text:?} is not part of the qualitative target {target:?}", row.number),
-                    ));
-                }
+            if c.parsed.unparsed {
+                warnings.push(Warning::new(
+                    WarningCode::UnparsedTarget,
+                    format!(
+                        "row {}: 指标值 {:?} of {:?} looks numeric but could not be read",
+                        row.number, c.target, c.name
+                    ),
+                ));
             }
-            (target, parsed)
-        } else {
-            let t = cell(Some(h.value));
-            (t.to_string(), target::parse_target(t))
-        };
-        if level3.is_empty() && target.is_empty() {
-            // Level names without an indicator: the names carry down to the
-            // next row, but a reviewer should see the odd row.
-            for (name, c) in [("一级目标", h.level1), ("二级目标", h.level2)] {
-                let text = cell(c);
-                if !text.is_empty() {
+            let (l1, l2) = if block.two_level {
+                (None, self.level1)
+            } else {
+                (self.level1, self.level2[b])
+            };
+            let mut missing = |v: Option<(&str, CellRef)>, column: bool, name: &str| match v {
+                Some((t, _)) => Some(t.to_string()),
+                None => {
+                    if column {
+                        warnings.push(Warning::new(
+                            WarningCode::MissingField,
+                            format!(
+                                "row {}: indicator {index} has no {name} and none above it",
+                                row.number
+                            ),
+                        ));
+                    }
+                    None
+                }
+            };
+            let level1 = missing(
+                l1,
+                !block.two_level && h.level1.is_some(),
+                "一级指标 (level1)",
+            );
+            let level2 = missing(
+                l2,
+                if block.two_level {
+                    h.level1.is_some()
+                } else {
+                    block.level2.is_some()
+                },
+                "二级指标 (level2)",
+            );
+            let mut cells = IndicatorCells {
+                cells: Vec::with_capacity(5),
+            };
+            if let Some((_, at)) = l1 {
+                cells.cells.push(("level1", at));
+            }
+            if let Some((_, at)) = l2 {
+                cells.cells.push(("level2", at));
+            }
+            cells.cells.extend(c.cells);
+            if let Some(at) = weight_cell {
+                cells.cells.push(("weight", at));
+            }
+            provenance.indicators.push(cells);
+            let category = layout::category(level1.as_deref(), level2.as_deref());
+            out.push(indicator(
+                Indicator {
+                    level1,
+                    level2,
+                    level3: c.name.to_string(),
+                    target: c.target,
+                    op: None,
+                    value: None,
+                    value_max: None,
+                    unit: None,
+                    kind: Kind::Qualitative,
+                    category,
+                    period: block.period,
+                    core: c.name.contains(['★', '☆']),
+                    weight,
+                    extra: extra_of(b),
+                    row: row.number,
+                },
+                c.parsed,
+            ));
+        }
+        if given == 0 {
+            // Level names without an indicator: the names carry down to
+            // the next row, but a reviewer should see the odd row.
+            let mut levels: Vec<(&str, usize)> =
+                h.level1.into_iter().map(|c| ("一级指标", c)).collect();
+            levels.extend(
+                h.blocks
+                    .iter()
+                    .filter_map(|b| b.level2.map(|c| ("二级指标", c))),
+            );
+            for (name, c) in levels {
+                if let Some(text) = filled(c) {
                     warnings.push(Warning::new(
                         WarningCode::UnplacedText,
                         format!(
@@ -180,107 +481,151 @@ impl<'h> Table<'h> {
                     ));
                 }
             }
-            return;
-        }
-        let index = out.len();
-        if level3.is_empty() {
-            warnings.push(Warning::new(
-                WarningCode::MissingField,
-                format!(
-                    "row {}: indicator {index} has a target ({target}) but no name (三级指标)",
-                    row.number
-                ),
-            ));
-        }
-        if parsed.unparsed {
-            warnings.push(Warning::new(WarningCode::UnparsedTarget,
-                format!(
-                    "row {}: 指标目标值 {target:?} of 三级指标 {level3:?} looks numeric but could not be read",
-                    row.number
-                ),
-            ));
-        }
-        let level = |v: &Option<(&str, CellRef)>, name: &str, warnings: &mut Vec<Warning>| {
-            v.as_ref().map(|(t, _)| t.to_string()).unwrap_or_else(|| {
-                warnings.push(Warning::new(
-                    WarningCode::MissingField,
-                    format!(
-                        "row {}: indicator {index} has no {name} and none above it",
-                        row.number
-                    ),
-                ));
-                String::new()
-            })
-        };
-        let level1 = level(&self.level1, "一级目标 (level1)", warnings);
-        let level2 = level(&self.level2, "二级目标 (level2)", warnings);
-        // level1, level2, level3 and the target: one allocation
-        let mut cells = IndicatorCells {
-            cells: Vec::with_capacity(4),
-        };
-        for (key, at) in [("level1", &self.level1), ("level2", &self.level2)] {
-            if let Some((_, c)) = at {
-                cells.cells.push((key, *c));
-            }
-        }
-        let filled = |i: Option<usize>| i.filter(|&i| !row.cell(i).is_empty());
-        if let Some(i) = filled(Some(h.level3)) {
-            cells.cells.push(("level3", row.at(i)));
-        }
-        if h.is_split() {
-            // Only the cells the target was built from: a `定性` operator
-            // cell, or a unit beside a qualitative value, fed nothing.
-            for (key, col, used) in [
-                ("op", h.operator, parsed.op.is_some()),
-                ("value", Some(h.value), true),
-                ("unit", h.unit, parsed.unit.is_some()),
-            ] {
-                if let Some(i) = filled(col).filter(|_| used) {
-                    cells.cells.push((key, row.at(i)));
+        } else {
+            // an empty block beside a filled one: its level names are
+            // those of the filled block (the same text), or a warning
+            let used: Vec<&str> = out[out.len() - given..]
+                .iter()
+                .filter_map(|i| i.level2.as_deref())
+                .collect();
+            for text in empty_levels {
+                if !used.contains(&text) {
+                    warnings.push(Warning::new(
+                        WarningCode::UnplacedText,
+                        format!(
+                            "row {}: 二级指标 {text:?} of an empty block (no name, no target)",
+                            row.number
+                        ),
+                    ));
                 }
             }
-        } else if let Some(i) = filled(Some(h.value)) {
-            cells.cells.push(("target", row.at(i)));
         }
-        provenance.indicators.push(cells);
-        out.push(indicator(
-            level1,
-            level2,
-            level3.to_string(),
+    }
+
+    /// A block's name, target and cells in this row; `None` when the
+    /// block has neither a name nor a target here.
+    fn block_cells(
+        &self,
+        row: RowView<'h, '_>,
+        b: &Block,
+        warnings: &mut Vec<Warning>,
+    ) -> Option<Cells<'h>> {
+        let cell = |c: Option<usize>| {
+            c.map_or("", |i| {
+                let t = row.cell(i);
+                if is_placeholder(t) { "" } else { t }
+            })
+        };
+        let name = cell(Some(b.name));
+        let value = cell(Some(b.value));
+        let (op_t, unit_t) = (cell(b.operator), cell(b.unit));
+        if name.is_empty() && value.is_empty() && op_t.is_empty() {
+            return None;
+        }
+        let mut cells = Vec::with_capacity(4);
+        if !name.is_empty() {
+            cells.push(("level3", row.at(b.name)));
+        }
+        let merged = target::parse_target(value);
+        // A unit column that repeats the unit of a merged target
+        // (`≥95%` beside `%`): the target cell alone.
+        let repeats_unit = b.operator.is_none()
+            && (unit_t.is_empty() || merged.unit.as_deref() == Some(unit_t.trim()));
+        let (target, parsed) = if !b.is_split() || repeats_unit {
+            if !value.is_empty() {
+                cells.push(("target", row.at(b.value)));
+            }
+            if let Some(u) = b.unit.filter(|_| !unit_t.is_empty()) {
+                cells.push(("unit", row.at(u)));
+            }
+            (value.to_string(), merged)
+        } else {
+            let (target, parsed) = target::parse_split(op_t, value, unit_t);
+            // 定性 keeps only the value cell: a unit beside it would be lost.
+            for (name, text) in [("计算符号", op_t), ("指标值", value), ("计量单位", unit_t)]
+            {
+                if !text.is_empty() && text != "定性" && !target.contains(text) {
+                    warnings.push(Warning::new(WarningCode::UnplacedText,
+                        format!("row {}: {name} {text:?} is not part of the qualitative target {target:?}", row.number),
+                    ));
+                }
+            }
+            for (key, col, used) in [
+                ("op", b.operator, parsed.op.is_some()),
+                ("value", Some(b.value), true),
+                ("unit", b.unit, parsed.unit.is_some()),
+            ] {
+                if let Some(i) = col.filter(|&i| !cell(Some(i)).is_empty() && used) {
+                    cells.push((key, row.at(i)));
+                }
+            }
+            (target, parsed)
+        };
+        Some(Cells {
+            name,
             target,
             parsed,
-        ));
+            cells,
+        })
+    }
+
+    /// Cells outside the table's columns: warnings (the row label column
+    /// of the table, `绩效指标` again, is structure).
+    fn unknown_cells(&self, row: RowView<'h, '_>, warnings: &mut Vec<Warning>) {
+        let h = self.header;
+        for (i, text) in row.non_empty() {
+            if h.is_known(i) || is_placeholder(text) {
+                continue;
+            }
+            if h.group == Some(i) && layout::group_heading(text).is_some() {
+                continue;
+            }
+            let column = h.names.get(i).filter(|n| !n.is_empty());
+            warnings.push(Warning::new(
+                WarningCode::UnplacedText,
+                match column {
+                    Some(name) => format!(
+                        "row {}, column {} ({name}): indicator column not in the contract: {text}",
+                        row.number,
+                        i + 1
+                    ),
+                    None => format!(
+                        "row {}, column {}: text outside the indicator table's columns: {text}",
+                        row.number,
+                        i + 1
+                    ),
+                },
+            ));
+        }
     }
 }
 
-fn indicator(
-    level1: String,
-    level2: String,
-    level3: String,
-    target: String,
-    t: Target,
-) -> Indicator {
+/// The indicator `base` with its target read into op, value and unit.
+fn indicator(base: Indicator, t: Target) -> Indicator {
     let kind = if t.is_quantitative() {
         Kind::Quantitative
     } else {
         Kind::Qualitative
     };
     Indicator {
-        level1,
-        level2,
-        level3,
-        target,
         op: t.op,
         value: t.value.map(Num),
         value_max: t.value_max.map(Num),
         unit: t.unit,
         kind,
+        ..base
     }
+}
+
+/// The category an indicator's levels name (see [`layout::category`]).
+pub fn category_of(ind: &Indicator) -> Option<Category> {
+    layout::category(ind.level1.as_deref(), ind.level2.as_deref())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Category, Period};
     use crate::read::Row;
     use crate::table::target::Op;
     use std::borrow::Cow;
@@ -311,11 +656,12 @@ mod tests {
     #[test]
     fn headers_by_meaning() {
         let h = header(&row(1, &["一级目标", "二级目标", "三级目标", "指标目标值"])).unwrap();
+        let b = h.first();
         assert_eq!(
-            (h.level1, h.level2, h.level3, h.value),
+            (h.level1, b.level2, b.name, b.value),
             (Some(0), Some(1), 2, 3)
         );
-        assert!(!h.is_split());
+        assert!(!b.is_split());
         let h = header(&row(
             1,
             &[
@@ -328,8 +674,11 @@ mod tests {
             ],
         ))
         .unwrap();
-        assert_eq!((h.operator, h.value, h.unit), (Some(3), 4, Some(5)));
-        assert!(h.is_split());
+        let b = h.first();
+        assert_eq!((b.operator, b.value, b.unit), (Some(3), 4, Some(5)));
+        assert!(b.is_split());
+        // a single block names no period, even as 年度指标值
+        assert_eq!(b.period, None);
         assert!(header(&row(1, &["项目名称：", "指标名称", "指标值"])).is_none());
         assert!(header(&row(1, &["三级目标", "指标目标值"])).is_none());
     }
@@ -346,8 +695,8 @@ mod tests {
         assert!(w.is_empty(), "{w:?}");
         assert_eq!(ind.len(), 4);
         assert_eq!(
-            (ind[1].level1.as_str(), ind[1].level2.as_str()),
-            ("投入与管理", "投入管理")
+            (ind[1].level1.as_deref(), ind[1].level2.as_deref()),
+            (Some("投入与管理"), Some("投入管理"))
         );
         assert_eq!(
             (ind[1].op, ind[1].value, ind[1].unit.as_deref()),
@@ -357,7 +706,7 @@ mod tests {
         assert_eq!(ind[2].value, Some(Num(2000.0)));
         assert_eq!(ind[3].level3, "提升园区科创成果知名度20%");
         assert_eq!(ind[3].value, Some(Num(10.0)));
-        assert_eq!(ind[3].level2, "数量");
+        assert_eq!(ind[3].level2.as_deref(), Some("数量"));
     }
 
     #[test]
@@ -423,7 +772,7 @@ mod tests {
         );
         assert_eq!(ind[1].target, "达成");
         assert_eq!((ind[1].op, ind[1].kind), (None, Kind::Qualitative));
-        assert_eq!(ind[1].level1, "产出指标");
+        assert_eq!(ind[1].level1.as_deref(), Some("产出指标"));
     }
 
     #[test]
@@ -448,11 +797,18 @@ mod tests {
     }
 
     #[test]
-    fn unknown_columns_and_unreadable_targets_are_warned() {
+    fn other_columns_go_to_extra_and_unreadable_targets_are_warned() {
         let (ind, w) = read(&[
             row(
                 1,
-                &["一级目标", "二级目标", "三级目标", "指标目标值", "备注"],
+                &[
+                    "一级目标",
+                    "二级目标",
+                    "三级目标",
+                    "指标目标值",
+                    "备注",
+                    "甲",
+                ],
             ),
             row(
                 2,
@@ -462,16 +818,128 @@ mod tests {
                     "完成次数",
                     "按计划完成2次以上工作并提高30%",
                     "见附件",
+                    "",
+                    "表外",
                 ],
             ),
         ]);
         assert_eq!(ind.len(), 1);
+        assert_eq!(
+            ind[0].extra,
+            [("备注".to_string(), Some("见附件".to_string()))]
+        );
         let codes: Vec<_> = w.iter().map(|w| w.code.as_str()).collect();
         assert_eq!(
             codes,
             ["unplaced_text", "unparsed_target", "missing_field"],
             "{w:?}"
         );
-        assert!(w[0].message.contains("备注") && w[0].message.contains("见附件"));
+        assert!(w[0].message.contains("表外"), "{w:?}");
+    }
+
+    #[test]
+    fn two_level_tables_are_aligned_to_the_right() {
+        let (ind, w) = read(&[
+            row(1, &["一级指标", "二级指标", "绩效标准", "当年预期实现值"]),
+            row(2, &["数量指标", "维修次数", "反映维修情况", "≥280次"]),
+            row(3, &["", "★巡察次数", "", "200次"]),
+        ]);
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(ind[1].level1, None);
+        assert_eq!(ind[1].level2.as_deref(), Some("数量指标"));
+        assert_eq!(ind[1].level3, "★巡察次数");
+        assert!(ind[1].core && !ind[0].core);
+        assert_eq!(ind[0].category, Some(Category::OutputQuantity));
+        assert_eq!(
+            ind[0].extra,
+            [("绩效标准".to_string(), Some("反映维修情况".to_string()))]
+        );
+        assert_eq!(ind[1].extra, [("绩效标准".to_string(), None)]);
+        assert_eq!((ind[0].row, ind[1].row), (2, 3));
+    }
+
+    #[test]
+    fn side_by_side_blocks_give_their_own_indicators() {
+        let (ind, w) = read(&[
+            row(
+                1,
+                &[
+                    "一级指标",
+                    "二级指标（长期）",
+                    "三级指标（长期）",
+                    "指标值（长期）",
+                    "二级指标（年度）",
+                    "三级指标（年度）",
+                    "指标值（年度）",
+                ],
+            ),
+            row(
+                2,
+                &["产出指标", "数量指标", "", "", "数量指标", "工程数量", "2"],
+            ),
+            row(
+                3,
+                &[
+                    "",
+                    "质量指标",
+                    "合格率",
+                    "100%",
+                    "质量指标",
+                    "合格率",
+                    "≥95%",
+                ],
+            ),
+        ]);
+        assert!(w.is_empty(), "{w:?}");
+        let got: Vec<_> = ind
+            .iter()
+            .map(|i| (i.level3.as_str(), i.period, i.level1.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("工程数量", Some(Period::Annual), Some("产出指标")),
+                ("合格率", Some(Period::LongTerm), Some("产出指标")),
+                ("合格率", Some(Period::Annual), Some("产出指标")),
+            ]
+        );
+        // unlabelled blocks: the left one is the multi-year one
+        let (ind, _) = read(&[
+            row(
+                1,
+                &[
+                    "一级指标",
+                    "二级指标",
+                    "三级指标",
+                    "指标值",
+                    "二级指标",
+                    "三级指标",
+                    "计划指标值",
+                ],
+            ),
+            row(2, &["产出", "数量", "a", "3", "数量", "a", "3"]),
+        ]);
+        assert_eq!(
+            ind.iter().map(|i| i.period).collect::<Vec<_>>(),
+            [Some(Period::LongTerm), Some(Period::Annual)]
+        );
+    }
+
+    #[test]
+    fn a_unit_column_that_repeats_the_target_unit_is_not_added_twice() {
+        let (ind, w) = read(&[
+            row(1, &["一级指标", "二级指标", "三级指标", "单位", "指标值"]),
+            row(2, &["产出指标", "数量指标", "稳定率", "%", "≥95%"]),
+            row(3, &["", "", "头数", "头", "200"]),
+        ]);
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(
+            (ind[0].target.as_str(), ind[0].value),
+            ("≥95%", Some(Num(95.0)))
+        );
+        assert_eq!(
+            (ind[1].target.as_str(), ind[1].unit.as_deref()),
+            ("200头", Some("头"))
+        );
     }
 }

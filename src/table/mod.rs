@@ -12,7 +12,9 @@
 pub mod classify;
 pub mod fields;
 pub mod indicator;
+pub mod layout;
 pub mod row;
 pub mod split;
 pub mod target;
+pub mod values;
 pub mod vocabulary;

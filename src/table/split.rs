@@ -150,18 +150,21 @@ impl Anchors {
     }
 }
 
-/// Whether a row makes its block a project: an indicator header or a
-/// 项目名称 (see [`only_projects`]).
+/// Whether a row makes its block a project: an indicator (a row of an
+/// indicator table with a name or a target) or a 项目名称 with a value
+/// (see [`only_projects`]). A blank form (its labels, its table's
+/// headings and level names) is no project.
 fn is_project_row(class: &Class<'_>) -> bool {
     match &class.kind {
-        Kind::Header(_) => true,
-        Kind::Items(items) => items.iter().any(
-            |i| matches!(i, Item::Pair { label, .. } if label.field() == Some(Field::ProjectName)),
-        ),
+        Kind::Indicator { filled } => *filled,
+        Kind::Items(items) => items.iter().any(|i| {
+            matches!(i, Item::Pair { label, value: Some((_, v)), .. }
+                if matches!(label.field(), Some(Field::ProjectName | Field::ProjectNameAlt))
+                    && !crate::table::indicator::is_placeholder(v))
+        }),
         _ => false,
     }
 }
-
 /// Keeps the blocks that are projects: a project has a name (项目名称) or
 /// an indicator table. A block that has neither (a page headline, a cover
 /// page, a title alone) is no record of its own; its rows join the next
@@ -199,7 +202,9 @@ fn is_preamble<'a>(row: &'a Row<'a>, class: &'a Class<'a>) -> bool {
     class.title.is_none()
         && class.items(row).iter().all(|item| match item {
             Item::Pair { .. } => money_unit_of(item).is_some(),
+            Item::Unit { .. } => true,
             Item::Loose { text, .. } => ATTACHMENT.is_match(text),
+            Item::Group { .. } | Item::GridHeader { .. } => false,
         })
 }
 

@@ -81,6 +81,8 @@ impl Target {
 /// normalised form. Matching takes the longest entry.
 const OPERATORS: &[(&str, Op)] = &[
     ("大于或等于", Op::Ge),
+    ("达到", Op::Ge),
+    ("达", Op::Ge),
     ("小于或等于", Op::Le),
     ("大于等于", Op::Ge),
     ("小于等于", Op::Le),
@@ -175,22 +177,139 @@ fn is_date_like(raw: &str) -> bool {
 }
 
 /// Merged shape: one cell holds operator, number and unit (">=2000人").
+/// A plain number (`5`, `１５`, `2.5`, `10分`): a weight (分值, 权重).
+/// `None` for anything else.
+pub fn parse_number(text: &str) -> Option<f64> {
+    let t: String = text
+        .trim()
+        .chars()
+        .map(crate::table::vocabulary::fold_number_char)
+        .collect();
+    let t = t
+        .strip_suffix('分')
+        .unwrap_or(&t)
+        .trim_end_matches('%')
+        .trim();
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    let plain = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && digits.bytes().filter(|&b| b == b'.').count() <= 1
+        && !digits.starts_with('.')
+        && !digits.ends_with('.');
+    if !plain {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// A target that could not be read: a date or deadline (`2021年12月底前`,
+/// `12月底到位`, `2021年1月-12月`) is qualitative, as a time indicator's
+/// target is: there is no number a reviewer should look at; anything
+/// else numeric is unparsed.
+fn unread(norm: &str) -> Target {
+    static DATE_WORD: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\d\s*(?:年|月|日|季度)").expect("valid regex"));
+    static DATE_PART: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\d{1,4}\s*(?:年|月|日|季度)|(?:19|20)\d{2}").expect("valid regex")
+    });
+    if DATE_WORD.is_match(norm) && !norm.contains(['%', '>', '<', '≥', '≤', '=']) {
+        // numbers other than dates make it a sentence with amounts
+        let other = DATE_PART.replace_all(norm, "");
+        if !other.bytes().any(|b| b.is_ascii_digit()) {
+            return Target::qualitative();
+        }
+    }
+    Target::unreadable()
+}
+
+/// The forms outside the grammar that are still one operator and one
+/// number: `±3%以内` (a range around zero), a target that ends a sentence
+/// (`95%以上。`), and a short sentence holding one number with an
+/// operator word (`资金到位率达100%`, `预算支出进度达到90%以上`).
+fn other_forms(norm: &str) -> Option<Target> {
+    // `±3%`, `±3%以内`: from -3 to 3
+    if let Some(rest) = norm.strip_prefix('±') {
+        let rest = rest.trim_start();
+        let (value, _, tail) = read_number(rest)?;
+        let tail = tail.trim();
+        let tail = ["以内", "之内", "内"]
+            .iter()
+            .find_map(|w| tail.strip_suffix(w))
+            .unwrap_or(tail)
+            .trim();
+        let unit = check_unit(tail)?;
+        return Some(Target {
+            op: Some(Op::Range),
+            value: Some(-value),
+            value_max: Some(value),
+            unit,
+            unparsed: false,
+        });
+    }
+    // full-width sentence punctuation only: `5.` is no number to read
+    let trimmed = norm.trim_end_matches(['。', '；', '，', ' ']);
+    if trimmed.len() < norm.len() && !trimmed.is_empty() {
+        let t = parse_target(trimmed);
+        if !t.unparsed {
+            return Some(t);
+        }
+    }
+    sentence(trimmed)
+}
+
+/// A short sentence with one number and an operator word: the subject's
+/// words, then an operator (or the number with a `以上`/`以内` word).
+fn sentence(text: &str) -> Option<Target> {
+    if text.chars().count() > 40 {
+        return None;
+    }
+    // one number only
+    let runs = text
+        .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+        .filter(|r| r.bytes().any(|b| b.is_ascii_digit()))
+        .count();
+    if runs != 1 {
+        return None;
+    }
+    let digit = text.find(|c: char| c.is_ascii_digit())?;
+    // the operator word nearest before the number
+    let start = OPERATORS
+        .iter()
+        .filter_map(|(w, _)| {
+            text[..digit]
+                .rfind(w)
+                .filter(|&at| text[at + w.len()..digit].trim().is_empty())
+        })
+        .min()
+        .unwrap_or(digit);
+    if text[..start].chars().any(|c| !c.is_alphabetic()) {
+        return None;
+    }
+    let reading = read(&text[start..])?;
+    let op = combine(reading.prefix, reading.suffix)?;
+    if reading.value_max.is_some() || (reading.prefix.is_none() && reading.suffix.is_none()) {
+        return None;
+    }
+    let t = finish(op, &reading, reading.unit.clone());
+    (!t.unparsed).then_some(t)
+}
+
 pub fn parse_target(text: &str) -> Target {
     let norm = normalize(text);
     if !looks_numeric(&norm) {
         return Target::qualitative();
     }
     let Some(reading) = read(&norm) else {
-        return Target::unreadable();
+        return other_forms(&norm).unwrap_or_else(|| unread(&norm));
     };
     let op = if reading.value_max.is_some() {
         Some(Op::Range)
     } else {
         combine(reading.prefix, reading.suffix)
     };
-    match op {
-        Some(op) => finish(op, &reading, reading.unit.clone()),
-        None => Target::unreadable(),
+    match op.map(|op| finish(op, &reading, reading.unit.clone())) {
+        Some(t) if !t.unparsed => t,
+        _ => unread(&norm),
     }
 }
 
@@ -672,15 +791,11 @@ mod tests {
         let long_ok = format!("≥{}", "9".repeat(30));
         let mut cases = vec![
             ("按计划完成2次以上工作并提高30%", U),
-            ("2020年底前完成", U),
-            ("2020年12月底前", U),
-            ("2020年", U),
             ("≤2020年", U),
-            ("2020-2022年", U),
             ("2020.12", U),
             ("2020.1-2020.12", U),
-            ("2020年度", U),
             ("第一季度3个，全年10个", U),
+            ("对学校2400平米体育场馆补贴5万元。", U),
             (">=", U),
             ("≥", U),
             ("=", U),
@@ -712,6 +827,17 @@ mod tests {
             ("≥95 % %", U),
             ("1.2.3", U),
         ];
+        // dates and deadlines are qualitative: nothing numeric to read
+        cases.extend([
+            ("2020年底前完成", Q),
+            ("2020年12月底前", Q),
+            ("2020年", Q),
+            ("2020-2022年", Q),
+            ("2020年度", Q),
+            ("12月底到位", Q),
+            ("2021年1月-12月", Q),
+            ("2021年12月底完成项目规划相关工作。", Q),
+        ]);
         cases.push((nines.as_str(), U));
         cases.push((tiny.as_str(), U));
         check_table(&cases);

@@ -17,7 +17,16 @@ use regex::Regex;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Field {
     Department,
+    /// 填报单位, 编制单位: the department when no other label names it.
+    DepartmentAlt,
+    /// A code printed with the department (`主管部门编码`).
+    DepartmentCode,
+    ImplementingUnit,
     ProjectName,
+    /// 专项名称, 资金名称: the project's name when it has no 项目名称.
+    ProjectNameAlt,
+    /// One cell for both dates (项目起止时间 `2021.1-2021.12`).
+    Period,
     ProjectCategory,
     PlannedStart,
     PlannedEnd,
@@ -29,6 +38,12 @@ pub enum Field {
     Safeguards,
     ImplementationPlan,
     Goals,
+    /// A numbered goal row (`目标1：…`): joined into `goals`.
+    GoalsPart,
+    GoalsLongTerm,
+    /// A funding-source line (`其中：财政拨款`, or a line under a 资金
+    /// heading): `budget.sources`.
+    FundingSource,
     BudgetTotal,
     BudgetCurrentYear,
     BudgetPriorYearBudget,
@@ -37,21 +52,104 @@ pub enum Field {
     MoneyUnit,
 }
 
+impl Field {
+    /// One of the four `budget` amounts.
+    pub fn is_budget(self) -> bool {
+        matches!(
+            self,
+            Field::BudgetTotal
+                | Field::BudgetCurrentYear
+                | Field::BudgetPriorYearBudget
+                | Field::BudgetPriorYearExecuted
+        )
+    }
+}
+
+/// A funding-source line `其中：财政拨款`, `其中 :上级资金16`: the source's
+/// name, and its amount when the cell holds it too.
+pub fn funding_line(cell: &str) -> Option<(&str, Option<&str>)> {
+    let t = cell.trim_start();
+    let rest = t.strip_prefix("其中")?.trim_start();
+    let rest = rest
+        .strip_prefix(['：', ':', '，', ','])
+        .unwrap_or(rest)
+        .trim_start();
+    if rest.is_empty() {
+        return None;
+    }
+    // `财政拨款：100`
+    if let Some((pos, len)) = first_colon_outside_brackets(rest, rest.len()) {
+        let (name, value) = (rest[..pos].trim(), rest[pos + len..].trim());
+        if name.is_empty() {
+            return None;
+        }
+        return Some((name, (!value.is_empty()).then_some(value)));
+    }
+    // `上级资金16`: a name, then an amount to the end
+    let Some(digit) = rest.find(|c: char| c.is_ascii_digit()) else {
+        return Some((rest, None));
+    };
+    let (name, value) = rest.split_at(digit);
+    let amount_like = value
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '万' | '亿' | '元' | ' '));
+    match (name.trim(), amount_like) {
+        ("", _) => None,
+        (name, true) => Some((name, Some(value.trim()))),
+        _ => Some((rest, None)),
+    }
+    .or(Some((rest, None)))
+}
+
 /// The unit of an amount, from a label such as `项目总预算（万元）`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MoneyUnit {
     Yuan,
     TenThousandYuan,
+    HundredMillionYuan,
 }
 
 impl MoneyUnit {
     pub fn from_text(s: &str) -> Option<MoneyUnit> {
-        match squeeze(s).as_ref() {
+        let s = squeeze(s);
+        let s = s
+            .trim_start_matches(['（', '('])
+            .trim_end_matches(['）', ')']);
+        let s = s.strip_prefix("金额").unwrap_or(s);
+        let s = s.strip_prefix("单位").unwrap_or(s);
+        let s = s.trim_start_matches(['：', ':']);
+        match s {
             "元" | "人民币元" => Some(MoneyUnit::Yuan),
             "万元" | "人民币万元" => Some(MoneyUnit::TenThousandYuan),
+            "亿元" | "人民币亿元" => Some(MoneyUnit::HundredMillionYuan),
             _ => None,
         }
     }
+}
+
+/// A cell that only names the money unit of the amounts beside or below
+/// it: a column heading `金额(万元)`, `(万元)`, `单位：万元`.
+pub fn unit_heading(cell: &str) -> Option<MoneyUnit> {
+    if cell.len() > 40 || !cell.contains('元') {
+        return None;
+    }
+    let s = squeeze(cell);
+    let rest = [
+        "金额",
+        "资金",
+        "预算金额",
+        "预算",
+        "单位",
+        "金额单位",
+        "资金单位",
+        "",
+    ]
+    .iter()
+    .find_map(|w| {
+        s.strip_prefix(w)
+            .filter(|r| r.starts_with(['（', '(', '：', ':']))
+    })?;
+    MoneyUnit::from_text(rest)
 }
 
 /// A label with its colon removed, whitespace squeezed out and a trailing
@@ -66,6 +164,8 @@ pub struct Label {
     pub unit: Option<MoneyUnit>,
     /// The field the key names, looked up once (see [`Label::field`]).
     field: Option<Field>,
+    /// A cell of a small table inside the form, keyed `row/column`.
+    pub grid: bool,
 }
 
 /// Where a label's key is: within its text (a label without whitespace,
@@ -101,6 +201,7 @@ fn label_of(text: &str, (key, unit, field): (Key, Option<MoneyUnit>, Option<Fiel
         key,
         unit,
         field,
+        grid: false,
     }
 }
 
@@ -110,8 +211,34 @@ impl Label {
     /// note, and the unit, with or without brackets (`项目总预算（万元）`,
     /// `项目总预算（单位：万元）`, `项目总预算万元`).
     pub fn parse(raw: &str) -> Label {
-        let text = strip_colon(raw).trim();
+        let text = strip_hint(strip_colon(raw).trim());
+        if text.contains('\n') {
+            // a label broken over lines in its cell (`绩效管理⏎联络员`)
+            let joined: String = text.lines().map(str::trim).collect();
+            return label_of(&joined, key_of(&joined));
+        }
         label_of(text, key_of(text))
+    }
+
+    /// A funding-source line's label (`其中：财政拨款（万元）` → 财政拨款,
+    /// 万元): the name without `其中：` and without its unit.
+    pub fn source(name: &str) -> Label {
+        let mut l = Label::parse(name);
+        l.field = Some(Field::FundingSource);
+        if let Some(unit) = l.unit {
+            // the name as written, without the unit hint
+            let key = l.key().to_string();
+            l.text = key;
+            l.key = Key::Within(0..l.text.len());
+            l.unit = Some(unit);
+        }
+        l
+    }
+
+    /// This label as the line of a funding source (a line under a 资金
+    /// heading whose label is no contract field).
+    pub fn into_source(self) -> Label {
+        Label::source(&self.text)
     }
 
     pub fn field(&self) -> Option<Field> {
@@ -140,6 +267,30 @@ pub fn label_key(text: &str) -> (Cow<'_, str>, Option<MoneyUnit>) {
             let (key, unit) = key_range(&s);
             (Cow::Owned(s[key].to_string()), unit)
         }
+    }
+}
+
+/// `text` without a trailing length hint or example, which forms add to
+/// a label: `项目概况(450字内)`, `项目起止时间(如20190101)`,
+/// `指标值(150字以内)`, `项目名称（全称）`.
+pub fn strip_hint(text: &str) -> &str {
+    let Some(inner) = text.strip_suffix(['）', ')']) else {
+        return text;
+    };
+    let Some(open) = inner.rfind(['（', '(']) else {
+        return text;
+    };
+    let hint = &inner[open + inner[open..].chars().next().map_or(1, char::len_utf8)..];
+    let is_hint = hint.starts_with('如')
+        || hint.starts_with("例如")
+        || hint == "全称"
+        || hint.starts_with('限')
+        || (hint.contains('字') && hint.chars().any(|c| c.is_ascii_digit()))
+        || hint.contains("格式");
+    if is_hint && open > 0 {
+        inner[..open].trim_end()
+    } else {
+        text
     }
 }
 
@@ -249,7 +400,7 @@ pub fn fold_number_char(c: char) -> char {
     }
 }
 
-fn strip_colon(s: &str) -> &str {
+pub(crate) fn strip_colon(s: &str) -> &str {
     let t = s.trim_end();
     t.strip_suffix('：')
         .or_else(|| t.strip_suffix(':'))
@@ -260,34 +411,101 @@ fn strip_colon(s: &str) -> &str {
 /// bytes (binary search that rarely compares bytes; a test checks the order).
 pub(crate) const FIELD_KEYS: &[(&str, Field)] = &[
     ("单位", Field::MoneyUnit),
+    ("实施期", Field::Period),
+    ("项目期", Field::Period),
+    ("专项名称", Field::ProjectNameAlt),
+    ("中期目标", Field::GoalsLongTerm),
+    ("主管单位", Field::Department),
+    ("主管部门", Field::Department),
     ("单位名称", Field::Department),
+    ("填报单位", Field::DepartmentAlt),
+    ("实施单位", Field::ImplementingUnit),
+    ("实施期限", Field::Period),
+    ("年度目标", Field::Goals),
+    ("年度金额", Field::BudgetCurrentYear),
+    ("年度预算", Field::BudgetCurrentYear),
+    ("当年预算", Field::BudgetCurrentYear),
+    ("总体目标", Field::Goals),
+    ("执行单位", Field::ImplementingUnit),
     ("申报单位", Field::Department),
     ("申报部门", Field::Department),
     ("立项依据", Field::Basis),
     ("绩效目标", Field::Goals),
     ("绩效类型", Field::PerformanceType),
+    ("编制单位", Field::DepartmentAlt),
+    ("资金名称", Field::ProjectNameAlt),
+    ("资金总额", Field::BudgetTotal),
+    ("起止时间", Field::Period),
     ("部门名称", Field::Department),
+    ("部门编码", Field::DepartmentCode),
     ("金额单位", Field::MoneyUnit),
+    ("长期目标", Field::GoalsLongTerm),
+    ("项目单位", Field::ImplementingUnit),
     ("项目名称", Field::ProjectName),
+    ("项目周期", Field::Period),
     ("项目概况", Field::Overview),
     ("项目类别", Field::ProjectCategory),
     ("项目类型", Field::ProjectCategory),
+    ("预算单位", Field::Department),
+    ("预算部门", Field::Department),
+    ("实施期目标", Field::GoalsLongTerm),
+    ("本年度预算", Field::BudgetCurrentYear),
+    ("项目实施期", Field::Period),
+    ("项目总金额", Field::BudgetTotal),
     ("项目总预算", Field::BudgetTotal),
+    ("中期滚动目标", Field::GoalsLongTerm),
+    ("中期绩效目标", Field::GoalsLongTerm),
+    ("主管部门名称", Field::Department),
+    ("主管部门编码", Field::DepartmentCode),
+    ("区县主管部门", Field::Department),
+    ("县级主管部门", Field::Department),
+    ("实施单位名称", Field::ImplementingUnit),
+    ("市县主管部门", Field::Department),
+    ("年度总体目标", Field::Goals),
     ("年度绩效目标", Field::Goals),
+    ("年度资金总额", Field::BudgetCurrentYear),
+    ("年度预算金额", Field::BudgetCurrentYear),
+    ("归口管理部门", Field::Department),
+    ("当年资金总额", Field::BudgetCurrentYear),
     ("申报单位名称", Field::Department),
     ("计划完成日期", Field::PlannedEnd),
     ("计划完成时间", Field::PlannedEnd),
     ("计划开始日期", Field::PlannedStart),
     ("计划开始时间", Field::PlannedStart),
     ("计划结束日期", Field::PlannedEnd),
+    ("长期绩效目标", Field::GoalsLongTerm),
+    ("项目主管部门", Field::Department),
     ("项目完成日期", Field::PlannedEnd),
+    ("项目实施单位", Field::ImplementingUnit),
+    ("项目实施周期", Field::Period),
     ("项目实施计划", Field::ImplementationPlan),
     ("项目开始日期", Field::PlannedStart),
     ("项目当年预算", Field::BudgetCurrentYear),
+    ("项目执行单位", Field::ImplementingUnit),
+    ("项目支出名称", Field::ProjectName),
     ("项目立项依据", Field::Basis),
     ("项目绩效目标", Field::Goals),
+    ("项目资金总额", Field::BudgetTotal),
+    ("项目起止日期", Field::Period),
+    ("项目起止时间", Field::Period),
+    ("预算单位名称", Field::Department),
+    ("预算单位编码", Field::DepartmentCode),
+    ("预算部门编码", Field::DepartmentCode),
+    ("下达地方或单位", Field::Department),
+    ("主管部门及编码", Field::Department),
+    ("实施期总体目标", Field::GoalsLongTerm),
+    ("实施期绩效目标", Field::GoalsLongTerm),
+    ("实施期资金总额", Field::BudgetTotal),
+    ("本年度绩效目标", Field::Goals),
+    ("本年度资金总额", Field::BudgetCurrentYear),
+    ("资金总额及构成", Field::BudgetTotal),
+    ("项目支出实施期", Field::Period),
     ("项目设立必要性", Field::Necessity),
+    ("年度本级预算金额", Field::BudgetCurrentYear),
+    ("项目年度绩效目标", Field::Goals),
+    ("项目计划实施时间", Field::Period),
     ("项目设立的必要性", Field::Necessity),
+    ("下达中央预算内投资", Field::BudgetCurrentYear),
     ("同名项目上年执行数", Field::BudgetPriorYearExecuted),
     ("同名项目上年预算数", Field::BudgetPriorYearBudget),
     ("同名项目上年预算额", Field::BudgetPriorYearBudget),
@@ -301,18 +519,51 @@ pub(crate) const FIELD_KEYS: &[(&str, Field)] = &[
 ];
 
 fn field_for_key(key: &str) -> Option<Field> {
+    exact_field(key).or_else(|| field_by_shape(key))
+}
+
+fn exact_field(key: &str) -> Option<Field> {
     FIELD_KEYS
         .binary_search_by(|(k, _)| (k.len(), k.as_bytes()).cmp(&(key.len(), key.as_bytes())))
         .ok()
         .map(|i| FIELD_KEYS[i].1)
 }
 
+/// Labels known by their shape, not their exact words: a bracket that
+/// only qualifies (`中期滚动目标(2019年--2021年)`), `中期…预算` (the
+/// multi-year total), `本年度申请…资金` (the current year), `目标1`.
+fn field_by_shape(key: &str) -> Option<Field> {
+    if let Some(inner) = key.strip_suffix(['）', ')'])
+        && let Some(open) = inner.rfind(['（', '('])
+        && open > 0
+    {
+        return exact_field(&inner[..open]);
+    }
+    if key.starts_with("中期") && key.ends_with("预算") && key.chars().count() <= 12 {
+        return Some(Field::BudgetTotal);
+    }
+    if key.starts_with("本年度申请") && (key.ends_with("预算资金") || key.ends_with("预算"))
+    {
+        return Some(Field::BudgetCurrentYear);
+    }
+    if key.contains("保障项目实施的制度") || key.contains("保证项目实施的制度") {
+        return Some(Field::Safeguards);
+    }
+    let n = key.strip_prefix("目标")?;
+    (!n.is_empty()
+        && n.chars().count() <= 2
+        && n.chars()
+            .all(|c| c.is_ascii_digit() || "一二三四五六七八九十".contains(c)))
+    .then_some(Field::GoalsPart)
+}
+
 /// The first characters of [`FIELD_KEYS`] and [`TRAILERS`]: a cell whose
 /// key starts with anything else is no known label, which settles most
 /// cells without squeezing them (checked against both lists by a test).
 const KEY_STARTS: &[char] = &[
-    '申', '单', '部', '项', '计', '是', '绩', '立', '保', '总', '年', '同', '金', '填', '制', '审',
-    '联', '财', '备', '说', '注',
+    '下', '专', '中', '主', '保', '制', '区', '单', '县', '同', '填', '备', '实', '审', '市', '年',
+    '归', '当', '总', '执', '是', '本', '注', '申', '目', '立', '绩', '编', '联', '计', '说', '财',
+    '资', '起', '部', '金', '长', '项', '预',
 ];
 
 /// Whether the key of `cell` (as [`label_key`] would build it) could start
@@ -414,6 +665,10 @@ const TRAILERS: &[&str] = &[
     "注",
     "填报说明",
     "填表说明",
+    "主管部门审核意见",
+    "财政部门审核意见",
+    "审核意见",
+    "单位公章",
 ];
 
 /// Short, with at least one letter or CJK character, without the
@@ -476,13 +731,14 @@ fn first_colon_outside_brackets(s: &str, within: usize) -> Option<(usize, usize)
 }
 
 static TITLE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"绩效目标(?:申报|申请)?表(?:[（(].*[)）])?$").expect("valid regex")
+    Regex::new(r"目标(?:申报|申请|批复|审核|审批)?表(?:[（(].*[)）])?$").expect("valid regex")
 });
 static YEAR_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:[（(]\s*(\d{4})\s*年度?\s*[)）]|(\d{4})\s*年度)$").expect("valid regex")
+    Regex::new(r"^(?:[（(]\s*(\d{4})\s*年度?\s*[)）]?|(\d{4})\s*年度?\s*[)）]|(\d{4})\s*年度)$")
+        .expect("valid regex")
 });
 static YEAR_IN_TITLE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(\d{4})\s*年度").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"((?:19|20)\d{2})\s*年").expect("valid regex"));
 static HEADING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"^(?:本项目.*资金使用情况|(?:(\d{4})\s*年度?)?(?:年度)?(?:项目)?绩效(?:目标|指标)|项目基本(?:信息|情况)|项目(?:资金|预算)情况)$",
@@ -529,7 +785,7 @@ pub fn year_line(cell: &str) -> Option<i32> {
         return None;
     }
     let c = YEAR_LINE.captures(t)?;
-    c.get(1).or(c.get(2))?.as_str().parse().ok()
+    c.get(1).or(c.get(2)).or(c.get(3))?.as_str().parse().ok()
 }
 
 /// A section heading on a row of its own: `本项目上年度市级财政资金使用情况`,
@@ -562,84 +818,6 @@ pub fn heading(cell: &str) -> Option<Option<i32>> {
         .captures(&s)
         .map(|c| c.get(1).and_then(|m| m.as_str().parse().ok()))
 }
-
-/// The role of a column of the indicator table, from its header cell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Column {
-    Level1,
-    Level2,
-    Level3,
-    /// The merged target cell (指标目标值), or the value column of the
-    /// split shape (指标值).
-    Value,
-    Operator,
-    Unit,
-}
-
-/// The first characters of the header names [`column_for_header`] knows.
-const HEADER_STARTS: &[char] = &[
-    '一', '二', '三', '指', '年', '目', '绩', '计', '运', '符', '度', '单',
-];
-
-/// Matches an indicator-table header cell by meaning.
-pub fn column_for_header(cell: &str) -> Option<Column> {
-    if cell.len() > 90 {
-        return None;
-    }
-    // Header names start with one of these (checked by a test).
-    let first = cell.chars().find(|c| !c.is_whitespace());
-    if !first.is_some_and(|c| HEADER_STARTS.contains(&c)) {
-        return None;
-    }
-    // The longest header name is 6 characters (18 bytes), plus a colon:
-    // longer cells need a bracket or spaces to be one.
-    let t = cell.trim();
-    if t.len() > 21 && !t.contains(['（', '(']) && !has_whitespace(t) {
-        return None;
-    }
-    // `指标值（2021年）`, `指标目标值(定量或定性)`: the bracket only qualifies.
-    let s = squeeze(strip_colon(cell));
-    let s = match s.find(['（', '(']) {
-        Some(i) if i > 0 && s.ends_with(['）', ')']) => &s[..i],
-        _ => s.as_ref(),
-    };
-    HEADER_NAMES
-        .iter()
-        .find(|(name, _)| *name == s)
-        .map(|(_, column)| *column)
-}
-
-/// The header names of an indicator table's columns (without colon or a
-/// qualifying bracket), as data.
-pub(crate) const HEADER_NAMES: &[(&str, Column)] = &[
-    ("一级目标", Column::Level1),
-    ("一级指标", Column::Level1),
-    ("一级绩效指标", Column::Level1),
-    ("一级绩效目标", Column::Level1),
-    ("二级目标", Column::Level2),
-    ("二级指标", Column::Level2),
-    ("二级绩效指标", Column::Level2),
-    ("二级绩效目标", Column::Level2),
-    ("三级目标", Column::Level3),
-    ("三级指标", Column::Level3),
-    ("三级指标名称", Column::Level3),
-    ("指标名称", Column::Level3),
-    ("三级绩效指标", Column::Level3),
-    ("三级绩效目标", Column::Level3),
-    ("指标目标值", Column::Value),
-    ("指标值", Column::Value),
-    ("年度指标值", Column::Value),
-    ("目标值", Column::Value),
-    ("绩效指标值", Column::Value),
-    ("年度目标值", Column::Value),
-    ("计算符号", Column::Operator),
-    ("运算符号", Column::Operator),
-    ("计算符", Column::Operator),
-    ("符号", Column::Operator),
-    ("计量单位", Column::Unit),
-    ("度量单位", Column::Unit),
-    ("单位", Column::Unit),
-];
 
 #[cfg(test)]
 mod tests {
@@ -813,24 +991,6 @@ mod tests {
     }
 
     #[test]
-    fn header_columns_by_meaning() {
-        assert_eq!(column_for_header("一级绩效指标"), Some(Column::Level1));
-        assert_eq!(column_for_header("二级指标"), Some(Column::Level2));
-        assert_eq!(column_for_header("三级指标名称"), Some(Column::Level3));
-        assert_eq!(column_for_header("指标名称"), Some(Column::Level3));
-        assert_eq!(column_for_header("指标目标值"), Some(Column::Value));
-        assert_eq!(column_for_header("年度指标值"), Some(Column::Value));
-        assert_eq!(column_for_header("运算符号"), Some(Column::Operator));
-        assert_eq!(column_for_header("计量单位"), Some(Column::Unit));
-        assert_eq!(column_for_header("备注"), None);
-        assert_eq!(column_for_header("指标值（2021年）"), Some(Column::Value));
-        assert_eq!(
-            column_for_header("指标目标值(定量或定性)"),
-            Some(Column::Value)
-        );
-    }
-
-    #[test]
     fn has_whitespace_agrees_with_char_is_whitespace() {
         let spaces = (0..=0x10FFFFu32)
             .filter_map(char::from_u32)
@@ -866,18 +1026,6 @@ mod tests {
         }
         for key in TRAILERS {
             assert!(may_be_known_key(key), "{key}");
-        }
-        for (h, column) in HEADER_NAMES {
-            assert_eq!(column_for_header(h), Some(*column), "{h}");
-            assert!(
-                h.chars().next().is_some_and(|c| HEADER_STARTS.contains(&c)),
-                "{h}: its first character is not in HEADER_STARTS"
-            );
-            // column_for_header skips cells over 21 bytes without a bracket
-            assert!(
-                h.len() + ":".len() <= 21,
-                "{h} is longer than the fast reject allows"
-            );
         }
     }
 

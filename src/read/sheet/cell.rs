@@ -56,8 +56,9 @@ impl<'v> From<&'v DataRef<'_>> for Value<'v> {
     }
 }
 
-/// A cell as a person sees it (number formats other than dates aside: a
-/// percentage reads `0.95`).
+/// A cell as a person sees it in a General cell (an xlsx number under a
+/// number format goes through `numfmt` instead; elsewhere a percentage
+/// reads `0.95`).
 pub(super) fn render(v: Value<'_>) -> Cow<'_, str> {
     match v {
         Value::Text(s) | Value::DurationIso(s) => Cow::Borrowed(s),
@@ -75,7 +76,7 @@ pub(super) fn render(v: Value<'_>) -> Cow<'_, str> {
 /// A number as Excel shows it in a General cell, in at most 15 significant
 /// digits: `41098620`, `4109.86`, `0.3` (for 0.1+0.2); plain digits from
 /// 1E-10 to below 1E+21, `1.5E+300` style beyond.
-fn format_number(v: f64) -> String {
+pub(super) fn format_number(v: f64) -> String {
     if !v.is_finite() {
         return v.to_string();
     }

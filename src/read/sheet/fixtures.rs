@@ -33,6 +33,17 @@ pub(super) fn xlsx_with(
     extra: &[(&str, &str)],
     method: zip::CompressionMethod,
 ) -> Vec<u8> {
+    xlsx_calc(sheets, extra, method, "")
+}
+
+/// [`xlsx_with`] whose workbook part holds `calc` after its sheets (a
+/// `<calcPr …/>`).
+pub(super) fn xlsx_calc(
+    sheets: &[(&str, Option<&str>)],
+    extra: &[(&str, &str)],
+    method: zip::CompressionMethod,
+    calc: &str,
+) -> Vec<u8> {
     let mut parts: Vec<(String, String)> = vec![
         (
             "[Content_Types].xml".into(),
@@ -64,7 +75,7 @@ pub(super) fn xlsx_with(
     }
     parts.push((
         "xl/workbook.xml".into(),
-        format!(r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{NS}" xmlns:r="{REL}"><sheets>{list}</sheets></workbook>"#),
+        format!(r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{NS}" xmlns:r="{REL}"><sheets>{list}</sheets>{calc}</workbook>"#),
     ));
     parts.push((
         "xl/_rels/workbook.xml.rels".into(),

@@ -9,6 +9,7 @@
 
 use std::borrow::Cow;
 
+use super::cell::format_number;
 use super::{Sheet, SheetError, SheetLimits};
 use crate::read::Row;
 
@@ -87,12 +88,20 @@ impl TextBudget {
     }
 }
 
+/// What a cell of the grid holds: its text, or a number waiting for its
+/// number format (an xlsx workbook whose styles show numbers otherwise
+/// than General: the style ids come in a second pass).
+enum Slot {
+    Text(String),
+    Number { value: f64, style: usize },
+}
+
 /// The non-blank cells of one sheet, sparse, with the extent they span.
 pub(super) struct Grid<'n, 'b> {
     name: &'n str,
     budget: &'b mut TextBudget,
-    /// `(row, column, trimmed text)`, 0-based, in the order read.
-    cells: Vec<(u32, u32, String)>,
+    /// `(row, column, trimmed text or number)`, 0-based, in the order read.
+    cells: Vec<(u32, u32, Slot)>,
     extent: Extent<'n>,
     /// Length at which duplicate positions are folded away (see `push`).
     compact_at: usize,
@@ -123,7 +132,26 @@ impl<'n, 'b> Grid<'n, 'b> {
             return Ok(());
         }
         self.extent.add(row, col)?;
-        let len = u64::try_from(text.len()).unwrap_or(u64::MAX);
+        self.charge(text.len())?;
+        self.keep(row, col, Slot::Text(text.to_string()));
+        Ok(())
+    }
+
+    /// Adds a number whose text waits for its number format (see
+    /// [`Grid::set_style`]); it is charged to the text budget at the
+    /// length of its General text.
+    pub(super) fn push_number(&mut self, row: u32, col: u32, value: f64) -> Result<(), SheetError> {
+        self.extent.add(row, col)?;
+        self.charge(format_number(value).len())?;
+        self.keep(row, col, Slot::Number { value, style: 0 });
+        Ok(())
+    }
+
+    /// Takes `len` bytes off the workbook's text budget: the text of a
+    /// cell, or what the reader holds besides the cells (the template of a
+    /// shared formula).
+    pub(super) fn charge(&mut self, len: usize) -> Result<(), SheetError> {
+        let len = u64::try_from(len).unwrap_or(u64::MAX);
         self.budget.left =
             self.budget
                 .left
@@ -132,20 +160,78 @@ impl<'n, 'b> Grid<'n, 'b> {
                     sheet: self.name.to_string(),
                     limit: self.budget.limit,
                 })?;
-        self.cells.push((row, col, text.to_string()));
+        Ok(())
+    }
+
+    fn keep(&mut self, row: u32, col: u32, slot: Slot) {
+        self.cells.push((row, col, slot));
         // Distinct positions are at most the limit, so more cells than that
         // means a cell repeated (a crafted file): fold the repeats, the last
         // one winning as in calamine, so memory stays bounded.
         if self.cells.len() >= self.compact_at {
             compact(&mut self.cells);
         }
+    }
+
+    /// Whether some number waits for its number format.
+    pub(super) fn has_numbers(&self) -> bool {
+        self.cells
+            .iter()
+            .any(|c| matches!(c.2, Slot::Number { .. }))
+    }
+
+    /// Gets the grid ready for [`Grid::set_style`]: cells sorted by
+    /// position, each position once.
+    pub(super) fn settle(&mut self) {
+        compact(&mut self.cells);
+    }
+
+    /// Gives the number at `(row, col)`, if one is there, its style id.
+    /// Call [`Grid::settle`] first.
+    pub(super) fn set_style(&mut self, row: u32, col: u32, id: usize) {
+        if let Ok(i) = self.cells.binary_search_by_key(&(row, col), |c| (c.0, c.1))
+            && let Some((_, _, Slot::Number { style, .. })) = self.cells.get_mut(i)
+        {
+            *style = id;
+        }
+    }
+
+    /// Shows each waiting number by `show(value, style id)`; what its
+    /// text holds beyond its General text (charged when it came) is
+    /// charged now: `0.00` makes 1E+300 a 300-digit text.
+    pub(super) fn show_numbers(
+        &mut self,
+        show: impl Fn(f64, usize) -> String,
+    ) -> Result<(), SheetError> {
+        for i in 0..self.cells.len() {
+            let Some((_, _, Slot::Number { value, style })) = self.cells.get(i) else {
+                continue;
+            };
+            let (value, style) = (*value, *style);
+            let text = show(value, style);
+            self.charge(text.len().saturating_sub(format_number(value).len()))?;
+            if let Some(cell) = self.cells.get_mut(i) {
+                cell.2 = Slot::Text(text);
+            }
+        }
         Ok(())
     }
 
+    /// The rows; a number still waiting is shown as General.
     pub(super) fn into_sheet(mut self) -> Sheet {
         compact(&mut self.cells);
         let mut rows = Vec::new();
-        let mut cells = self.cells.into_iter().peekable();
+        let mut cells = self
+            .cells
+            .into_iter()
+            .map(|(row, col, slot)| {
+                let text = match slot {
+                    Slot::Text(text) => text,
+                    Slot::Number { value, .. } => format_number(value),
+                };
+                (row, col, text)
+            })
+            .peekable();
         while let Some((row, col, text)) = cells.next() {
             let mut line = vec![(col, text)];
             while let Some((_, col, text)) = cells.next_if(|c| c.0 == row) {
@@ -170,7 +256,7 @@ impl<'n, 'b> Grid<'n, 'b> {
 }
 
 /// Sorts cells by position and keeps the last of each repeated position.
-fn compact(cells: &mut Vec<(u32, u32, String)>) {
+fn compact(cells: &mut Vec<(u32, u32, Slot)>) {
     cells.sort_by_key(|c| (c.0, c.1)); // stable: repeats stay in read order
     cells.dedup_by(|later, kept| {
         let same = later.0 == kept.0 && later.1 == kept.1;

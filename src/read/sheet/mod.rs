@@ -54,16 +54,20 @@
 //! One submodule per concern: this one adapts calamine (a workbook in,
 //! its worksheets out, under the limits, with one error type); `grid`
 //! builds rows from sparse cells and keeps the used range under the cell
-//! limit; `cell` renders a value as Excel shows it; `xls` walks the
-//! compound file and its BIFF records before calamine does; `zip_scan`
-//! reads the XML parts of xlsx and ods before calamine does.
+//! limit; `cell` renders a value as Excel shows it, and `numfmt` a number
+//! under its number format; `xlsx` streams an xlsx's values, formulas and
+//! styles; `xls` walks the compound file and its BIFF records before
+//! calamine does; `zip_scan` reads the XML parts of xlsx and ods before
+//! calamine does.
+//!
+//! A formula with no cached value (openpyxl's `=100%`) reads as `=` and its
+//! text, in xlsx and ods; xls and xlsb formula records always hold their
+//! result.
 
 use std::fmt::Display;
 use std::io::Cursor;
 
-use calamine::{
-    Data, DataRef, Ods, Range, Reader as _, SheetType, Xls, XlsOptions, Xlsb, Xlsx, XlsxError,
-};
+use calamine::{Data, DataRef, Ods, Range, Reader as _, SheetType, Xls, XlsOptions, Xlsb};
 
 use super::{Limits, ReadError, Reader, Row, Scratch, Table, Tables};
 use crate::source::Format;
@@ -74,7 +78,9 @@ mod cell;
 #[cfg(test)]
 mod fixtures;
 mod grid;
+mod numfmt;
 mod xls;
+mod xlsx;
 mod zip_scan;
 
 /// The workbook formats this module reads.
@@ -212,7 +218,7 @@ pub fn read_workbook(
     limits: &SheetLimits,
 ) -> Result<Vec<Sheet>, SheetError> {
     match format {
-        SheetFormat::Xlsx => read_xlsx(bytes, limits),
+        SheetFormat::Xlsx => xlsx::read_xlsx(bytes, limits),
         SheetFormat::Xlsb => read_xlsb(bytes, limits),
         SheetFormat::Xls => read_xls(bytes, limits),
         SheetFormat::Ods => read_ods(bytes, limits),
@@ -229,26 +235,6 @@ fn calamine<T>(format: &str, call: impl FnOnce() -> T) -> Result<T, SheetError> 
             "not a readable {format} file (the reader failed on a malformed record: {message})"
         ))
     })
-}
-
-fn read_xlsx(bytes: &[u8], limits: &SheetLimits) -> Result<Vec<Sheet>, SheetError> {
-    zip_scan::check_xlsx(bytes)?;
-    let mut wb =
-        calamine("xlsx", || Xlsx::new(Cursor::new(bytes)))?.map_err(|e| corrupt("xlsx", &e))?;
-    let mut sheets = Vec::new();
-    let mut budget = TextBudget::new(limits.max_text);
-    for name in worksheet_names(wb.sheets_metadata())? {
-        let mut cells = match calamine("xlsx", || wb.worksheet_cells_reader(&name))? {
-            Ok(cells) => cells,
-            // A sheet the workbook calls a worksheet but is not one.
-            Err(XlsxError::NotAWorksheet(_)) => continue,
-            Err(e) => return Err(sheet_corrupt("xlsx", &name, &e)),
-        };
-        sheets.push(stream_sheet("xlsx", &name, limits, &mut budget, || {
-            cells.next_cell()
-        })?);
-    }
-    Ok(sheets)
 }
 
 fn read_xlsb(bytes: &[u8], limits: &SheetLimits) -> Result<Vec<Sheet>, SheetError> {
@@ -311,9 +297,42 @@ fn read_ods(bytes: &[u8], limits: &SheetLimits) -> Result<Vec<Sheet>, SheetError
     for name in worksheet_names(wb.sheets_metadata())? {
         let range = calamine("ods", || wb.worksheet_range(&name))?
             .map_err(|e| sheet_corrupt("ods", &name, &e))?;
-        sheets.push(range_sheet(&name, &range, limits, &mut budget)?);
+        let formulas = calamine("ods", || wb.worksheet_formula(&name))?
+            .map_err(|e| sheet_corrupt("ods", &name, &e))?;
+        let mut grid = Grid::new(&name, limits, &mut budget);
+        push_range(&mut grid, &range)?;
+        push_uncached_formulas(&mut grid, &range, &formulas)?;
+        sheets.push(grid.into_sheet());
     }
     Ok(sheets)
+}
+
+/// The formulas of an ods sheet whose cells hold no value, as `=` and
+/// their text (`of:=100%` → `=100%`): what was typed. A formula with a
+/// value shows its value (already in the grid).
+fn push_uncached_formulas(
+    grid: &mut Grid<'_, '_>,
+    values: &Range<Data>,
+    formulas: &Range<String>,
+) -> Result<(), SheetError> {
+    let Some((row0, col0)) = formulas.start() else {
+        return Ok(());
+    };
+    for (r, c, formula) in formulas.used_cells() {
+        let (row, col) = (offset(row0, r), offset(col0, c));
+        if !matches!(values.get_value((row, col)), None | Some(Data::Empty)) {
+            continue;
+        }
+        let text = formula
+            .split_once(':')
+            .filter(|(ns, _)| !ns.is_empty() && ns.bytes().all(|b| b.is_ascii_alphabetic()))
+            .map_or(formula.as_str(), |(_, rest)| rest);
+        let text = text.strip_prefix('=').unwrap_or(text);
+        if !text.trim().is_empty() {
+            grid.push(row, col, std::borrow::Cow::Owned(format!("={text}")))?;
+        }
+    }
+    Ok(())
 }
 
 /// The names of the worksheets, in workbook order, each once.
@@ -332,7 +351,7 @@ fn worksheet_names(meta: &[calamine::Sheet]) -> Result<Vec<String>, SheetError> 
     Ok(names)
 }
 
-/// A sheet from a dense calamine range (xls, ods).
+/// A sheet from a dense calamine range (xls).
 fn range_sheet(
     name: &str,
     range: &Range<Data>,
@@ -340,6 +359,12 @@ fn range_sheet(
     budget: &mut TextBudget,
 ) -> Result<Sheet, SheetError> {
     let mut grid = Grid::new(name, limits, budget);
+    push_range(&mut grid, range)?;
+    Ok(grid.into_sheet())
+}
+
+/// The values of a dense calamine range (xls, ods) into a grid.
+fn push_range(grid: &mut Grid<'_, '_>, range: &Range<Data>) -> Result<(), SheetError> {
     if let Some((row0, col0)) = range.start() {
         for (r, c, value) in range.used_cells() {
             let row = offset(row0, r);
@@ -347,7 +372,7 @@ fn range_sheet(
             grid.push(row, col, render(Value::from(value)))?;
         }
     }
-    Ok(grid.into_sheet())
+    Ok(())
 }
 
 /// `base + rel`, saturating (positions past `u32` cannot come from a range

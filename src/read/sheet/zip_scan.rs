@@ -48,6 +48,16 @@ pub(super) fn check_xlsx(bytes: &[u8]) -> Result<(), SheetError> {
     scan_members(bytes, b"sharedstrings.xml", &mut || SstCheck)
 }
 
+/// Whether an xlsx declares its formulas' cached values stale: a
+/// `<calcPr>` with `fullCalcOnLoad` true in its workbook part (openpyxl and
+/// XlsxWriter write it; Excel drops it when it saves what it computed).
+pub(super) fn xlsx_recalculates_on_load(bytes: &[u8]) -> bool {
+    let found = std::cell::Cell::new(false);
+    // A member that cannot be read says nothing: calamine judges it.
+    let _ = scan_members(bytes, b"workbook.xml", &mut || CalcCheck { found: &found });
+    found.get()
+}
+
 /// Refuses an ods whose content expands past the limits.
 pub(super) fn check_ods(bytes: &[u8], limits: &SheetLimits) -> Result<(), SheetError> {
     scan_members(bytes, b"content.xml", &mut || OdsCheck::new(limits))
@@ -211,6 +221,28 @@ impl Check for SstCheck {
             return Err(SheetError::Corrupt(format!(
                 "not a readable xlsx file (its shared strings table claims {n} strings)"
             )));
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, _: &[u8], _: u64) -> Result<(), SheetError> {
+        Ok(())
+    }
+}
+
+/// Notes a `<calcPr fullCalcOnLoad="1">` (or `"true"`).
+struct CalcCheck<'f> {
+    found: &'f std::cell::Cell<bool>,
+}
+
+impl Check for CalcCheck<'_> {
+    fn start(&mut self, name: &[u8], attrs: &[Attr], _: bool, _: u64) -> Result<(), SheetError> {
+        if local(name) == b"calcPr"
+            && attrs
+                .iter()
+                .any(|a| a.is(b"fullCalcOnLoad") && matches!(&a.value[..], b"1" | b"true"))
+        {
+            self.found.set(true);
         }
         Ok(())
     }

@@ -60,7 +60,7 @@ pub struct FieldItem<'a> {
 pub struct IndicatorRow {
     pub index: usize,
     /// The keys of [`crate::model::INDICATOR_KEYS`], in order.
-    pub cells: [String; 9],
+    pub cells: [String; 13],
 }
 
 impl<'a> PanelView<'a> {
