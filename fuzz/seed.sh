@@ -5,6 +5,8 @@
 #
 #   text_path          every text document (tests/fixtures/{seed,text,bad}, corpus/)
 #   sheet_reader       every workbook (tests/fixtures/sheets/*.{xlsx,xls,xlsb,ods})
+#   docx_reader        every Word file (tests/fixtures/{docx,bad}/*.docx), each one's
+#                      word/document.xml alone, and fuzz/regressions/docx_reader/*
 #   html_strip         every cell of the text fixtures holding '<' or '&', every
 #                      <td>/<th> body of the HTML fixtures, and the pages themselves
 #   target_normaliser  every short cell of the text fixtures holding a digit or a
@@ -19,7 +21,7 @@ root="$(dirname "$here")"
 cd "$root"
 
 python3 - "$root" "$here/corpus" <<'PY'
-import hashlib, html, pathlib, re, sys
+import hashlib, html, io, pathlib, re, sys, zipfile
 
 root = pathlib.Path(sys.argv[1])
 corpus = pathlib.Path(sys.argv[2])
@@ -52,6 +54,16 @@ for p in text_files:
 for p in files("tests/fixtures/sheets/*.xlsx", "tests/fixtures/sheets/*.xls",
                "tests/fixtures/sheets/*.xlsb", "tests/fixtures/sheets/*.ods"):
     seed("sheet_reader", p.read_bytes())
+
+for p in files("tests/fixtures/docx/*.docx", "tests/fixtures/bad/*.docx",
+               "fuzz/regressions/docx_reader/*"):
+    data = p.read_bytes()
+    seed("docx_reader", data)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            seed("docx_reader", z.read("word/document.xml"))
+    except (zipfile.BadZipFile, KeyError):
+        pass
 
 def utf8_text(p):
     try:

@@ -25,11 +25,16 @@
 # (sha256; a difference in the new binary fails the script); and whether
 # old and new outputs are identical (if they differ, how many lines: not a
 # failure, fixes may change output). Then workbooks and web pages, both
-# binaries (BENCH_SHEETS=3000 documents of each; 0 to skip).
+# binaries (BENCH_SHEETS=3000 documents of each; 0 to skip). Then Word
+# documents (BENCH_DOCX=1000, from tests/fixtures/docx/seed.docx; 0 to
+# skip), the new binary alone (the old one does not read them), against
+# issue 14's target: at least 1,000 documents/s at -j 2, peak RSS at most
+# 200 MB (a miss is reported, not a failure: the machine may be loaded).
 #
 # Environment:
 #   BENCH_DOCS=20000      text documents when no N is given
 #   BENCH_SHEETS=3000     xlsx and html documents (0: skip)
+#   BENCH_DOCX=1000       docx documents (0: skip)
 #   BENCH_BASE=35be271    the old revision (any git rev)
 #   BENCH_REPEAT=3        timings per figure; the best is reported
 #   BENCH_TARGET_DIR=...  persistent cargo target dir for the old build
@@ -44,6 +49,7 @@ repo=$PWD
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=("${BENCH_DOCS:-20000}")
 sheets=${BENCH_SHEETS:-3000}
+docx=${BENCH_DOCX:-1000}
 repeat=${BENCH_REPEAT:-3}
 base_rev=${BENCH_BASE:-35be271}
 base_target=${BENCH_TARGET_DIR:-$(dirname "$repo")/.bench-target}
@@ -194,5 +200,22 @@ if [ "$sheets" -gt 0 ]; then
         both "$format" "$dir" "$sheets" "$mb"
         rm -rf "$dir"
     done
+fi
+if [ "$docx" -gt 0 ]; then
+    dir="$work/docx"
+    python3 scripts/gen_archive.py "$docx" "$dir" --format docx >/dev/null
+    mb=$(du -sb "$dir" | awk '{printf "%.1f", $1/1e6}')
+    echo "== $docx docx documents, $mb MB (new only: the old binary reads no Word files)"
+    run new "$new" docx "$dir" "$docx" "$mb" 1
+    run new "$new" docx "$dir" "$docx" "$mb" 2
+    awk -v d="$docx" -v s="$secs" -v k="$peak" 'BEGIN {
+        s = (s > 0 ? s : 0.01)
+        printf "docx target (>= 1000 documents/s at -j 2, peak RSS <= 200 MB): %.0f documents/s, %.1f MB: %s\n",
+            d / s, k / 1024, (d / s >= 1000 && k / 1024 <= 200) ? "met" : "NOT met" }'
+    run newni "$new" docx "$dir" "$docx" "$mb" 1 --no-isolate
+    run newni "$new" docx "$dir" "$docx" "$mb" 2 --no-isolate
+    same_jobs new docx
+    same_jobs newni docx
+    rm -rf "$dir"
 fi
 exit "$failed"

@@ -3,12 +3,13 @@
 
 Usage:
     python3 scripts/gen_archive.py N DIR [--seed-file PATH] [--mix utf8,gbk,utf16]
-                                         [--per-dept 50] [--format text|xlsx|html]
+                                         [--per-dept 50] [--format text|xlsx|html|docx]
                                          [--zip]
 
---format xlsx / html: the documents are workbooks (from
-tests/fixtures/sheets/seed.xlsx) or web pages (from
-tests/fixtures/html/seed.html) instead of text exports, with the same
+--format xlsx / html / docx: the documents are workbooks (from
+tests/fixtures/sheets/seed.xlsx), web pages (from
+tests/fixtures/html/seed.html) or Word files (from
+tests/fixtures/docx/seed.docx) instead of text exports, with the same
 per-document department and project names (amounts stay the seed's).
 --zip: each department folder is written as one DIR/dept-NNNN.zip archive
 instead (members dept-NNNN/doc-NNNNNN.EXT, deflated).
@@ -171,6 +172,7 @@ class Template:
 FIXTURE = {
     "xlsx": "tests/fixtures/sheets/seed.xlsx",
     "html": "tests/fixtures/html/seed.html",
+    "docx": "tests/fixtures/docx/seed.docx",
 }
 
 
@@ -185,7 +187,7 @@ class Markup:
     def __init__(self, path: Path, tpl: "Template") -> None:
         self.names = list(dict.fromkeys(tpl.project_names))
         self.depts = list(dict.fromkeys(tpl.dept_names))
-        self.is_zip = path.suffix == ".xlsx"
+        self.is_zip = path.suffix in (".xlsx", ".docx")
         if self.is_zip:
             with zipfile.ZipFile(path) as zf:
                 self.parts = [(i.filename, zf.read(i.filename)) for i in zf.infolist()]
@@ -205,7 +207,10 @@ class Markup:
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
             for name, data in self.parts:
-                if name.startswith("xl/worksheets/") or name == "xl/sharedStrings.xml":
+                if name.startswith("xl/worksheets/") or name in (
+                    "xl/sharedStrings.xml",
+                    "word/document.xml",
+                ):
                     data = self.rename(data.decode("utf-8"), n, dept).encode("utf-8")
                 info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
@@ -264,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument(
         "--format",
-        choices=("text", "xlsx", "html"),
+        choices=("text", "xlsx", "html", "docx"),
         default="text",
         help="document format (default: text)",
     )
@@ -294,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     out_dir: Path = args.dir
     out_dir.mkdir(parents=True, exist_ok=True)
     mix = args.mix
-    ext = {"text": "txt", "xlsx": "xlsx", "html": "html"}[args.format]
+    ext = {"text": "txt", "xlsx": "xlsx", "html": "html", "docx": "docx"}[args.format]
     markup = None
     if args.format != "text":
         markup = Markup(REPO_ROOT / FIXTURE[args.format], tpl)

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::decode::DecodeError;
 use crate::read::ReadError;
+use crate::read::docx::DocxError;
 use crate::read::html::HtmlError;
 use crate::read::sheet::SheetError;
 use crate::source::SourceError;
@@ -38,8 +39,13 @@ pub enum DocError {
     Sheet(#[from] SheetError),
     #[error("{0}")]
     Html(HtmlError),
+    #[error("{0}")]
+    Docx(#[from] DocxError),
     #[error("unsupported: {0}")]
     Unsupported(String),
+    /// A format known and not read (`.doc`, `.wps`).
+    #[error("unsupported format: {0}")]
+    UnsupportedFormat(String),
     #[error("the archive holds no document jixiao reads ({0} members of other types)")]
     EmptyArchive(usize),
     #[error(
@@ -102,7 +108,9 @@ impl From<ReadError> for DocError {
             ReadError::Decode(e) => DocError::Decode(e),
             ReadError::Html(e) => DocError::from(e),
             ReadError::Sheet(e) => DocError::Sheet(e),
+            ReadError::Docx(e) => DocError::Docx(e),
             ReadError::Unsupported(message) => DocError::Unsupported(message),
+            ReadError::UnsupportedFormat(message) => DocError::UnsupportedFormat(message),
         }
     }
 }
@@ -122,11 +130,13 @@ impl DocError {
             DocError::Source(_)
             | DocError::TooLarge { .. }
             | DocError::ReadPastLimit { .. }
-            | DocError::Unsupported(_) => "read",
+            | DocError::Unsupported(_)
+            | DocError::UnsupportedFormat(_) => "read",
             DocError::Decode(DecodeError::Empty) => "read",
             DocError::Decode(_) => "decode",
             DocError::Sheet(_) => "read",
             DocError::Html(_) => "parse",
+            DocError::Docx(e) => e.stage(),
             DocError::NoProjects { .. }
             | DocError::EmptyArchive(_)
             | DocError::TooManyProjects { .. } => "split",
@@ -143,9 +153,11 @@ impl DocError {
             | DocError::ReadPastLimit { .. }
             | DocError::TooManyProjects { .. } => "too_large",
             DocError::Unsupported(_) => "unsupported",
+            DocError::UnsupportedFormat(_) => "unsupported_format",
             DocError::Decode(e) => e.code(),
             DocError::Sheet(e) => e.code(),
             DocError::Html(e) => e.code(),
+            DocError::Docx(e) => e.code(),
             DocError::NoProjects { .. } | DocError::EmptyArchive(_) => "no_projects",
             DocError::Panic(_) => "panic",
             DocError::Timeout(_) => "timeout",

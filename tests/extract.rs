@@ -162,6 +162,7 @@ fn bad_inputs_are_error_lines_and_the_run_goes_on() {
         got,
         [
             ("tests/fixtures/bad/binary.txt", "decode", "binary"),
+            ("tests/fixtures/bad/damaged.docx", "read", "corrupt"),
             ("tests/fixtures/bad/empty.txt", "read", "empty"),
             ("tests/fixtures/bad/prose.txt", "split", "no_projects"),
             ("tests/fixtures/missing.txt", "read", "not_found"),
@@ -178,7 +179,7 @@ fn bad_inputs_are_error_lines_and_the_run_goes_on() {
     }
     let stderr = run.stderr();
     assert!(
-        stderr.contains("errors: binary=1 empty=1 no_projects=1 not_found=1"),
+        stderr.contains("errors: binary=1 corrupt=1 empty=1 no_projects=1 not_found=1"),
         "{stderr}"
     );
 }

@@ -116,7 +116,7 @@ fn run(input: &Path, out: &Path, logs: &Path) -> Child {
 /// for it with `stage`/`code`, the seed's records as when read alone, no
 /// temporary file, peak RSS under [`MAX_RSS`]; the error's message `says`
 /// which limit (flag) refused it.
-fn check(name: &str, data: &[u8], stage: &str, code: &str, says: &str) {
+pub fn check(name: &str, data: &[u8], stage: &str, code: &str, says: &str) {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in");
     std::fs::create_dir(&input).unwrap();
@@ -179,13 +179,13 @@ fn check(name: &str, data: &[u8], stage: &str, code: &str, says: &str) {
 // ---------------------------------------------------------------- zips
 
 /// A CRC-32 (the zip one).
-fn crc32(data: &[u8]) -> u32 {
+pub fn crc32(data: &[u8]) -> u32 {
     let mut crc = flate2::Crc::new();
     crc.update(data);
     crc.sum()
 }
 
-fn deflate(data: &[u8]) -> Vec<u8> {
+pub fn deflate(data: &[u8]) -> Vec<u8> {
     let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
     enc.write_all(data).unwrap();
     enc.finish().unwrap()
@@ -193,21 +193,21 @@ fn deflate(data: &[u8]) -> Vec<u8> {
 
 /// One member of a hand-written zip: its name, and where its local header
 /// is (`None`: written here, with `data`, compressed by `method`).
-struct Raw<'a> {
-    name: String,
+pub struct Raw<'a> {
+    pub name: String,
     /// 0 stored, 8 deflated.
-    method: u16,
-    crc: u32,
-    size: u32,
-    data: &'a [u8],
+    pub method: u16,
+    pub crc: u32,
+    pub size: u32,
+    pub data: &'a [u8],
     /// Point this central-directory entry at an earlier member's header.
-    same_as: Option<usize>,
+    pub same_as: Option<usize>,
 }
 
 /// A zip written byte by byte, so that one compressed body can be repeated
 /// thousands of times without compressing it again, or shared by many
 /// central-directory entries.
-fn raw_zip(members: &[Raw<'_>]) -> Vec<u8> {
+pub fn raw_zip(members: &[Raw<'_>]) -> Vec<u8> {
     let mut z = Vec::new();
     let mut offsets: Vec<u32> = Vec::new();
     for m in members {

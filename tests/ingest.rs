@@ -107,7 +107,8 @@ fn a_folder_without_documents_exits_2() {
     let pdfs = dir.path().join("pdfs");
     std::fs::create_dir(&pdfs).unwrap();
     std::fs::write(pdfs.join("a.pdf"), b"%PDF").unwrap();
-    std::fs::write(pdfs.join("b.docx"), b"PK").unwrap();
+    // (a .docx is a document since issue 14; a .pptx is none)
+    std::fs::write(pdfs.join("b.pptx"), b"PK").unwrap();
     for input in [&empty, &pdfs] {
         let run = extract(&[input.to_str().unwrap()]);
         run.expect_code(2);

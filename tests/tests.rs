@@ -9,11 +9,13 @@
 //! committing.
 
 mod architecture;
+mod docx;
 mod extract;
 mod formats;
 mod fuzz_regressions;
 mod golden;
 mod hostile;
+mod hostile_docx;
 mod hostile_inputs;
 mod ingest;
 mod isolation;

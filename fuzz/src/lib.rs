@@ -10,6 +10,7 @@
 
 use jixiao::model::to_json_line;
 use jixiao::read::clean::clean_text;
+use jixiao::read::docx::{DocxLimits, read_docx};
 use jixiao::read::sheet::{SheetFormat, SheetLimits, read_workbook};
 use jixiao::run::document::{Limits, Origin, extract};
 use jixiao::run::protocol::{canonical_replies, canonical_requests};
@@ -246,4 +247,64 @@ pub fn worker_protocol(data: &[u8]) {
         let twice = canonical(&once, PROTOCOL_MAX_BLOB).expect("a canonical stream reads back");
         assert!(once == twice, "the canonical form is not stable");
     }
+}
+
+/// Cell cap for the docx target (as for sheets).
+pub const DOCX_MAX_CELLS: u64 = 100_000;
+
+/// `docx_reader`: the bytes as a Word document, and, so that the XML walk
+/// is reached by inputs that are no zip, the bytes as `word/document.xml`
+/// too (`read::docx::body::read_body`). Never panics; rows come out
+/// non-empty, numbered upwards in order, with trimmed cells, within the
+/// cell cap; and an input read as a package that is a document runs
+/// through the whole pipeline (`document::extract` as `Format::Docx`),
+/// every record serialising to one valid JSON line.
+pub fn docx_reader(data: &[u8]) {
+    use jixiao::read::docx::body::read_body;
+    let limits = DocxLimits {
+        max_part_size: 16 << 20,
+        max_ratio: 200,
+        max_cells: DOCX_MAX_CELLS,
+    };
+    if let Ok(doc) = read_docx(data, &limits) {
+        check_docx_rows(&doc.rows);
+        let origin = Origin {
+            path: "fuzz.docx",
+            member: None,
+            format: Format::Docx,
+        };
+        let full = Limits {
+            docx: limits,
+            ..Limits::default()
+        };
+        if let Ok(mut records) = extract(origin, data, &full) {
+            for record in &mut records {
+                let line = to_json_line(record).expect("a record serialises");
+                check_json_line(&line);
+            }
+        }
+    }
+    let xml = String::from_utf8_lossy(data);
+    if let Ok(body) = read_body(&xml, DOCX_MAX_CELLS) {
+        check_docx_rows(&body.rows);
+    }
+}
+
+fn check_docx_rows(rows: &[jixiao::read::Row<'_>]) {
+    let mut previous = 0;
+    let mut cells = 0usize;
+    for row in rows {
+        assert!(row.number > previous, "rows out of order");
+        previous = row.number;
+        assert!(row.non_empty().next().is_some(), "an empty row");
+        assert!(!row.cells.last().is_some_and(|c| c.is_empty()));
+        for cell in &row.cells {
+            assert_eq!(cell.trim(), cell.as_ref(), "untrimmed cell");
+        }
+        cells += row.cells.len();
+    }
+    assert!(
+        cells as u64 <= DOCX_MAX_CELLS,
+        "{cells} cells, over the cap"
+    );
 }

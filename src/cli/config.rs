@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::cli::ExtractArgs;
+use crate::read::docx::DocxLimits;
 use crate::read::html::HtmlLimits;
 use crate::read::sheet::SheetLimits;
 use crate::run::config::{Config, Isolation};
@@ -150,6 +151,11 @@ impl Config {
                 },
                 html: HtmlLimits {
                     max_depth: args.max_html_depth,
+                    max_cells: args.max_cells,
+                },
+                docx: DocxLimits {
+                    max_part_size: args.max_member_size,
+                    max_ratio: args.max_zip_ratio,
                     max_cells: args.max_cells,
                 },
                 max_projects: args.max_projects,

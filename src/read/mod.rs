@@ -16,10 +16,12 @@ use std::borrow::Cow;
 
 use crate::decode::DecodeError;
 use crate::source::Format;
+use docx::{DocxError, DocxLimits};
 use html::{HtmlError, HtmlLimits};
 use sheet::{SheetError, SheetFormat, SheetLimits};
 
 pub mod clean;
+pub mod docx;
 mod formatting;
 pub mod html;
 pub mod sheet;
@@ -44,6 +46,10 @@ pub fn reader_for(format: Format) -> Result<Box<dyn Reader>, ReadError> {
     match format {
         Format::Text => Ok(Box::new(text::TextReader)),
         Format::Html => Ok(Box::new(html::HtmlReader)),
+        Format::Docx => Ok(Box::new(docx::DocxReader)),
+        Format::Doc => Err(ReadError::UnsupportedFormat(
+            "a binary Word or WPS text document (.doc, .wps) is not read: save it as .docx".into(),
+        )),
         Format::Zip => Err(ReadError::Unsupported(
             "a zip archive where a document was expected (archives are opened one level deep)"
                 .into(),
@@ -110,6 +116,10 @@ impl<'b> Scratch<'b> {
 pub struct Limits {
     pub sheet: SheetLimits,
     pub html: HtmlLimits,
+    /// Word documents' caps (missing from a worker hello of an older
+    /// build: the defaults).
+    #[serde(default)]
+    pub docx: DocxLimits,
     /// Projects (records) one document may give (`--max-projects`): a
     /// 64 MB text of 2.6 M one-line projects is an error line, not a
     /// record set of gigabytes.
@@ -121,12 +131,14 @@ impl Default for Limits {
         Limits {
             sheet: SheetLimits::default(),
             html: HtmlLimits::default(),
+            docx: DocxLimits::default(),
             max_projects: 10_000,
         }
     }
 }
 
-/// One table of a document: a whole text file or HTML page, or one sheet.
+/// One table of a document: a whole text file, HTML page or Word
+/// document, or one sheet.
 pub struct Table<'a> {
     pub sheet: Option<String>,
     pub rows: Vec<Row<'a>>,
@@ -165,9 +177,14 @@ pub enum ReadError {
     Html(#[from] HtmlError),
     #[error("{0}")]
     Sheet(#[from] SheetError),
+    #[error("{0}")]
+    Docx(#[from] DocxError),
     /// A format no reader reads (the message says which and why).
     #[error("unsupported: {0}")]
     Unsupported(String),
+    /// A document format jixiao knows and does not read (`.doc`, `.wps`).
+    #[error("unsupported format: {0}")]
+    UnsupportedFormat(String),
 }
 
 /// One non-empty row of a document.
@@ -299,6 +316,7 @@ mod tests {
         assert_eq!(tables.encoding, Some("UTF-8"));
         for format in [
             Format::Html,
+            Format::Docx,
             Format::Xlsx,
             Format::Xls,
             Format::Xlsb,
@@ -309,6 +327,10 @@ mod tests {
         assert!(matches!(
             reader_for(Format::Zip).err(),
             Some(ReadError::Unsupported(_))
+        ));
+        assert!(matches!(
+            reader_for(Format::Doc).err(),
+            Some(ReadError::UnsupportedFormat(_))
         ));
         assert!(SheetFormat::try_from(Format::Html).is_err());
         assert_eq!(

@@ -366,7 +366,7 @@ fn is_archive(input: &Input, shared: &Shared) -> bool {
 /// central directory is parsed, and nested archives opened).
 fn open_archive(input: &Input, shared: &Shared) -> Result<Opened, DocError> {
     let data = job::read(input, &shared.ctx())?;
-    if let Some(format) = source::workbook_in_zip(&data) {
+    if let Some(format) = source::document_in_zip(&data) {
         return Ok(Opened::Document(format));
     }
     let len = data.len() as u64;
@@ -378,7 +378,7 @@ fn open_archive(input: &Input, shared: &Shared) -> Result<Opened, DocError> {
 enum Opened {
     /// An archive: its size and its members.
     Archive(u64, archive::Listing),
-    /// A workbook, named `.zip`: a document of this format.
+    /// A workbook or a Word document, named `.zip`: a document of this format.
     Document(Format),
 }
 

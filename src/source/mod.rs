@@ -77,7 +77,37 @@ pub enum Format {
     Xls,
     Xlsb,
     Ods,
+    /// Word 2007+ (`.docx`, `.docm`).
+    Docx,
+    /// Binary Word or WPS text (`.doc`, `.wps`): not read, each one an
+    /// `unsupported_format` error line, so no file is lost silently.
+    Doc,
     Zip,
+}
+
+/// The first bytes of an OLE2 compound file (xls, doc, an encrypted
+/// docx or xlsx).
+pub const OLE2_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+
+/// Whether an OLE2 compound file names a stream `name` in its directory:
+/// a directory entry holds its name in UTF-16LE, ended by a NUL
+/// character. Looked for anywhere in the file (the directory's sectors may
+/// be anywhere), so a file that merely holds those bytes elsewhere counts
+/// too; good enough to tell a Word file or an encrypted package from a
+/// workbook.
+pub fn ole2_has_stream(bytes: &[u8], name: &str) -> bool {
+    let mut needle: Vec<u8> = name.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    needle.extend_from_slice(&[0, 0]);
+    memchr::memmem::find(bytes, &needle).is_some()
+}
+
+/// Whether a zip's local headers near its start, or its central directory
+/// near its end, name `needle` (a part such as `word/document.xml`).
+fn zip_names(bytes: &[u8], needle: &[u8]) -> bool {
+    const WINDOW: usize = 64 * 1024;
+    let head = &bytes[..bytes.len().min(WINDOW)];
+    let tail = &bytes[bytes.len().saturating_sub(WINDOW)..];
+    memchr::memmem::find(head, needle).is_some() || memchr::memmem::find(tail, needle).is_some()
 }
 
 impl Format {
@@ -90,6 +120,8 @@ impl Format {
             Format::Xls => "xls",
             Format::Xlsb => "xlsb",
             Format::Ods => "ods",
+            Format::Docx => "docx",
+            Format::Doc => "doc",
             Format::Zip => "zip",
         }
     }
@@ -103,6 +135,8 @@ impl Format {
             Format::Xls,
             Format::Xlsb,
             Format::Ods,
+            Format::Docx,
+            Format::Doc,
             Format::Zip,
         ]
         .into_iter()
@@ -118,49 +152,63 @@ impl Format {
                 "txt" | "tsv" | "tab" | "csv" | "text" => Some(Format::Text),
                 "html" | "htm" | "xhtml" => Some(Format::Html),
                 "xlsx" | "xlsm" => Some(Format::Xlsx),
-                "xls" => Some(Format::Xls),
+                // WPS spreadsheets: the binary xls layout (sniffing
+                // corrects one that WPS saved as OOXML)
+                "xls" | "et" | "ett" => Some(Format::Xls),
                 "xlsb" => Some(Format::Xlsb),
                 "ods" => Some(Format::Ods),
+                "docx" | "docm" => Some(Format::Docx),
+                "doc" | "wps" => Some(Format::Doc),
                 "zip" => Some(Format::Zip),
                 _ => None,
             },
         }
     }
 
-    /// Corrects the extension's promise by the first bytes: a workbook or
-    /// an archive saved as `.txt` or without extension, an `.xls` that is
-    /// really an HTML table (a common "Excel export" of web systems), a
-    /// text export named `.xls`.
+    /// Corrects the extension's promise by the first bytes: a workbook,
+    /// a Word document or an archive saved as `.txt` or without extension,
+    /// an `.xls` (or `.doc`) that is really an HTML table (a common "Excel
+    /// export" of web systems), a text export named `.xls`, a `.docx`
+    /// named `.doc`, a binary Word file named `.xls` or `.docx`.
     pub fn sniff(self, bytes: &[u8]) -> Format {
-        const OLE2: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
         if bytes.starts_with(b"PK\x03\x04") {
             let head = &bytes[..bytes.len().min(64 * 1024)];
             let has = |needle: &[u8]| memchr::memmem::find(head, needle).is_some();
             return match self {
-                Format::Xlsx | Format::Xlsb | Format::Ods | Format::Zip => self,
+                Format::Xlsx | Format::Xlsb | Format::Ods | Format::Zip | Format::Docx => self,
+                _ if zip_names(bytes, b"word/document.xml") => Format::Docx,
                 _ if has(b"opendocument.spreadsheet") => Format::Ods,
                 _ if has(b"xl/workbook.bin") => Format::Xlsb,
                 _ if has(b"xl/") || has(b"[Content_Types].xml") => Format::Xlsx,
                 _ => Format::Zip,
             };
         }
-        if bytes.starts_with(OLE2) {
-            return Format::Xls;
+        if bytes.starts_with(OLE2_MAGIC) {
+            return match self {
+                _ if ole2_has_stream(bytes, "WordDocument") => Format::Doc,
+                // an encrypted .docx is an OLE2 file: its reader says so
+                Format::Docx | Format::Doc => self,
+                _ => Format::Xls,
+            };
         }
         match self {
-            Format::Text | Format::Xls | Format::Xlsx if looks_like_html(bytes) => Format::Html,
+            Format::Text | Format::Xls | Format::Xlsx | Format::Doc if looks_like_html(bytes) => {
+                Format::Html
+            }
             Format::Xls | Format::Xlsx | Format::Xlsb | Format::Ods | Format::Zip => Format::Text,
             other => other,
         }
     }
 }
 
-/// The workbook format of a zip's bytes, by the parts only a workbook has
-/// near its start: `[Content_Types].xml` with `xl/workbook.xml` (or
-/// `.bin`), or the OpenDocument spreadsheet mimetype. Stricter than
-/// [`Format::sniff`]'s test, since a real archive may well hold a folder
-/// named `xl/`: it decides that a file named `.zip` is a workbook.
-pub fn workbook_in_zip(bytes: &[u8]) -> Option<Format> {
+/// The document format of a zip's bytes, by the parts only a workbook or
+/// a Word document has: `[Content_Types].xml` with `xl/workbook.xml` (or
+/// `.bin`) near its start, or with `word/document.xml` (near its start or
+/// in the central directory at its end), or the OpenDocument spreadsheet
+/// mimetype. Stricter than [`Format::sniff`]'s test, since a real archive
+/// may well hold a folder named `xl/`: it decides that a file named `.zip`
+/// is a document.
+pub fn document_in_zip(bytes: &[u8]) -> Option<Format> {
     if !bytes.starts_with(b"PK\x03\x04") {
         return None;
     }
@@ -172,6 +220,8 @@ pub fn workbook_in_zip(bytes: &[u8]) -> Option<Format> {
         Some(Format::Xlsb)
     } else if has(b"[Content_Types].xml") && has(b"xl/workbook.xml") {
         Some(Format::Xlsx)
+    } else if zip_names(bytes, b"[Content_Types].xml") && zip_names(bytes, b"word/document.xml") {
+        Some(Format::Docx)
     } else {
         None
     }
@@ -210,7 +260,7 @@ fn looks_like_html(bytes: &[u8]) -> bool {
 /// Why a file (or zip member) was passed over: the manifest's `reason`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Skip {
-    /// An extension jixiao does not read (`.pdf`, `.docx`, …).
+    /// An extension jixiao does not read (`.pdf`, `.pptx`, …).
     UnknownFormat,
     /// A hidden file, or a hidden folder (one line for all it holds), or
     /// a `__MACOSX` entry of an archive.
@@ -525,6 +575,47 @@ mod tests {
         assert_eq!(Format::from_name("txt"), None);
     }
 
+    #[test]
+    fn word_files_and_wps_files_are_told_apart() {
+        let path = |p: &str| Format::from_path(Path::new(p));
+        assert_eq!(path("a/报表.ET"), Some(Format::Xls));
+        assert_eq!(path("a/模板.ett"), Some(Format::Xls));
+        assert_eq!(path("a/b.docx"), Some(Format::Docx));
+        assert_eq!(path("a/b.docm"), Some(Format::Docx));
+        assert_eq!(path("a/b.doc"), Some(Format::Doc));
+        assert_eq!(path("a/b.wps"), Some(Format::Doc));
+        assert_eq!(Format::from_name("docx"), Some(Format::Docx));
+        assert_eq!(Format::from_name("doc"), Some(Format::Doc));
+        // a zip holding word/document.xml, whatever its name says
+        let docx = b"PK\x03\x04....[Content_Types].xml....word/document.xml";
+        for named in [Format::Text, Format::Doc, Format::Xls, Format::Html] {
+            assert_eq!(named.sniff(docx), Format::Docx, "{named:?}");
+        }
+        assert_eq!(Format::Xlsx.sniff(docx), Format::Xlsx);
+        // word/document.xml named only in the central directory at the end
+        let mut late = b"PK\x03\x04[Content_Types].xml".to_vec();
+        late.resize(200_000, b'.');
+        late.extend_from_slice(b"PK\x01\x02word/document.xml");
+        assert_eq!(Format::Text.sniff(&late), Format::Docx);
+        assert_eq!(document_in_zip(&late), Some(Format::Docx));
+        // OLE2: a Word stream is a .doc whatever the name; an encrypted
+        // .docx stays a .docx (its reader says it is encrypted); else xls
+        let mut ole = OLE2_MAGIC.to_vec();
+        ole.resize(1024, 0);
+        assert_eq!(Format::Doc.sniff(&ole), Format::Doc);
+        assert_eq!(Format::Docx.sniff(&ole), Format::Docx);
+        assert_eq!(Format::Xls.sniff(&ole), Format::Xls);
+        let mut word = ole.clone();
+        word.extend("WordDocument\0".encode_utf16().flat_map(u16::to_le_bytes));
+        for named in [Format::Text, Format::Xls, Format::Docx, Format::Doc] {
+            assert_eq!(named.sniff(&word), Format::Doc, "{named:?}");
+        }
+        // a "Word" export that is an HTML page; RTF stays a .doc
+        assert_eq!(Format::Doc.sniff(b"<html><body><table>"), Format::Html);
+        assert_eq!(Format::Doc.sniff(b"{\\rtf1\\ansi x}"), Format::Doc);
+        assert_eq!(Format::Docx.sniff(b"not a zip"), Format::Docx);
+    }
+
     #[cfg(unix)]
     #[test]
     fn symlink_loops_do_not_hang() {
@@ -558,10 +649,10 @@ mod tests {
         let xlsx = std::fs::read("tests/fixtures/sheets/seed.xlsx").expect("fixture");
         let ods = std::fs::read("tests/fixtures/sheets/seed.ods").expect("fixture");
         let zip = std::fs::read("tests/fixtures/zip/archive.zip").expect("fixture");
-        assert_eq!(workbook_in_zip(&xlsx), Some(Format::Xlsx));
-        assert_eq!(workbook_in_zip(&ods), Some(Format::Ods));
-        assert_eq!(workbook_in_zip(&zip), None);
+        assert_eq!(document_in_zip(&xlsx), Some(Format::Xlsx));
+        assert_eq!(document_in_zip(&ods), Some(Format::Ods));
+        assert_eq!(document_in_zip(&zip), None);
         // a folder named xl/ in an archive is not enough
-        assert_eq!(workbook_in_zip(b"PK\x03\x04....dept/xl/report.txt"), None);
+        assert_eq!(document_in_zip(b"PK\x03\x04....dept/xl/report.txt"), None);
     }
 }
