@@ -249,3 +249,42 @@ fn counting_projects_row_by_row_agrees_with_split() {
     }
     assert!(tables > 30, "only {tables} tables read");
 }
+
+/// Version 2 on a small table: colonless labels, a department code, an
+/// amount without a unit (kept in extra, never guessed), a `其中：` line in
+/// the unit of the amount above it, a bare 绩效目标 label, a sentence
+/// target.
+#[test]
+fn amounts_without_a_unit_are_kept_as_text_and_warned() {
+    let table = "项目支出绩效目标表\n(2021年度)\n项目名称\t甲项目\n主管部门\t[001]某局\n\
+                 项目性质\t持续性项目\n项目总预算：\t100\n项目当年预算（万元）：\t50\n\
+                 其中：财政拨款\t40\n绩效目标\t完成任务。\n\
+                 一级指标\t二级指标\t三级指标\t指标值\n产出指标\t数量指标\t次数\t达到5次\n";
+    let run = extract_with_stdin(&["-", "-o", "-"], table.as_bytes());
+    let r = &lines(&run.expect_code(0).stdout())[0];
+    assert_eq!(
+        (&r["department"], &r["department_code"]),
+        (&"某局".into(), &"001".into())
+    );
+    assert!(r["budget"]["total"].is_null());
+    assert_eq!(r["extra"]["项目总预算"], "100");
+    assert_eq!(r["extra"]["项目性质"], "持续性项目");
+    assert_eq!(r["budget"]["current_year"], 500_000);
+    assert_eq!(
+        r["budget"]["sources"],
+        serde_json::json!([{"name": "财政拨款", "amount": 400_000}])
+    );
+    assert_eq!(r["goals"], "完成任务。");
+    let w: Vec<&str> = r["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(w, ["amount_unit_unknown"]);
+    let ind = &r["indicators"][0];
+    assert_eq!(
+        (&ind["op"], &ind["value"], &ind["unit"]),
+        (&"ge".into(), &5.into(), &"次".into())
+    );
+}

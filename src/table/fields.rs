@@ -45,6 +45,9 @@ struct Late {
     alt_name: Option<(String, FieldCells, String)>,
     /// 填报单位 / 编制单位: the department, unless another label names it.
     alt_department: Option<(String, FieldCells, String)>,
+    /// The unit in the label of the last amount (`项目当年预算（万元）`):
+    /// a `其中：` line under it is in that unit when it names none.
+    last_unit: Option<MoneyUnit>,
 }
 
 /// Where the project's year came from, by precedence.
@@ -507,7 +510,7 @@ impl<'a> Assign<'_, 'a> {
                 self.raw_budget.push(RawBudget {
                     field,
                     raw,
-                    unit: label.unit,
+                    unit: label.unit.or(self.late.last_unit),
                     label: format!("row {row}: {}", label.text),
                     label_text: label.text.clone(),
                     cells,
@@ -633,6 +636,9 @@ impl<'a> Assign<'_, 'a> {
                 | Field::BudgetCurrentYear
                 | Field::BudgetPriorYearBudget
                 | Field::BudgetPriorYearExecuted => {
+                    if label.unit.is_some() {
+                        self.late.last_unit = label.unit;
+                    }
                     self.raw_budget.push(RawBudget {
                         field,
                         raw: value,
