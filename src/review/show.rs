@@ -81,6 +81,15 @@ pub fn render_show(record: &Record, view: &Result<SourceView, ReviewError>) -> S
         let value = fields::budget(p, key).map(fields::amount_text);
         let _ = writeln!(out, "  budget.{key:<15} {label}: {}", or_dash(value));
     }
+    for (i, source) in p.budget.sources.iter().enumerate() {
+        let amount = source.amount.map(fields::amount_text);
+        let _ = writeln!(
+            out,
+            "  budget.sources[{i}] {}: {}",
+            source.name,
+            or_dash(amount)
+        );
+    }
     for (k, v) in &p.extra {
         let _ = writeln!(out, "  extra.{k} {}", one_line(&or_dash(v.clone())));
     }

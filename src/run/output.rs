@@ -286,24 +286,23 @@ impl Sink {
 /// year and indicator table (levels, names, targets and blocks; not the
 /// rows, which differ between containers). A 128-bit digest of them, so
 /// the same project read from text, a workbook or a PDF has one key.
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 pub struct ProjectKey(pub [u8; 16]);
 
 impl ProjectKey {
     pub fn of(p: &Project) -> ProjectKey {
-        use sha2::Digest;
-        let mut h = sha2::Sha256::new();
-        // each part length-prefixed, so that no two projects write the
-        // same bytes
-        let mut part = |s: Option<&str>| {
-            match s {
-                Some(s) => {
-                    h.update(b"s");
-                    h.update((s.len() as u64).to_le_bytes());
-                    h.update(s.as_bytes());
-                }
-                None => h.update(b"n"),
-            };
+        // XXH3-128 (stable across runs, machines and versions of the
+        // crate: the algorithm is specified) of the parts, each written
+        // with its length or as absent, so that no two different projects
+        // feed it the same bytes.
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        let mut part = |s: Option<&str>| match s {
+            Some(s) => {
+                h.update(&(s.len() as u64).to_le_bytes());
+                h.update(s.as_bytes());
+            }
+            None => h.update(&[0xFF; 8]),
         };
         part(p.department.as_deref());
         part(p.project_name.as_deref());
@@ -316,10 +315,7 @@ impl ProjectKey {
             part(Some(&ind.target));
             part(ind.period.map(|p| p.as_str()));
         }
-        let digest = h.finalize();
-        let mut key = [0u8; 16];
-        key.copy_from_slice(&digest[..16]);
-        ProjectKey(key)
+        ProjectKey(h.digest128().to_le_bytes())
     }
 }
 

@@ -240,7 +240,16 @@ impl Classifier {
 pub fn items<'a>(row: RowView<'a, '_>, ctx: &Context) -> Vec<Item<'a>> {
     let mut out = Vec::new();
     let n = row.len();
-    let cells: Vec<(usize, &'a str)> = row.non_empty().collect();
+    // The row's cells in a list, needed only for group headings and small
+    // tables (most rows have neither: no list is built for them).
+    let first = row.non_empty().next();
+    let needs_cells =
+        ctx.grid.is_some() || first.is_some_and(|(_, c)| layout::group_heading(c).is_some());
+    let cells: Vec<(usize, &'a str)> = if needs_cells {
+        row.non_empty().collect()
+    } else {
+        first.into_iter().collect()
+    };
     // Leading group headings: structure (a heading followed by its first
     // label, or one that is no label itself).
     let mut k = 0;
@@ -324,14 +333,18 @@ pub fn items<'a>(row: RowView<'a, '_>, ctx: &Context) -> Vec<Item<'a>> {
         let after_pair = matches!(out.last(), Some(Item::Pair { .. }));
         let first_in_row = std::mem::replace(&mut first, false) || after_pair;
         let value_after = |i: usize| {
-            let j = (i + 1..n).find(|&j| !row.cell(j).is_empty());
-            match j {
-                Some(j) if vocabulary::unit_heading(row.cell(j)).is_some() => None,
-                Some(j) if vocabulary::funding_line(row.cell(j)).is_some() => None,
-                Some(j) if j == i + 1 && !vocabulary::is_known_label_cell(row.cell(j)) => Some(j),
-                Some(j) if j > i + 1 && !vocabulary::is_label_cell(row.cell(j)) => Some(j),
-                _ => None,
-            }
+            let j = (i + 1..n).find(|&j| !row.cell(j).is_empty())?;
+            let next = row.cell(j);
+            let value = if j == i + 1 {
+                !vocabulary::is_known_label_cell(next)
+            } else {
+                !vocabulary::is_label_cell(next)
+            };
+            // a heading of amounts or a funding line is no value
+            (value
+                && vocabulary::funding_line(next).is_none()
+                && vocabulary::unit_heading(next).is_none())
+            .then_some(j)
         };
         if let Some((name, inline)) = vocabulary::funding_line(cell) {
             let label = Label::source(name);
@@ -408,6 +421,9 @@ fn funding_label(label: Label, funding: bool) -> Label {
 /// right after them (`项目属性 ⇥ 上年延续性项目`); a lone one in a row of
 /// pairs, or under a funding heading, is a label with an empty value.
 fn pair_loose(items: Vec<Item<'_>>, funding: bool) -> Vec<Item<'_>> {
+    if !items.iter().any(|i| matches!(i, Item::Loose { .. })) {
+        return items;
+    }
     let has_pairs = items
         .iter()
         .any(|i| matches!(i, Item::Pair { .. } | Item::Group { .. }));

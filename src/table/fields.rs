@@ -361,6 +361,17 @@ fn values_below<'a>(
     pos: usize,
     items: &[Item<'a>],
 ) -> Vec<(usize, &'a str)> {
+    let next = pos + 1;
+    if next >= block.rows.end || !matches!(classes[next].kind, Kind::Items(_)) {
+        return Vec::new();
+    }
+    let any_empty = items.iter().any(|i| {
+        matches!(i, Item::Pair { label, value: None, .. }
+            if !label.grid && label.field().is_some())
+    });
+    if !any_empty {
+        return Vec::new();
+    }
     let empty: Vec<usize> = items
         .iter()
         .filter_map(|i| match i {

@@ -119,20 +119,21 @@ pub fn header(row: RowView<'_, '_>) -> Option<Header> {
     let mut group = None;
     let mut extra = Vec::new();
     let mut blocks: Vec<Block> = Vec::new();
-    let mut unknown: Vec<usize> = Vec::new();
     let mut cur = Partial::default();
     let (mut known, mut cells) = (0usize, 0usize);
     let mut first = true;
+    let total = row.non_empty().count();
     for (i, cell) in row.non_empty() {
         cells += 1;
+        // Most cells of a header row are headers: past half unknown, none.
+        if (cells - known - 1) * 2 > total {
+            return None;
+        }
         let is_first = std::mem::replace(&mut first, false);
         let Some((column, period)) = layout::header_cell(cell) else {
             if is_first && layout::group_heading(cell).is_some() {
                 group = Some(i);
                 known += 1;
-            } else {
-                // a column outside the vocabulary: its cells go to `extra`
-                unknown.push(i);
             }
             continue;
         };
@@ -189,7 +190,6 @@ pub fn header(row: RowView<'_, '_>) -> Option<Header> {
     }
     // columns named after the last target (备注, 评分细则)
     extra.extend(cur.level2.into_iter().chain(cur.level3).chain(cur.content));
-    extra.extend(unknown);
     extra.sort_unstable();
     // Most cells of a header row are headers; a label row never is.
     if blocks.is_empty() || known * 2 < cells || blocks.len() > 2 {
@@ -203,6 +203,22 @@ pub fn header(row: RowView<'_, '_>) -> Option<Header> {
     if !blocks.iter().all(|b| b.level2.is_some() || b.two_level) && level1.is_none() {
         return None;
     }
+    // a column outside the vocabulary: its cells go to `extra` (found
+    // now, once the row is known to be a header: most rows are not)
+    let placed: Vec<usize> = blocks
+        .iter()
+        .flat_map(|b| [b.level2, Some(b.name), Some(b.value), b.operator, b.unit])
+        .chain([level1, weight, group])
+        .flatten()
+        .chain(extra.iter().copied())
+        .collect();
+    extra.extend(
+        row.non_empty()
+            .map(|(i, _)| i)
+            .filter(|i| !placed.contains(i)),
+    );
+    extra.sort_unstable();
+    extra.dedup();
     if blocks.len() == 2 {
         // unlabelled blocks: the left is the multi-year one, as the goal
         // texts above them are (中期目标 left, 年度目标 right)
@@ -244,6 +260,14 @@ fn adjacent(row: &RowView<'_, '_>, a: usize, b: usize) -> bool {
 
 /// A cell that only holds template filler (`…`, `——`, `*`): no value.
 pub fn is_placeholder(cell: &str) -> bool {
+    // most cells are settled by their first character
+    match cell.chars().next() {
+        Some(
+            '…' | '.' | '。' | '·' | '*' | '＊' | '—' | '-' | '－' | '―' | '─' | '_' | ' ' | '　'
+            | '年' | '月',
+        ) => {}
+        _ => return false,
+    }
     // a date left blank in a template: `年 月 日`
     let blank_date = cell.chars().any(|c| c == '年' || c == '月')
         && cell
@@ -281,6 +305,8 @@ pub struct Table<'h> {
     level1: Option<(&'h str, CellRef)>,
     /// The 二级 names above, one per block.
     level2: Vec<Option<(&'h str, CellRef)>>,
+    /// The last levels' category (see [`Table::category`]).
+    last_category: Option<(Option<String>, Option<String>, Option<Category>)>,
 }
 
 /// What one block of one row gives.
@@ -297,6 +323,7 @@ impl<'h> Table<'h> {
             header,
             level1: None,
             level2: vec![None; header.blocks.len()],
+            last_category: None,
         }
     }
 
@@ -438,7 +465,7 @@ impl<'h> Table<'h> {
                 cells.cells.push(("weight", at));
             }
             provenance.indicators.push(cells);
-            let category = layout::category(level1.as_deref(), level2.as_deref());
+            let category = self.category(level1.as_deref(), level2.as_deref());
             out.push(indicator(
                 Indicator {
                     level1,
@@ -500,6 +527,20 @@ impl<'h> Table<'h> {
                 }
             }
         }
+    }
+
+    /// The category of these levels: read once per change of levels (the
+    /// rows of a table share them), not once per indicator.
+    fn category(&mut self, level1: Option<&str>, level2: Option<&str>) -> Option<Category> {
+        if let Some((l1, l2, c)) = &self.last_category
+            && l1.as_deref() == level1
+            && l2.as_deref() == level2
+        {
+            return *c;
+        }
+        let c = layout::category(level1, level2);
+        self.last_category = Some((level1.map(str::to_string), level2.map(str::to_string), c));
+        c
     }
 
     /// A block's name, target and cells in this row; `None` when the

@@ -64,9 +64,9 @@ pub fn header_cell(cell: &str) -> Option<(Column, Option<Period>)> {
         _ => (s.as_ref(), ""),
     };
     let column = HEADER_NAMES
-        .iter()
-        .find(|(name, _)| *name == s)
-        .map(|(_, column)| *column)?;
+        .binary_search_by(|(name, _)| (name.len(), name.as_bytes()).cmp(&(s.len(), s.as_bytes())))
+        .ok()
+        .map(|i| HEADER_NAMES[i].1)?;
     let named = match s {
         "年度指标值" | "年度目标值" | "年度预期值" => Some(Period::Annual),
         _ => None,
@@ -88,59 +88,60 @@ pub fn period_of(text: &str) -> Option<Period> {
 }
 
 /// The header names of an indicator table's columns (without colon or a
-/// qualifying bracket), as data.
+/// qualifying bracket), as data; sorted by length, then bytes, for a
+/// binary search (a test checks the order).
 pub(crate) const HEADER_NAMES: &[(&str, Column)] = &[
-    ("一级目标", Column::Level1),
-    ("一级指标", Column::Level1),
-    ("一级绩效指标", Column::Level1),
-    ("一级绩效目标", Column::Level1),
-    ("二级目标", Column::Level2),
-    ("二级指标", Column::Level2),
-    ("二级绩效指标", Column::Level2),
-    ("二级绩效目标", Column::Level2),
-    ("三级目标", Column::Level3),
-    ("三级指标", Column::Level3),
-    ("三级指标名称", Column::Level3),
-    ("指标名称", Column::Level3),
-    ("三级绩效指标", Column::Level3),
-    ("三级绩效目标", Column::Level3),
-    ("指标内容", Column::Content),
-    ("指标目标值", Column::Value),
-    ("指标值", Column::Value),
-    ("年度指标值", Column::Value),
-    ("目标值", Column::Value),
-    ("绩效指标值", Column::Value),
-    ("年度目标值", Column::Value),
-    ("指标值及单位", Column::Value),
-    ("计划指标值", Column::Value),
-    ("当年预期实现值", Column::Value),
-    ("预期实现值", Column::Value),
-    ("年度预期值", Column::Value),
-    ("预期目标值", Column::Value),
-    ("计算符号", Column::Operator),
-    ("运算符号", Column::Operator),
-    ("计算符", Column::Operator),
-    ("符号", Column::Operator),
-    ("计量单位", Column::Unit),
-    ("度量单位", Column::Unit),
-    ("单位", Column::Unit),
     ("分值", Column::Weight),
-    ("权重", Column::Weight),
-    ("指标分值", Column::Weight),
-    ("指标权重", Column::Weight),
-    ("绩效标准", Column::Extra),
-    ("评分细则", Column::Extra),
-    ("评分标准", Column::Extra),
-    ("评(扣)分标准", Column::Extra),
-    ("评（扣）分标准", Column::Extra),
+    ("单位", Column::Unit),
     ("备注", Column::Extra),
-    ("保障绩效目标实现措施", Column::Extra),
+    ("权重", Column::Weight),
+    ("符号", Column::Operator),
+    ("说明", Column::Extra),
+    ("指标值", Column::Value),
+    ("目标值", Column::Value),
+    ("计算符", Column::Operator),
+    ("一级指标", Column::Level1),
+    ("一级目标", Column::Level1),
+    ("三级指标", Column::Level3),
+    ("三级目标", Column::Level3),
+    ("二级指标", Column::Level2),
+    ("二级目标", Column::Level2),
+    ("度量单位", Column::Unit),
+    ("指标内容", Column::Content),
+    ("指标分值", Column::Weight),
+    ("指标名称", Column::Level3),
+    ("指标权重", Column::Weight),
     ("指标解释", Column::Extra),
     ("指标说明", Column::Extra),
-    ("说明", Column::Extra),
+    ("绩效标准", Column::Extra),
     ("考核标准", Column::Extra),
-    ("上年度实际水平", Column::Extra),
+    ("计算符号", Column::Operator),
+    ("计量单位", Column::Unit),
+    ("评分标准", Column::Extra),
+    ("评分细则", Column::Extra),
+    ("运算符号", Column::Operator),
     ("上年实际值", Column::Extra),
+    ("年度指标值", Column::Value),
+    ("年度目标值", Column::Value),
+    ("年度预期值", Column::Value),
+    ("指标目标值", Column::Value),
+    ("绩效指标值", Column::Value),
+    ("计划指标值", Column::Value),
+    ("预期实现值", Column::Value),
+    ("预期目标值", Column::Value),
+    ("评(扣)分标准", Column::Extra),
+    ("一级绩效指标", Column::Level1),
+    ("一级绩效目标", Column::Level1),
+    ("三级指标名称", Column::Level3),
+    ("三级绩效指标", Column::Level3),
+    ("三级绩效目标", Column::Level3),
+    ("二级绩效指标", Column::Level2),
+    ("二级绩效目标", Column::Level2),
+    ("指标值及单位", Column::Value),
+    ("上年度实际水平", Column::Extra),
+    ("当年预期实现值", Column::Value),
+    ("评（扣）分标准", Column::Extra),
+    ("保障绩效目标实现措施", Column::Extra),
 ];
 
 /// What a group heading (a row label merged down the rows of one part of
@@ -157,51 +158,61 @@ pub enum Group {
     Other,
 }
 
-/// The group headings, squeezed, without unit or length hint.
+/// The group headings, squeezed, without unit or length hint; sorted by
+/// length, then bytes, for a binary search (a test checks the order).
 const GROUPS: &[(&str, Group)] = &[
-    ("项目资金", Group::Funding),
-    ("资金情况", Group::Funding),
-    ("项目资金情况", Group::Funding),
-    ("项目资金申请", Group::Funding),
-    ("资金来源", Group::Funding),
-    ("项目资金来源", Group::Funding),
-    ("资金构成", Group::Funding),
-    ("资金总额及构成", Group::Funding),
-    ("项目预算", Group::Other),
-    ("总体目标", Group::Goals),
-    ("项目绩效目标", Group::Goals),
-    ("绩效目标情况", Group::Goals),
-    ("绩效目标", Group::Goals),
-    ("绩效指标", Group::Indicators),
-    ("年度绩效指标", Group::Indicators),
-    ("长期绩效指标", Group::Indicators),
-    ("中期绩效指标", Group::Indicators),
-    ("项目绩效指标", Group::Indicators),
-    ("项目年度绩效目标衡量指标", Group::Indicators),
-    ("绩效项目指标表", Group::Indicators),
-    ("项目绩效指标表", Group::Indicators),
-    ("绩效指标表", Group::Indicators),
-    ("项目基本情况", Group::Other),
     ("基本情况", Group::Other),
-    ("项目基本信息", Group::Other),
-    ("项目立项情况", Group::Other),
+    ("总体目标", Group::Goals),
     ("立项情况", Group::Other),
-    ("项目支出内容及明细预算", Group::Other),
+    ("绩效指标", Group::Indicators),
+    ("绩效目标", Group::Goals),
+    ("资金情况", Group::Funding),
+    ("资金来源", Group::Funding),
+    ("资金构成", Group::Funding),
+    ("项目资金", Group::Funding),
+    ("项目预算", Group::Other),
+    ("绩效指标表", Group::Indicators),
+    ("中期绩效指标", Group::Indicators),
+    ("年度绩效指标", Group::Indicators),
     ("支出明细预算", Group::Other),
+    ("绩效目标情况", Group::Goals),
+    ("长期绩效指标", Group::Indicators),
+    ("项目基本信息", Group::Other),
+    ("项目基本情况", Group::Other),
+    ("项目立项情况", Group::Other),
+    ("项目绩效指标", Group::Indicators),
+    ("项目绩效目标", Group::Goals),
+    ("项目资金情况", Group::Funding),
+    ("项目资金来源", Group::Funding),
+    ("项目资金申请", Group::Funding),
+    ("绩效项目指标表", Group::Indicators),
+    ("资金总额及构成", Group::Funding),
+    ("项目绩效指标表", Group::Indicators),
     ("项目实施进度计划", Group::Other),
+    ("项目支出内容及明细预算", Group::Other),
+    ("项目年度绩效目标衡量指标", Group::Indicators),
 ];
+
+/// The first characters of [`GROUPS`].
+const GROUP_STARTS: &[char] = &['项', '资', '总', '绩', '年', '长', '中', '基', '立', '支'];
 
 /// A group heading cell and the money unit it names (`资金情况（万元）`).
 pub fn group_heading(cell: &str) -> Option<(Group, Option<MoneyUnit>)> {
     if cell.len() > 60 {
         return None;
     }
+    // Every group heading starts with one of these (checked by a test).
+    let first = cell.chars().find(|c| !c.is_whitespace());
+    if !first.is_some_and(|c| GROUP_STARTS.contains(&c)) {
+        return None;
+    }
     let text = strip_colon(cell).trim();
     let (key, unit) = label_key(text);
+    let key = key.as_ref();
     GROUPS
-        .iter()
-        .find(|(g, _)| *g == key.as_ref())
-        .map(|(_, group)| (*group, unit))
+        .binary_search_by(|(g, _)| (g.len(), g.as_bytes()).cmp(&(key.len(), key.as_bytes())))
+        .ok()
+        .map(|i| (GROUPS[i].1, unit))
 }
 
 /// The category of an indicator in the national framework, from its
@@ -223,41 +234,87 @@ pub fn category(level1: Option<&str>, level2: Option<&str>) -> Option<Category> 
 }
 
 fn category_of_text(text: &str) -> Option<Category> {
-    let has = |w: &str| text.contains(w);
-    Some(if has("数量") {
+    // One pass over the text's character pairs (level texts are short,
+    // and a table has thousands of them): which keywords it holds.
+    const QUANTITY: u32 = 1;
+    const QUALITY: u32 = 1 << 1;
+    const TIMELY: u32 = 1 << 2;
+    const COST: u32 = 1 << 3;
+    const BENEFIT: u32 = 1 << 4;
+    const ECONOMIC: u32 = 1 << 5;
+    const SOCIAL: u32 = 1 << 6;
+    const ECOLOGICAL: u32 = 1 << 7;
+    const SUSTAINABLE: u32 = 1 << 8;
+    const SATISFACTION: u32 = 1 << 9;
+    const INPUT: u32 = 1 << 10;
+    const EFFECT: u32 = 1 << 11;
+    const IMPACT: u32 = 1 << 12;
+    const OUTPUT: u32 = 1 << 13;
+    let mut has = 0u32;
+    let mut prev = '\0';
+    for c in text.chars() {
+        has |= match (prev, c) {
+            ('数', '量') => QUANTITY,
+            ('质', '量') => QUALITY,
+            ('时', '效') => TIMELY,
+            ('成', '本') => COST,
+            ('效', '益') => BENEFIT,
+            ('经', '济') => ECONOMIC,
+            ('社', '会') => SOCIAL,
+            ('生', '态') | ('环', '境') => ECOLOGICAL,
+            ('可', '持') => SUSTAINABLE,
+            ('满', '意') => SATISFACTION,
+            ('投', '入') | ('过', '程') | ('管', '理') => INPUT,
+            ('效', '果') => EFFECT,
+            ('影', '响') => IMPACT,
+            ('产', '出') => OUTPUT,
+            _ => 0,
+        };
+        prev = c;
+    }
+    if has == 0 {
+        return None;
+    }
+    let kinds = [ECONOMIC, SOCIAL, ECOLOGICAL]
+        .iter()
+        .filter(|&&k| has & k != 0)
+        .count();
+    Some(if has & QUANTITY != 0 {
         Category::OutputQuantity
-    } else if has("质量") {
+    } else if has & QUALITY != 0 {
         Category::OutputQuality
-    } else if has("时效") {
+    } else if has & TIMELY != 0 {
         Category::OutputTimeliness
-    } else if has("经济成本") {
-        Category::CostEconomic
-    } else if has("社会成本") {
-        Category::CostSocial
-    } else if has("生态成本") || has("环境成本") || has("生态环境成本") {
-        Category::CostEcological
-    } else if has("成本") {
-        Category::OutputCost
-    } else if ["经济", "社会", "生态"].iter().filter(|w| has(w)).count() > 1 {
+    } else if has & COST != 0 {
+        if has & ECONOMIC != 0 {
+            Category::CostEconomic
+        } else if has & SOCIAL != 0 {
+            Category::CostSocial
+        } else if has & ECOLOGICAL != 0 {
+            Category::CostEcological
+        } else {
+            Category::OutputCost
+        }
+    } else if has & BENEFIT != 0 && kinds > 1 {
         // `社会、经济、生态效益指标`: the benefits as a whole
         Category::Outcome
-    } else if has("经济效益") {
+    } else if has & BENEFIT != 0 && has & ECONOMIC != 0 {
         Category::BenefitEconomic
-    } else if has("社会效益") {
+    } else if has & BENEFIT != 0 && has & SOCIAL != 0 {
         Category::BenefitSocial
-    } else if has("生态效益") || has("环境效益") {
+    } else if has & BENEFIT != 0 && has & ECOLOGICAL != 0 {
         Category::BenefitEcological
-    } else if has("可持续") {
+    } else if has & SUSTAINABLE != 0 {
         Category::BenefitSustainable
-    } else if has("满意度") {
+    } else if has & SATISFACTION != 0 {
         Category::Satisfaction
-    } else if has("投入") || has("过程") || has("管理") {
+    } else if has & INPUT != 0 {
         Category::InputManagement
-    } else if has("效果") || has("效益") {
+    } else if has & (EFFECT | BENEFIT) != 0 {
         Category::Outcome
-    } else if has("影响力") {
+    } else if has & IMPACT != 0 {
         Category::Impact
-    } else if has("产出") {
+    } else if has & OUTPUT != 0 {
         Category::Output
     } else {
         return None;
@@ -298,6 +355,13 @@ mod tests {
 
     #[test]
     fn the_first_character_prefilter_covers_every_header() {
+        let order = |k: &str| (k.len(), k.as_bytes().to_vec());
+        assert!(
+            HEADER_NAMES
+                .windows(2)
+                .all(|w| order(w[0].0) < order(w[1].0)),
+            "HEADER_NAMES sorted"
+        );
         for (h, column) in HEADER_NAMES {
             assert_eq!(column_for_header(h), Some(*column), "{h}");
             assert!(
@@ -309,6 +373,18 @@ mod tests {
                 h.len() + ":".len() <= 33,
                 "{h} is longer than the fast reject allows"
             );
+        }
+    }
+
+    #[test]
+    fn every_group_heading_passes_the_first_character_filter() {
+        let order = |k: &str| (k.len(), k.as_bytes().to_vec());
+        assert!(
+            GROUPS.windows(2).all(|w| order(w[0].0) < order(w[1].0)),
+            "GROUPS sorted"
+        );
+        for (g, group) in GROUPS {
+            assert_eq!(group_heading(g).map(|(x, _)| x), Some(*group), "{g}");
         }
     }
 

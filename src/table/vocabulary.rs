@@ -130,7 +130,8 @@ impl MoneyUnit {
 /// A cell that only names the money unit of the amounts beside or below
 /// it: a column heading `金额(万元)`, `(万元)`, `单位：万元`.
 pub fn unit_heading(cell: &str) -> Option<MoneyUnit> {
-    if cell.len() > 40 || !cell.contains('元') {
+    // 元 is E5 85 83: a cell without the byte 0x83 has none
+    if cell.len() > 40 || !cell.as_bytes().contains(&0x83) || !cell.contains('元') {
         return None;
     }
     let s = squeeze(cell);

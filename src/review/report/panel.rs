@@ -149,6 +149,15 @@ fn field_items(r: &Record) -> Vec<FieldItem<'_>> {
             value: fields::budget(p, key).map(|a| group_thousands(&fields::amount_text(a))),
         });
     }
+    for (i, source) in p.budget.sources.iter().enumerate() {
+        items.push(FieldItem {
+            label: &source.name,
+            key: format!("budget.sources[{i}]"),
+            value: source
+                .amount
+                .map(|a| group_thousands(&fields::amount_text(a))),
+        });
+    }
     for (k, v) in &p.extra {
         items.push(FieldItem {
             label: k,
