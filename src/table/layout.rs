@@ -201,6 +201,10 @@ pub fn group_heading(cell: &str) -> Option<(Group, Option<MoneyUnit>)> {
     if cell.len() > 60 {
         return None;
     }
+    // A label with its colon (`项目名称：`) is no heading.
+    if cell.ends_with(['：', ':']) {
+        return None;
+    }
     // Every group heading starts with one of these (checked by a test).
     let first = cell.chars().find(|c| !c.is_whitespace());
     if !first.is_some_and(|c| GROUP_STARTS.contains(&c)) {

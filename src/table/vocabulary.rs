@@ -534,6 +534,9 @@ fn exact_field(key: &str) -> Option<Field> {
 /// only qualifies (`中期滚动目标(2019年--2021年)`), `中期…预算` (the
 /// multi-year total), `本年度申请…资金` (the current year), `目标1`.
 fn field_by_shape(key: &str) -> Option<Field> {
+    if key.len() < "目标1".len() {
+        return None;
+    }
     if let Some(inner) = key.strip_suffix(['）', ')'])
         && let Some(open) = inner.rfind(['（', '('])
         && open > 0
@@ -547,8 +550,13 @@ fn field_by_shape(key: &str) -> Option<Field> {
     {
         return Some(Field::BudgetCurrentYear);
     }
-    if key.contains("保障项目实施的制度") || key.contains("保证项目实施的制度") {
-        return Some(Field::Safeguards);
+    // `单位已有的（或拟订的）保障项目实施的制度、措施`: by a prebuilt searcher
+    // (most keys are short words: checked by length first)
+    static SAFEGUARDS: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new("项目实施的制度"));
+    if key.len() >= "保障项目实施的制度".len() && SAFEGUARDS.find(key.as_bytes()).is_some()
+    {
+        return (key.contains("保障") || key.contains("保证")).then_some(Field::Safeguards);
     }
     let n = key.strip_prefix("目标")?;
     (!n.is_empty()
