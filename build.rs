@@ -3,7 +3,8 @@
 //! fixture adds a test.
 //!
 //! A golden folder is a folder of `tests/fixtures/` holding at least one
-//! `NAME.EXT.expected.jsonl`; every other file in it (but hidden files) is
+//! `NAME.EXT.expected.jsonl`; every other file in it (but hidden files and
+//! `.md` notes such as `SOURCES.md`) is
 //! a fixture, tested as `golden::FOLDER::NAME_EXT`. Std only: no build
 //! dependency.
 
@@ -63,7 +64,10 @@ fn golden_tests(root: &Path) -> String {
         }
         let mut used = BTreeSet::new();
         let _ = writeln!(mods, "mod {} {{", ident(&folder));
-        for file in files.iter().filter(|f| !f.ends_with(".jsonl")) {
+        for file in files
+            .iter()
+            .filter(|f| !f.ends_with(".jsonl") && !f.ends_with(".md"))
+        {
             let mut name = ident(file);
             while !used.insert(name.clone()) {
                 name.push('_');

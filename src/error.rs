@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::decode::DecodeError;
 use crate::read::ReadError;
 use crate::read::html::HtmlError;
+use crate::read::pdf::PdfError;
 use crate::read::sheet::SheetError;
 use crate::source::SourceError;
 
@@ -38,6 +39,8 @@ pub enum DocError {
     Sheet(#[from] SheetError),
     #[error("{0}")]
     Html(HtmlError),
+    #[error("{0}")]
+    Pdf(#[from] PdfError),
     #[error("unsupported: {0}")]
     Unsupported(String),
     #[error("the archive holds no document jixiao reads ({0} members of other types)")]
@@ -102,6 +105,7 @@ impl From<ReadError> for DocError {
             ReadError::Decode(e) => DocError::Decode(e),
             ReadError::Html(e) => DocError::from(e),
             ReadError::Sheet(e) => DocError::Sheet(e),
+            ReadError::Pdf(e) => DocError::Pdf(e),
             ReadError::Unsupported(message) => DocError::Unsupported(message),
         }
     }
@@ -125,7 +129,7 @@ impl DocError {
             | DocError::Unsupported(_) => "read",
             DocError::Decode(DecodeError::Empty) => "read",
             DocError::Decode(_) => "decode",
-            DocError::Sheet(_) => "read",
+            DocError::Sheet(_) | DocError::Pdf(_) => "read",
             DocError::Html(_) => "parse",
             DocError::NoProjects { .. }
             | DocError::EmptyArchive(_)
@@ -145,6 +149,7 @@ impl DocError {
             DocError::Unsupported(_) => "unsupported",
             DocError::Decode(e) => e.code(),
             DocError::Sheet(e) => e.code(),
+            DocError::Pdf(e) => e.code(),
             DocError::Html(e) => e.code(),
             DocError::NoProjects { .. } | DocError::EmptyArchive(_) => "no_projects",
             DocError::Panic(_) => "panic",

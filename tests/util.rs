@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 /// Fixture folders whose every file has a golden output (`golden.rs`).
-pub const FIXTURE_DIRS: [&str; 5] = ["seed", "text", "zip", "sheets", "html"];
+pub const FIXTURE_DIRS: [&str; 6] = ["seed", "text", "zip", "sheets", "html", "pdf"];
 /// Fixture folders of text documents (the "nothing lost" test reads them).
 pub const TEXT_DIRS: [&str; 2] = ["seed", "text"];
 

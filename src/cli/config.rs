@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use crate::cli::ExtractArgs;
 use crate::read::html::HtmlLimits;
+use crate::read::pdf::PdfLimits;
 use crate::read::sheet::SheetLimits;
 use crate::run::config::{Config, Isolation};
 use crate::run::document::Limits;
@@ -151,6 +152,10 @@ impl Config {
                 html: HtmlLimits {
                     max_depth: args.max_html_depth,
                     max_cells: args.max_cells,
+                },
+                pdf: PdfLimits {
+                    max_pages: args.max_pages,
+                    max_glyphs: usize::try_from(args.max_cells).unwrap_or(usize::MAX),
                 },
                 max_projects: args.max_projects,
             },

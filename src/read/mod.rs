@@ -17,11 +17,13 @@ use std::borrow::Cow;
 use crate::decode::DecodeError;
 use crate::source::Format;
 use html::{HtmlError, HtmlLimits};
+use pdf::{PdfError, PdfLimits};
 use sheet::{SheetError, SheetFormat, SheetLimits};
 
 pub mod clean;
 mod formatting;
 pub mod html;
+pub mod pdf;
 pub mod sheet;
 pub mod text;
 
@@ -44,6 +46,7 @@ pub fn reader_for(format: Format) -> Result<Box<dyn Reader>, ReadError> {
     match format {
         Format::Text => Ok(Box::new(text::TextReader)),
         Format::Html => Ok(Box::new(html::HtmlReader)),
+        Format::Pdf => Ok(Box::new(pdf::PdfReader)),
         Format::Zip => Err(ReadError::Unsupported(
             "a zip archive where a document was expected (archives are opened one level deep)"
                 .into(),
@@ -110,6 +113,7 @@ impl<'b> Scratch<'b> {
 pub struct Limits {
     pub sheet: SheetLimits,
     pub html: HtmlLimits,
+    pub pdf: PdfLimits,
     /// Projects (records) one document may give (`--max-projects`): a
     /// 64 MB text of 2.6 M one-line projects is an error line, not a
     /// record set of gigabytes.
@@ -121,6 +125,7 @@ impl Default for Limits {
         Limits {
             sheet: SheetLimits::default(),
             html: HtmlLimits::default(),
+            pdf: PdfLimits::default(),
             max_projects: 10_000,
         }
     }
@@ -165,6 +170,8 @@ pub enum ReadError {
     Html(#[from] HtmlError),
     #[error("{0}")]
     Sheet(#[from] SheetError),
+    #[error("{0}")]
+    Pdf(#[from] PdfError),
     /// A format no reader reads (the message says which and why).
     #[error("unsupported: {0}")]
     Unsupported(String),
@@ -299,6 +306,7 @@ mod tests {
         assert_eq!(tables.encoding, Some("UTF-8"));
         for format in [
             Format::Html,
+            Format::Pdf,
             Format::Xlsx,
             Format::Xls,
             Format::Xlsb,

@@ -77,6 +77,7 @@ pub enum Format {
     Xls,
     Xlsb,
     Ods,
+    Pdf,
     Zip,
 }
 
@@ -90,6 +91,7 @@ impl Format {
             Format::Xls => "xls",
             Format::Xlsb => "xlsb",
             Format::Ods => "ods",
+            Format::Pdf => "pdf",
             Format::Zip => "zip",
         }
     }
@@ -103,6 +105,7 @@ impl Format {
             Format::Xls,
             Format::Xlsb,
             Format::Ods,
+            Format::Pdf,
             Format::Zip,
         ]
         .into_iter()
@@ -121,6 +124,7 @@ impl Format {
                 "xls" => Some(Format::Xls),
                 "xlsb" => Some(Format::Xlsb),
                 "ods" => Some(Format::Ods),
+                "pdf" => Some(Format::Pdf),
                 "zip" => Some(Format::Zip),
                 _ => None,
             },
@@ -147,9 +151,14 @@ impl Format {
         if bytes.starts_with(OLE2) {
             return Format::Xls;
         }
+        if memchr::memmem::find(&bytes[..bytes.len().min(1024)], b"%PDF-").is_some() {
+            return Format::Pdf;
+        }
         match self {
             Format::Text | Format::Xls | Format::Xlsx if looks_like_html(bytes) => Format::Html,
-            Format::Xls | Format::Xlsx | Format::Xlsb | Format::Ods | Format::Zip => Format::Text,
+            Format::Xls | Format::Xlsx | Format::Xlsb | Format::Ods | Format::Zip | Format::Pdf => {
+                Format::Text
+            }
             other => other,
         }
     }
@@ -210,7 +219,7 @@ fn looks_like_html(bytes: &[u8]) -> bool {
 /// Why a file (or zip member) was passed over: the manifest's `reason`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Skip {
-    /// An extension jixiao does not read (`.pdf`, `.docx`, …).
+    /// An extension jixiao does not read (`.png`, `.docx`, …).
     UnknownFormat,
     /// A hidden file, or a hidden folder (one line for all it holds), or
     /// a `__MACOSX` entry of an archive.
@@ -236,7 +245,7 @@ impl Skip {
     }
 
     /// The key the summary line counts a skip under: the extension for
-    /// an unknown format (`.pdf`), else the reason in words.
+    /// an unknown format (`.png`), else the reason in words.
     pub fn summary_key(self, name: &str) -> String {
         match self {
             Skip::UnknownFormat => extension(name),
@@ -431,6 +440,7 @@ mod tests {
             "b/.hidden/x.txt",
             ".secret.txt",
             "c.pdf",
+            "d.png",
             "noext",
             "b/1.TXT",
         ] {
@@ -454,20 +464,21 @@ mod tests {
                 name("b/.hidden", Some(Skip::Hidden)),
                 name("b/1.TXT", None),
                 name("b/2.txt", None),
-                name("c.pdf", Some(Skip::UnknownFormat)),
+                name("c.pdf", None),
+                name("d.png", Some(Skip::UnknownFormat)),
                 name("missing", None),
                 name("noext", None),
             ]
         );
         assert!(matches!(
-            got.documents[6].problem,
+            got.documents[7].problem,
             Some(SourceError::NotFound)
         ));
         assert_eq!(
-            got.documents[5].skipped,
+            got.documents[6].skipped,
             Some((Skip::UnknownFormat, Some(1)))
         );
-        assert_eq!(got.document_count(), 5);
+        assert_eq!(got.document_count(), 6);
     }
 
     #[test]
@@ -519,7 +530,12 @@ mod tests {
         );
         assert_eq!(Format::from_path(Path::new("a/B.XLSX")), Some(Format::Xlsx));
         assert_eq!(Format::from_path(Path::new("a/b.htm")), Some(Format::Html));
-        assert_eq!(Format::from_path(Path::new("a/b.pdf")), None);
+        assert_eq!(Format::from_path(Path::new("a/b.pdf")), Some(Format::Pdf));
+        assert_eq!(Format::from_path(Path::new("a/b.png")), None);
+        // a PDF saved as .txt (or read from stdin) is a PDF
+        assert_eq!(Format::Text.sniff(b"%PDF-1.7\n%\xe2\xe3"), Format::Pdf);
+        assert_eq!(Format::Text.sniff(b"\r\n%PDF-1.4"), Format::Pdf);
+        assert_eq!(Format::Pdf.sniff("项目名称：\tA".as_bytes()), Format::Text);
         assert_eq!(Format::from_name("xlsb"), Some(Format::Xlsb));
         assert_eq!(Format::from_name("text"), Some(Format::Text));
         assert_eq!(Format::from_name("txt"), None);

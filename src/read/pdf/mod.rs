@@ -1,0 +1,241 @@
+//! PDF documents with a text layer → rows of cells.
+//!
+//! Department budget disclosures are published mostly as PDF, with the
+//! 绩效目标表 as appendix pages. This reader rebuilds their tables from what
+//! a page draws, and hands the pipeline the same [`Row`]s as every other
+//! reader:
+//!
+//! 1. [`document`] opens the file with lopdf (objects, cross-reference
+//!    data, decryption with the empty password) and holds the budgets:
+//!    `--max-pages`, per-stream and per-document decompression caps.
+//! 2. [`interp`] runs each page's content stream ([`lexer`]) and returns
+//!    positioned glyphs, decoded by [`font`] and [`cmap`], and the
+//!    horizontal and vertical ruling lines.
+//! 3. [`grid`] rebuilds the cells of each ruled table from the lines (the
+//!    pdfplumber method); [`layout`] puts each glyph in the cell that holds
+//!    its centre, joins wrapped lines, and reads pages without ruling lines
+//!    by text alignment. Text outside tables (titles, the year line, prose
+//!    pages) becomes one-cell rows, so a budget whose 绩效目标表 follows
+//!    twenty pages of prose still gives its projects.
+//!
+//! The document is one [`Table`] whose rows are numbered 1, 2, … across
+//! pages in reading order (rows of tables and lines outside them alike, as
+//! the HTML reader counts them), with `pages` telling the page of each
+//! row. A table that continues on the next page continues the same run of
+//! rows; when the continuation starts with the header row the table began
+//! with (Chromium and Word repeat `<thead>` / header rows), that row is not
+//! repeated.
+//!
+//! Not read: pages without a text layer. A document whose pages have no
+//! text at all is a scan (`needs_ocr`).
+
+use std::borrow::Cow;
+
+use super::{Limits, ReadError, Reader, Row, Scratch, Table, Tables};
+
+pub mod cmap;
+pub mod document;
+pub mod font;
+pub mod grid;
+pub mod interp;
+pub mod layout;
+pub mod lexer;
+
+use layout::Item;
+
+/// Per-document caps of the PDF reader.
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+pub struct PdfLimits {
+    /// Pages a document may have (`--max-pages`).
+    pub max_pages: usize,
+    /// Characters a document may show (`--max-cells`: each is at most a
+    /// cell's worth of work).
+    pub max_glyphs: usize,
+}
+
+impl Default for PdfLimits {
+    fn default() -> PdfLimits {
+        PdfLimits {
+            max_pages: 2_000,
+            max_glyphs: 5_000_000,
+        }
+    }
+}
+
+/// Why a PDF could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PdfError {
+    #[error("the PDF is encrypted and does not open without a password")]
+    Encrypted,
+    #[error("damaged PDF: {0}")]
+    Corrupt(String),
+    #[error("damaged PDF: a reference loop ({0})")]
+    Loop(String),
+    #[error(
+        "no text layer: the {pages} page(s) hold no text ({images} image(s)); a scan needs OCR first"
+    )]
+    NeedsOcr { pages: usize, images: usize },
+    #[error("the PDF has {pages} pages, over the limit of {limit} (--max-pages)")]
+    TooManyPages { pages: usize, limit: usize },
+    #[error(
+        "a stream decompresses to more than {limit} bytes (the per-stream and per-document caps): refused as a likely bomb"
+    )]
+    StreamTooLarge { limit: usize },
+    #[error("the PDF shows more characters than the limit (--max-cells)")]
+    TooManyGlyphs,
+    #[error("a content stream or form nests deeper than the reader follows")]
+    TooDeep,
+}
+
+impl PdfError {
+    /// The errors file's code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PdfError::Encrypted => "encrypted",
+            PdfError::Corrupt(_) | PdfError::Loop(_) => "corrupt",
+            PdfError::NeedsOcr { .. } => "needs_ocr",
+            PdfError::TooManyPages { .. }
+            | PdfError::StreamTooLarge { .. }
+            | PdfError::TooManyGlyphs => "too_large",
+            PdfError::TooDeep => "too_deep",
+        }
+    }
+}
+
+/// A PDF read into rows.
+#[derive(Debug)]
+pub struct PdfDoc {
+    pub rows: Vec<Row<'static>>,
+    /// `(first row number, 1-based page)` per page that holds a row.
+    pub pages: Vec<(u32, u32)>,
+    /// Some characters could not be mapped to Unicode (written as U+FFFD).
+    pub replaced: bool,
+}
+
+/// The PDF reader (see the module doc).
+#[derive(Debug, Clone, Copy)]
+pub struct PdfReader;
+
+impl Reader for PdfReader {
+    fn read<'a>(
+        &self,
+        bytes: &'a [u8],
+        limits: &Limits,
+        _: &'a mut Scratch<'a>,
+    ) -> Result<Tables<'a>, ReadError> {
+        let doc = read_pdf(bytes, &limits.pdf)?;
+        Ok(Tables {
+            tables: vec![Table {
+                sheet: None,
+                rows: doc.rows,
+                pages: doc.pages,
+            }],
+            encoding: None,
+            replaced: doc.replaced,
+            utf8_lines: 0,
+        })
+    }
+}
+
+/// The last table of the previous page, to tell a continuation.
+struct Open {
+    header: Vec<String>,
+    cols: Vec<f32>,
+    /// It reached the bottom part of its page.
+    at_bottom: bool,
+}
+
+/// Reads every page of a PDF into rows.
+pub fn read_pdf(bytes: &[u8], limits: &PdfLimits) -> Result<PdfDoc, PdfError> {
+    let pdf = document::open(bytes, limits.max_pages)?;
+    let doc = &pdf.doc;
+    let mut cx = interp::Context::new(doc, limits.max_glyphs);
+    let mut out = PdfDoc {
+        rows: Vec::new(),
+        pages: Vec::new(),
+        replaced: false,
+    };
+    let (mut glyphs, mut images) = (0usize, 0usize);
+    let mut number = 0u32;
+    let mut open: Option<Open> = None;
+    for (p, &page) in pdf.pages.iter().enumerate() {
+        let page_box = document::page_box(doc, page);
+        let content = document::page_content(doc, page, &mut cx.budget)?;
+        let (inline, ids) = doc
+            .get_page_resources(page)
+            .map_err(|e| PdfError::Loop(e.to_string()))?;
+        let mut resources: Vec<&lopdf::Dictionary> = inline.into_iter().collect();
+        resources.extend(ids.iter().filter_map(|id| doc.get_dictionary(*id).ok()));
+        let items = interp::run_page(&mut cx, &content, &resources, page_box)?;
+        glyphs += items.glyphs.len();
+        images += items.images;
+        out.replaced |= items.unmapped > 0;
+        let grids = grid::grids(&items.edges);
+        let page_items = layout::page_items(&items.glyphs, &grids);
+        let height = page_box.3 - page_box.1;
+        let first_on_page = number + 1;
+        let mut first_item = true;
+        for item in page_items {
+            let continues = first_item && open.is_some();
+            first_item = false;
+            match item {
+                Item::Line { text, .. } => {
+                    open = None;
+                    number += 1;
+                    if let Some(row) = Row::new(number, [Cow::Owned(text)]) {
+                        out.rows.push(row);
+                    }
+                }
+                Item::Table {
+                    rows,
+                    cols,
+                    top: _,
+                    bottom,
+                } => {
+                    let mut rows = rows.into_iter().peekable();
+                    let header = rows.peek().cloned().unwrap_or_default();
+                    if continues
+                        && let Some(o) = &open
+                        && o.at_bottom
+                        && same_columns(&o.cols, &cols)
+                        && o.header == header
+                        && header.iter().filter(|c| !c.is_empty()).count() >= 2
+                    {
+                        rows.next();
+                    }
+                    for cells in rows {
+                        number += 1;
+                        if let Some(row) = Row::new(number, cells.into_iter().map(Cow::Owned)) {
+                            out.rows.push(row);
+                        }
+                    }
+                    let keep_header = open
+                        .as_ref()
+                        .filter(|o| continues && same_columns(&o.cols, &cols))
+                        .map(|o| o.header.clone());
+                    open = (!cols.is_empty()).then(|| Open {
+                        header: keep_header.unwrap_or(header),
+                        cols,
+                        at_bottom: bottom > height * 0.75,
+                    });
+                }
+            }
+        }
+        if number >= first_on_page {
+            out.pages.push((first_on_page, p as u32 + 1));
+        }
+    }
+    if glyphs == 0 {
+        return Err(PdfError::NeedsOcr {
+            pages: pdf.pages.len(),
+            images,
+        });
+    }
+    Ok(out)
+}
+
+/// Two tables have the same column boundaries (within 2 points).
+fn same_columns(a: &[f32], b: &[f32]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 2.0)
+}
