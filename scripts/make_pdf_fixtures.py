@@ -173,6 +173,21 @@ def stream_doc(rows: list[list[str]]) -> str:
     return page(nowrap + "<table>\n" + "\n".join(trs) + "\n</table>", border=False)
 
 
+LONG = "为提升上海科创建设集中度和显示度，增强政府、客户、社会群体对张江科学城的认识度。" * 40
+
+
+def split_row_doc(rows: list[list[str]]) -> str:
+    """The seed's first project with a 项目概况 of 1,600 characters, rows
+    allowed to break across pages: the cell goes on on the next page, drawn
+    open at the break (no bottom border, no top border after it)."""
+    project = [list(r) for r in projects(rows)[0]]
+    for r in project:
+        if r[0] == "项目概况：":
+            r[1] = LONG
+    html = page(project_table(project)).replace("tr { break-inside: avoid; }", "")
+    return html
+
+
 def reportlab_fixtures() -> None:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.utils import ImageReader
@@ -329,6 +344,7 @@ def main() -> None:
     print_pdf(page(seed_html), OUT / "seed.pdf")
     print_pdf(budget_doc(rows), OUT / "department-budget.pdf")
     print_pdf(stream_doc(rows), OUT / "no-ruling-lines.pdf")
+    print_pdf(split_row_doc(rows), OUT / "row-across-pages.pdf")
     reportlab_fixtures()
     gbk_fixture()
     # damaged: a PDF cut in the middle

@@ -118,6 +118,22 @@ fn a_budget_pdf_gives_the_projects_after_its_prose_pages() {
     }
 }
 
+/// A row broken by the page break (Chromium draws it open at the break)
+/// is one row: the 1,600 characters of its cell come back whole, and the
+/// record is the seed's first project otherwise.
+#[test]
+fn a_row_broken_across_pages_is_one_row() {
+    let run = extract(&["tests/fixtures/pdf/row-across-pages.pdf"]);
+    let got = lines(&run.expect_code(0).records());
+    assert_eq!(got.len(), 1);
+    let long = "为提升上海科创建设集中度和显示度，增强政府、客户、社会群体对张江科学城的认识度。"
+        .repeat(40);
+    assert_eq!(got[0]["overview"], long.as_str());
+    assert_eq!(got[0]["warnings"], serde_json::json!([]));
+    let seed = lines(&extract(&["tests/fixtures/seed/seed.utf8.txt"]).records());
+    assert_eq!(got[0]["indicators"], seed[0]["indicators"]);
+}
+
 /// Every predefined-CMap and password case reads.
 #[test]
 fn predefined_cmaps_and_an_empty_user_password_read() {

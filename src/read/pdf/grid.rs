@@ -50,6 +50,10 @@ impl Cell {
 pub struct Grid {
     pub cells: Vec<Cell>,
     pub bbox: Cell,
+    /// Its top (bottom) border was not drawn across its width but closed
+    /// here: a row was cut there by a page break ([`close_dangling`]).
+    pub open_top: bool,
+    pub open_bottom: bool,
 }
 
 /// Snaps and joins the lines of one orientation.
@@ -82,6 +86,59 @@ fn merge(mut edges: Vec<Edge>) -> Vec<Edge> {
     out
 }
 
+/// Closes tables cut by a page break. A row that breaks across pages is
+/// drawn without its bottom border on the first page and without its top
+/// border on the next (Chromium does so): its vertical lines end where no
+/// horizontal line goes on from them. Two ends at the same height (within
+/// [`SNAP`]), the left one with no line going right from it and the next
+/// one to its right with no line going left, get a horizontal line
+/// between them, so the fragment is a row of cells. A merged cell cut by
+/// the break is closed alike, though the other columns' borders are drawn.
+fn close_dangling(v: &[Edge], h: &mut Vec<Edge>) {
+    // (y, x, open to the left, open to the right)
+    let mut ends: Vec<(f32, f32, bool, bool)> = Vec::new();
+    for e in v {
+        for y in [e.a, e.b] {
+            let at_y = |he: &&Edge| (he.pos - y).abs() <= SNAP;
+            let left = h
+                .iter()
+                .filter(at_y)
+                .any(|he| he.a < e.pos - SNAP && he.b >= e.pos - SNAP);
+            let right = h
+                .iter()
+                .filter(at_y)
+                .any(|he| he.b > e.pos + SNAP && he.a <= e.pos + SNAP);
+            if !left || !right {
+                ends.push((y, e.pos, !left, !right));
+            }
+        }
+    }
+    ends.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let mut added = Vec::new();
+    let mut i = 0;
+    while i < ends.len() {
+        let mut j = i + 1;
+        while j < ends.len() && ends[j].0 - ends[i].0 <= SNAP {
+            j += 1;
+        }
+        let mut group = ends[i..j].to_vec();
+        group.sort_by(|a, b| a.1.total_cmp(&b.1));
+        for w in group.windows(2) {
+            let (l, r) = (w[0], w[1]);
+            if l.3 && r.2 && r.1 - l.1 > SNAP {
+                added.push(Edge {
+                    vertical: false,
+                    pos: (l.0 + r.0) / 2.0,
+                    a: l.1,
+                    b: r.1,
+                });
+            }
+        }
+        i = j;
+    }
+    h.extend(added);
+}
+
 /// A coordinate as a map key (hundredths of a point).
 fn key(v: f32) -> i64 {
     (v * 100.0).round() as i64
@@ -90,10 +147,12 @@ fn key(v: f32) -> i64 {
 /// The tables the ruling lines of one page draw.
 pub fn grids(edges: &[Edge]) -> Vec<Grid> {
     let (v, h): (Vec<Edge>, Vec<Edge>) = edges.iter().partition(|e| e.vertical);
-    let (v, h) = (merge(v), merge(h));
+    let (v, mut h) = (merge(v), merge(h));
     if v.is_empty() || h.is_empty() || v.len() + h.len() > MAX_EDGES {
         return Vec::new();
     }
+    let drawn = h.len();
+    close_dangling(&v, &mut h);
     // intersections: point → (horizontal lines, vertical lines) through it
     let mut points: BTreeMap<(i64, i64), (Vec<usize>, Vec<usize>)> = BTreeMap::new();
     for (vi, ve) in v.iter().enumerate() {
@@ -158,7 +217,22 @@ pub fn grids(edges: &[Edge]) -> Vec<Grid> {
             }
         }
     }
-    tables(&cells)
+    let mut grids = tables(&cells);
+    let closed = &h[drawn..];
+    // open across (nearly) its whole width: a row cut, not a merged cell
+    let on = |y: f32, b: &Cell| {
+        let closed_width: f32 = closed
+            .iter()
+            .filter(|e| (e.pos - y).abs() <= SNAP)
+            .map(|e| (e.b.min(b.x1) - e.a.max(b.x0)).max(0.0))
+            .sum();
+        closed_width >= 0.9 * (b.x1 - b.x0)
+    };
+    for g in &mut grids {
+        g.open_top = on(g.bbox.top, &g.bbox);
+        g.open_bottom = on(g.bbox.bottom, &g.bbox);
+    }
+    grids
 }
 
 /// A cell as its top-left and bottom-right points (map keys).
@@ -208,7 +282,12 @@ fn tables(cells: &[Corners]) -> Vec<Grid> {
                 top: b.top.min(c.top),
                 bottom: b.bottom.max(c.bottom),
             });
-            Grid { cells, bbox }
+            Grid {
+                cells,
+                bbox,
+                open_top: false,
+                open_bottom: false,
+            }
         })
         .collect();
     out.sort_by(|a, b| {
@@ -326,6 +405,34 @@ mod tests {
         let l = layout(&g[0]);
         assert_eq!(l.cols, [0.0, 50.0, 100.0]);
         assert_eq!(l.place, [(0, 0, 2), (1, 0, 1), (1, 1, 1)]);
+    }
+
+    #[test]
+    fn a_row_cut_by_the_page_break_is_closed() {
+        // the last row's bottom border is missing: its verticals dangle
+        let edges = [
+            h(0.0, 0.0, 100.0),
+            h(20.0, 0.0, 100.0),
+            v(0.0, 0.0, 80.0),
+            v(40.0, 0.0, 80.0),
+            v(100.0, 0.0, 80.0),
+        ];
+        let g = grids(&edges);
+        assert_eq!(g.len(), 1);
+        assert_eq!(g[0].cells.len(), 4);
+        assert_eq!(g[0].bbox.bottom, 80.0);
+        assert!(g[0].open_bottom && !g[0].open_top);
+        // a merged first-column cell cut by the break: the others closed
+        let edges = [
+            h(0.0, 0.0, 100.0),
+            h(80.0, 40.0, 100.0),
+            v(0.0, 0.0, 80.0),
+            v(40.0, 0.0, 80.0),
+            v(100.0, 0.0, 80.0),
+        ];
+        let g = grids(&edges);
+        assert_eq!(g[0].cells.len(), 2);
+        assert!(!g[0].open_bottom, "a merged cell cut, not the row");
     }
 
     #[test]

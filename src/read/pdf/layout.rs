@@ -178,14 +178,29 @@ fn first_unit(line: &Line<'_>) -> f32 {
     end - line.x0
 }
 
-/// The text of one cell from its lines (see the module doc).
-pub fn cell_text(lines: &[Line<'_>], cell: &Cell) -> String {
+/// Where the text of a cell's lines can reach: the cell's right edge less
+/// the padding its lines keep on the left.
+fn right_edge(lines: &[Line<'_>], cell: &Cell) -> f32 {
     let pad = lines
         .iter()
         .map(|l| l.x0 - cell.x0)
         .fold(f32::INFINITY, f32::min)
         .max(0.0);
-    let right = cell.x1 - if pad.is_finite() { pad } else { 0.0 };
+    cell.x1 - if pad.is_finite() { pad } else { 0.0 }
+}
+
+/// Does the cell's last line reach its right edge (within one and a half
+/// characters)? Then its text may go on where the table goes on, on the
+/// next page.
+fn ends_full(lines: &[Line<'_>], cell: &Cell) -> bool {
+    lines
+        .last()
+        .is_some_and(|l| l.x1 >= right_edge(lines, cell) - 1.5 * l.size().max(1.0))
+}
+
+/// The text of one cell from its lines (see the module doc).
+pub fn cell_text(lines: &[Line<'_>], cell: &Cell) -> String {
+    let right = right_edge(lines, cell);
     // the usual space between two lines of the cell: more is a paragraph
     let min_gap = lines
         .windows(2)
@@ -224,6 +239,12 @@ pub enum Item {
         rows: Vec<Vec<String>>,
         /// Column boundaries (to tell a table continued on the next page).
         cols: Vec<f32>,
+        /// For each column of the last row: its text reached the cell's
+        /// right edge (it may go on in a fragment on the next page).
+        tail_full: Vec<bool>,
+        /// The page break cut it at its top (bottom): no border drawn.
+        open_top: bool,
+        open_bottom: bool,
         top: f32,
         bottom: f32,
     },
@@ -241,36 +262,45 @@ impl Item {
     }
 }
 
-/// The rows of one ruled table and the glyphs it holds.
-fn table_rows(grid: &Grid, glyphs: &[&Glyph]) -> Vec<Vec<String>> {
+/// The rows of one ruled table and the glyphs it holds, and which cells
+/// of the last row end at their right edge. Glyphs within the table but in
+/// no cell (a cell whose border is missing) go to `stray`.
+fn table_rows<'g>(
+    grid: &Grid,
+    glyphs: &[&'g Glyph],
+    stray: &mut Vec<&'g Glyph>,
+) -> (Vec<Vec<String>>, Vec<bool>) {
     let l = layout(grid);
     let ncols = l.cols.len().saturating_sub(1).max(1);
     let mut per_cell: Vec<Vec<&Glyph>> = vec![Vec::new(); grid.cells.len()];
     for g in glyphs {
         let (cx, cy) = ((g.x0 + g.x1) / 2.0, (g.top + g.bottom) / 2.0);
-        if let Some(i) = grid.cells.iter().position(|c| c.contains(cx, cy)) {
-            per_cell[i].push(g);
+        match grid.cells.iter().position(|c| c.contains(cx, cy)) {
+            Some(i) => per_cell[i].push(g),
+            None => stray.push(g),
         }
     }
-    let mut rows = vec![vec![String::new(); ncols]; l.rows.len()];
+    let mut rows = vec![(vec![String::new(); ncols], vec![false; ncols]); l.rows.len()];
     for (i, cell) in grid.cells.iter().enumerate() {
         let (r, c, _) = l.place[i];
         if per_cell[i].is_empty() {
             continue;
         }
-        let text = cell_text(&lines(&per_cell[i]), cell);
-        if let Some(slot) = rows
-            .get_mut(r)
-            .and_then(|row| row.get_mut(c.min(ncols - 1)))
-        {
+        let cell_lines = lines(&per_cell[i]);
+        let text = cell_text(&cell_lines, cell);
+        let c = c.min(ncols - 1);
+        if let Some((row, full)) = rows.get_mut(r) {
+            let slot = &mut row[c];
             if !slot.is_empty() {
                 slot.push(' ');
             }
             slot.push_str(&text);
+            full[c] = ends_full(&cell_lines, cell);
         }
     }
-    rows.retain(|r| r.iter().any(|c| !c.is_empty()));
-    rows
+    rows.retain(|r| r.0.iter().any(|c| !c.is_empty()));
+    let tail = rows.last().map(|r| r.1.clone()).unwrap_or_default();
+    (rows.into_iter().map(|r| r.0).collect(), tail)
 }
 
 /// The items of a page: ruled tables with their text, and the lines of
@@ -291,11 +321,14 @@ pub fn page_items(glyphs: &[Glyph], grids: &[Grid]) -> Vec<Item> {
         }
     }
     for (grid, glyphs) in grids.iter().zip(&inside) {
-        let rows = table_rows(grid, glyphs);
+        let (rows, tail_full) = table_rows(grid, glyphs, &mut outside);
         if !rows.is_empty() {
             items.push(Item::Table {
                 rows,
                 cols: layout(grid).cols,
+                tail_full,
+                open_top: grid.open_top,
+                open_bottom: grid.open_bottom,
                 top: grid.bbox.top,
                 bottom: grid.bbox.bottom,
             });
@@ -383,6 +416,9 @@ fn stream_items(lines: &[Line<'_>]) -> Vec<Item> {
             items.push(Item::Table {
                 rows: vec![cells],
                 cols: Vec::new(),
+                tail_full: Vec::new(),
+                open_top: false,
+                open_bottom: false,
                 top: line.top,
                 bottom: line.bottom,
             });

@@ -24,7 +24,11 @@
 //! row. A table that continues on the next page continues the same run of
 //! rows; when the continuation starts with the header row the table began
 //! with (Chromium and Word repeat `<thead>` / header rows), that row is not
-//! repeated.
+//! repeated. A row broken by the page break goes on in the row it
+//! continues: when the table was drawn open at the break (no bottom border
+//! on the first page and no top border on the next: Chromium), or when the
+//! fragment's first cell is empty and its text lies only in columns where
+//! the last row's text reached the cell's right edge.
 //!
 //! Not read: pages without a text layer. A document whose pages have no
 //! text at all is a scan (`needs_ocr`).
@@ -144,6 +148,30 @@ struct Open {
     cols: Vec<f32>,
     /// It reached the bottom part of its page.
     at_bottom: bool,
+    /// Which cells of its last row end at their right edge.
+    tail_full: Vec<bool>,
+    /// Its bottom border was not drawn (the page break cut a row).
+    open_bottom: bool,
+}
+
+/// Appends a fragment's cells to the row it continues (a row broken by
+/// the page break), joined as wrapped lines are.
+fn continue_row(row: &mut Row<'static>, fragment: Vec<String>) {
+    for (c, text) in fragment.into_iter().enumerate() {
+        if text.is_empty() {
+            continue;
+        }
+        if row.cells.len() <= c {
+            row.cells.resize(c + 1, Cow::Borrowed(""));
+        }
+        let cell = row.cells[c].to_mut();
+        if cell.ends_with(|c: char| c.is_ascii_alphanumeric())
+            && text.starts_with(|c: char| c.is_ascii_alphanumeric())
+        {
+            cell.push(' ');
+        }
+        cell.push_str(&text);
+    }
 }
 
 /// Reads every page of a PDF into rows.
@@ -190,19 +218,39 @@ pub fn read_pdf(bytes: &[u8], limits: &PdfLimits) -> Result<PdfDoc, PdfError> {
                 Item::Table {
                     rows,
                     cols,
+                    tail_full,
+                    open_top,
+                    open_bottom,
                     top: _,
                     bottom,
                 } => {
                     let mut rows = rows.into_iter().peekable();
                     let header = rows.peek().cloned().unwrap_or_default();
-                    if continues
-                        && let Some(o) = &open
-                        && o.at_bottom
-                        && same_columns(&o.cols, &cols)
-                        && o.header == header
-                        && header.iter().filter(|c| !c.is_empty()).count() >= 2
-                    {
-                        rows.next();
+                    let continued = open
+                        .as_ref()
+                        .filter(|o| continues && o.at_bottom && same_columns(&o.cols, &cols));
+                    if let Some(o) = continued {
+                        if o.header == header
+                            && header.iter().filter(|c| !c.is_empty()).count() >= 2
+                        {
+                            rows.next();
+                        }
+                        // a row broken by the page break: drawn open at the
+                        // break (Chromium), or (borders drawn at the break,
+                        // as Word does) its first cell empty and its text
+                        // only where the last row's reached the right edge
+                        let fragment = (o.open_bottom && open_top)
+                            || rows.peek().is_some_and(|first| {
+                                first.first().is_some_and(String::is_empty)
+                                    && first.iter().enumerate().all(|(c, t)| {
+                                        t.is_empty() || o.tail_full.get(c).copied().unwrap_or(false)
+                                    })
+                            });
+                        if fragment
+                            && let (Some(first), Some(last)) = (rows.next(), out.rows.last_mut())
+                        {
+                            continue_row(last, first);
+                        }
                     }
                     for cells in rows {
                         number += 1;
@@ -218,6 +266,8 @@ pub fn read_pdf(bytes: &[u8], limits: &PdfLimits) -> Result<PdfDoc, PdfError> {
                         header: keep_header.unwrap_or(header),
                         cols,
                         at_bottom: bottom > height * 0.75,
+                        tail_full,
+                        open_bottom,
                     });
                 }
             }
