@@ -243,6 +243,28 @@ def reportlab_fixtures() -> None:
         c.showPage()
         c.save()
 
+    # a landscape table on a portrait page shown turned (/Rotate 90), as
+    # scanners and some exports store wide tables
+    c = canvas.Canvas(str(OUT / "rotated-page.pdf"), pagesize=A4, invariant=1)
+    c.setPageRotation(90)
+    c.translate(A4[0], 0)
+    c.rotate(90)
+    c.setFont("STSong-Light", 10)
+    c.drawString(50, 550, "财政项目支出绩效目标表")
+    c.drawString(50, 536, "(2020年度)")
+    draw_table(
+        c,
+        [
+            ["项目名称：", "科创中心展厅运营经费", "项目类别：", "经常性专项业务费"],
+            ["一级目标", "二级目标", "三级目标", "指标值"],
+            ["产出目标", "数量", "参观人数", ">=2000人"],
+            ["效果目标", "满意度", "参观人员满意度", ">=95%"],
+        ],
+        y0=520,
+    )
+    c.showPage()
+    c.save()
+
     # encrypted with a user password: not read
     enc = pdfencrypt.StandardEncryption("secret", ownerPassword="owner", strength=128)
     c = canvas.Canvas(str(BAD / "encrypted.pdf"), pagesize=A4, invariant=1, encrypt=enc)

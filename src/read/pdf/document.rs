@@ -162,6 +162,24 @@ pub fn page_box(doc: &Document, page: ObjectId) -> (f32, f32, f32, f32) {
     (0.0, 0.0, 595.0, 842.0)
 }
 
+/// A page's `/Rotate` (inherited through `/Parent`), as 0, 90, 180 or
+/// 270 degrees clockwise.
+pub fn page_rotation(doc: &Document, page: ObjectId) -> u32 {
+    let mut node = doc.get_dictionary(page).ok();
+    for _ in 0..32 {
+        let Some(dict) = node else { break };
+        if let Ok(r) = dict.get(b"Rotate").and_then(Object::as_i64) {
+            return (r.rem_euclid(360) / 90 * 90) as u32;
+        }
+        node = dict
+            .get(b"Parent")
+            .ok()
+            .and_then(|o| o.as_reference().ok())
+            .and_then(|id| doc.get_dictionary(id).ok());
+    }
+    0
+}
+
 /// The decoded content of a page: its content streams joined.
 pub fn page_content(
     doc: &Document,

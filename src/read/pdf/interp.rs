@@ -124,16 +124,24 @@ impl<'d> Context<'d> {
     }
 }
 
-/// Reads one page whose box is `(x0, y0, x1, y1)`.
+/// Reads one page whose box is `(x0, y0, x1, y1)`, shown turned by
+/// `rotate` degrees clockwise (`/Rotate`).
 pub fn run_page(
     cx: &mut Context<'_>,
     content: &[u8],
     resources: &[&Dictionary],
     page_box: (f32, f32, f32, f32),
+    rotate: u32,
 ) -> Result<PageItems, PdfError> {
     let mut items = PageItems::default();
-    // page space: x from the box's left, y down from its top
-    let base: M = [1.0, 0.0, 0.0, -1.0, -page_box.0, page_box.3];
+    // page space as the page is shown: x from its left, y down from its top
+    let (x0, y0, x1, y1) = page_box;
+    let base: M = match rotate {
+        90 => [0.0, 1.0, 1.0, 0.0, -y0, -x0],
+        180 => [-1.0, 0.0, 0.0, 1.0, x1, -y0],
+        270 => [0.0, -1.0, -1.0, 0.0, y1, x1],
+        _ => [1.0, 0.0, 0.0, -1.0, -x0, y1],
+    };
     run(cx, content, resources, base, &mut items, 0)?;
     Ok(items)
 }

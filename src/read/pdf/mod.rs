@@ -195,13 +195,18 @@ pub fn read_pdf(bytes: &[u8], limits: &PdfLimits) -> Result<PdfDoc, PdfError> {
             .map_err(|e| PdfError::Loop(e.to_string()))?;
         let mut resources: Vec<&lopdf::Dictionary> = inline.into_iter().collect();
         resources.extend(ids.iter().filter_map(|id| doc.get_dictionary(*id).ok()));
-        let items = interp::run_page(&mut cx, &content, &resources, page_box)?;
+        let rotate = document::page_rotation(doc, page);
+        let items = interp::run_page(&mut cx, &content, &resources, page_box, rotate)?;
         glyphs += items.glyphs.len();
         images += items.images;
         out.replaced |= items.unmapped > 0;
         let grids = grid::grids(&items.edges);
         let page_items = layout::page_items(&items.glyphs, &grids);
-        let height = page_box.3 - page_box.1;
+        let height = if rotate % 180 == 90 {
+            page_box.2 - page_box.0
+        } else {
+            page_box.3 - page_box.1
+        };
         let first_on_page = number + 1;
         let mut first_item = true;
         for item in page_items {
