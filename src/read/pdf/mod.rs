@@ -294,3 +294,89 @@ pub fn read_pdf(bytes: &[u8], limits: &PdfLimits) -> Result<PdfDoc, PdfError> {
 fn same_columns(a: &[f32], b: &[f32]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 2.0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A one-page PDF drawing `content` with font `/F1` = `font`.
+    fn pdf(content: &str, font: &str) -> Vec<u8> {
+        let objects = [
+            "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".into(),
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".into(),
+            format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()),
+            font.into(),
+        ];
+        let mut out = b"%PDF-1.4\n".to_vec();
+        let mut offsets = Vec::new();
+        for (i, o) in objects.iter().enumerate() {
+            offsets.push(out.len());
+            out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+        }
+        let xref = out.len();
+        out.extend_from_slice(b"xref\n0 6\n0000000000 65535 f \n");
+        for o in offsets {
+            out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+        }
+        out.extend_from_slice(
+            format!("trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
+        );
+        out
+    }
+
+    const HELVETICA: &str = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>";
+
+    #[test]
+    fn unmapped_codes_are_flagged_not_guessed() {
+        let font = "<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /Identity-H /DescendantFonts [<< /Type /Font /Subtype /CIDFontType2 /BaseFont /X >>] >>";
+        let doc = read_pdf(
+            &pdf("BT /F1 10 Tf 50 800 Td <00410042> Tj ET", font),
+            &PdfLimits::default(),
+        )
+        .unwrap();
+        assert!(doc.replaced);
+        assert_eq!(doc.rows[0].cells[0], "\u{FFFD}\u{FFFD}");
+    }
+
+    #[test]
+    fn text_lines_are_rows_with_their_page() {
+        let doc = read_pdf(
+            &pdf(
+                "BT /F1 10 Tf 50 800 Td (Title) Tj 0 -20 Td (Second line) Tj ET",
+                HELVETICA,
+            ),
+            &PdfLimits::default(),
+        )
+        .unwrap();
+        let rows: Vec<_> = doc.rows.iter().map(|r| (r.number, r.cell(0))).collect();
+        assert_eq!(rows, [(1, "Title"), (2, "Second line")]);
+        assert_eq!(doc.pages, [(1, 1)]);
+        assert!(!doc.replaced);
+    }
+
+    #[test]
+    fn a_page_without_text_needs_ocr_and_pages_are_capped() {
+        let blank = pdf("0 0 100 100 re f", HELVETICA);
+        assert_eq!(
+            read_pdf(&blank, &PdfLimits::default())
+                .err()
+                .map(|e| e.code()),
+            Some("needs_ocr")
+        );
+        let limits = PdfLimits {
+            max_pages: 0,
+            ..PdfLimits::default()
+        };
+        let text = pdf("BT /F1 10 Tf 50 800 Td (x) Tj ET", HELVETICA);
+        assert_eq!(
+            read_pdf(&text, &limits).err().map(|e| e.code()),
+            Some("too_large")
+        );
+        let cut = &text[..text.len() - 20];
+        assert_eq!(
+            read_pdf(cut, &PdfLimits::default()).err().map(|e| e.code()),
+            Some("corrupt")
+        );
+    }
+}
