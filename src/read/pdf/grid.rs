@@ -29,6 +29,9 @@ pub const MIN_LENGTH: f32 = 3.0;
 /// Lines a page may have for the grid to be looked for (a page of more is
 /// a drawing, and the O(h × v) intersection step is not run on it).
 pub const MAX_EDGES: usize = 4000;
+/// Crossings a page may have for cells to be looked for (a page of more
+/// is a drawing: a table of 200 × 250 cells is within it).
+pub const MAX_POINTS: usize = 50_000;
 
 /// A cell, in page space (y down).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -166,6 +169,9 @@ pub fn grids(edges: &[Edge]) -> Vec<Grid> {
                 p.0.push(hi);
                 p.1.push(vi);
             }
+        }
+        if points.len() > MAX_POINTS {
+            return Vec::new();
         }
     }
     // per column x: the points' y in order; per row y: the points' x
@@ -433,6 +439,24 @@ mod tests {
         let g = grids(&edges);
         assert_eq!(g[0].cells.len(), 2);
         assert!(!g[0].open_bottom, "a merged cell cut, not the row");
+    }
+
+    #[test]
+    fn a_dense_grid_is_read_and_a_denser_one_is_a_drawing() {
+        let lines = |n: usize| {
+            let end = n as f32 * 10.0;
+            (0..=n)
+                .flat_map(|k| {
+                    let at = k as f32 * 10.0;
+                    [h(at, 0.0, end), v(at, 0.0, end)]
+                })
+                .collect::<Vec<_>>()
+        };
+        let g = grids(&lines(100));
+        assert_eq!(g.len(), 1);
+        assert_eq!(g[0].cells.len(), 100 * 100);
+        // 301 × 301 crossings, over MAX_POINTS: not looked at cell by cell
+        assert!(grids(&lines(300)).is_empty());
     }
 
     #[test]

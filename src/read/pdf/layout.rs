@@ -32,6 +32,9 @@ use super::interp::Glyph;
 
 /// A gap wider than this many font sizes separates columns (no ruling).
 pub const COLUMN_GAP: f32 = 0.8;
+/// (row, column) slots a ruled table may have; a larger one is a drawing
+/// and its text is read as lines.
+const MAX_SLOTS: usize = 4_000_000;
 
 /// One line of text: its glyphs in reading order.
 #[derive(Debug, Clone)]
@@ -273,9 +276,36 @@ fn table_rows<'g>(
     let l = layout(grid);
     let ncols = l.cols.len().saturating_sub(1).max(1);
     let mut per_cell: Vec<Vec<&Glyph>> = vec![Vec::new(); grid.cells.len()];
+    // the cell of each (row, column) slot, so that a glyph finds its cell
+    // by two binary searches (a table of 10,000 cells and a page of 100,000
+    // glyphs is no billion tests)
+    let slots = l.rows.len().saturating_mul(ncols);
+    if slots > MAX_SLOTS {
+        stray.extend_from_slice(glyphs);
+        return (Vec::new(), Vec::new());
+    }
+    let mut at: Vec<Option<usize>> = vec![None; slots];
+    for (i, cell) in grid.cells.iter().enumerate() {
+        let (r, c, span) = l.place[i];
+        let r_end = l
+            .rows
+            .partition_point(|&t| t < cell.bottom - 1.0)
+            .max(r + 1);
+        for rr in r..r_end.min(l.rows.len()) {
+            for cc in c..(c + span).min(ncols) {
+                at[rr * ncols + cc] = Some(i);
+            }
+        }
+    }
     for g in glyphs {
         let (cx, cy) = ((g.x0 + g.x1) / 2.0, (g.top + g.bottom) / 2.0);
-        match grid.cells.iter().position(|c| c.contains(cx, cy)) {
+        let r = l.rows.partition_point(|&t| t <= cy).checked_sub(1);
+        let c = l.cols.partition_point(|&x| x <= cx).checked_sub(1);
+        let cell = match (r, c) {
+            (Some(r), Some(c)) if c < ncols => at[r * ncols + c],
+            _ => None,
+        };
+        match cell.filter(|&i| grid.cells[i].contains(cx, cy)) {
             Some(i) => per_cell[i].push(g),
             None => stray.push(g),
         }
