@@ -11,6 +11,8 @@
 #                      <td>/<th> body of the HTML fixtures, and the pages themselves
 #   target_normaliser  every short cell of the text fixtures holding a digit or a
 #                      comparison sign, and operator\tvalue\tunit triples
+#   pdf_reader         every PDF fixture under 64 KiB (tests/fixtures/{pdf,bad}/*.pdf)
+#                      and the saved inputs of fuzz/regressions/pdf_reader/
 #   worker_protocol    the saved streams of fuzz/regressions/worker_protocol/ (a
 #                      real worker's input and output)
 #
@@ -103,6 +105,11 @@ for p in files("tests/fixtures/html/*.html"):
 for s in ["≥95%", "＞＝２，０００人", "90%-100%", "不低于1.5万元", "<=3个", "2020.12",
           "≥\t2\t次", "定性\t好\t", "1,000～2,000万元", "95%左右"]:
     seed("target_normaliser", s)
+
+for p in files("tests/fixtures/pdf/*.pdf", "tests/fixtures/bad/*.pdf",
+               "fuzz/regressions/pdf_reader/*"):
+    if p.stat().st_size <= 64 * 1024:
+        seed("pdf_reader", p.read_bytes())
 
 for p in files("fuzz/regressions/worker_protocol/*"):
     seed("worker_protocol", p.read_bytes())

@@ -30,11 +30,22 @@
 # skip), the new binary alone (the old one does not read them), against
 # issue 14's target: at least 1,000 documents/s at -j 2, peak RSS at most
 # 200 MB (a miss is reported, not a failure: the machine may be loaded).
+# binaries (BENCH_SHEETS=3000 documents of each; 0 to skip). Then PDFs
+# (BENCH_PDFS=1000 documents of 2-3 pages, scripts/gen_pdf_archive.py;
+# 0 to skip): the new binary only (the old one reads no PDF), against the
+# anchor a user would pick instead, pdfplumber's `extract_tables` on every
+# page, timed in the same run in one Python process (both installed in a
+# venv, BENCH_VENV, kept between runs like the old build).
 #
 # Environment:
 #   BENCH_DOCS=20000      text documents when no N is given
 #   BENCH_SHEETS=3000     xlsx and html documents (0: skip)
 #   BENCH_DOCX=1000       docx documents (0: skip)
+#   BENCH_PDFS=1000       PDF documents (0: skip)
+#   BENCH_PLUMBER=1000    of them, how many pdfplumber reads (its time is
+#                         scaled to all BENCH_PDFS when fewer)
+#   BENCH_VENV=...        venv for reportlab and pdfplumber (default
+#                         BENCH_TARGET_DIR/venv-pdf)
 #   BENCH_BASE=35be271    the old revision (any git rev)
 #   BENCH_REPEAT=3        timings per figure; the best is reported
 #   BENCH_TARGET_DIR=...  persistent cargo target dir for the old build
@@ -50,6 +61,8 @@ sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=("${BENCH_DOCS:-20000}")
 sheets=${BENCH_SHEETS:-3000}
 docx=${BENCH_DOCX:-1000}
+pdfs=${BENCH_PDFS:-1000}
+plumber=${BENCH_PLUMBER:-$pdfs}
 repeat=${BENCH_REPEAT:-3}
 base_rev=${BENCH_BASE:-35be271}
 base_target=${BENCH_TARGET_DIR:-$(dirname "$repo")/.bench-target}
@@ -216,6 +229,46 @@ if [ "$docx" -gt 0 ]; then
     run newni "$new" docx "$dir" "$docx" "$mb" 2 --no-isolate
     same_jobs new docx
     same_jobs newni docx
+    rm -rf "$dir"
+fi
+if [ "$pdfs" -gt 0 ]; then
+    venv=${BENCH_VENV:-$base_target/venv-pdf}
+    if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import reportlab, pdfplumber' 2>/dev/null; then
+        echo "installing reportlab and pdfplumber in $venv"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install -q reportlab pdfplumber
+    fi
+    dir="$work/pdf"
+    "$venv/bin/python" scripts/gen_pdf_archive.py "$pdfs" "$dir"
+    mb=$(du -sb "$dir" | awk '{printf "%.1f", $1/1e6}')
+    plumber_version=$("$venv/bin/python" -c 'import pdfplumber; print(pdfplumber.__version__)')
+    echo "== $pdfs pdf documents, $mb MB (pdfplumber $plumber_version)"
+    run new "$new" pdf "$dir" "$pdfs" "$mb" 1
+    run new "$new" pdf "$dir" "$pdfs" "$mb" 2
+    new2=$secs
+    run newni "$new" pdf "$dir" "$pdfs" "$mb" 2 --no-isolate
+    same_jobs new pdf
+    errors=$(wc -l < "$work/errors.jsonl")
+    echo "new -j 2: $(wc -l < "$work/out-new-pdf-j2.jsonl") records, $errors error lines"
+    /usr/bin/time -f "%e %M" "$venv/bin/python" - "$dir" "$plumber" >"$work/plumber.out" 2>"$work/time" <<'PY'
+import pathlib, sys
+import pdfplumber
+files = sorted(pathlib.Path(sys.argv[1]).glob("*.pdf"))[: int(sys.argv[2])]
+pages = tables = 0
+for f in files:
+    with pdfplumber.open(f) as pdf:
+        for page in pdf.pages:
+            pages += 1
+            tables += len(page.extract_tables())
+print(len(files), pages, tables)
+PY
+    read -r p_docs p_pages p_tables < "$work/plumber.out"
+    read -r p_secs p_rss < <(tail -1 "$work/time")
+    p_all=$(awk -v s="$p_secs" -v d="$p_docs" -v n="$pdfs" 'BEGIN {print s * n / d}')
+    awk -v s="$p_secs" -v d="$p_docs" -v p="$p_pages" -v t="$p_tables" -v k="$p_rss" -v a="$p_all" 'BEGIN {
+        printf "pdfplumber extract_tables, 1 process: %d documents (%d pages, %d tables) in %.2f s: %.1f documents/s, peak RSS %.1f MB; %.1f s for all\n",
+            d, p, t, s, d / s, k / 1024, a }'
+    ratio "jixiao -j 2 / pdfplumber speed (pdfplumber, new)" "$p_all" "$new2"
     rm -rf "$dir"
 fi
 exit "$failed"

@@ -5,7 +5,7 @@ The archive holds what a year's submission looks like, with its traps:
 
 * 2020/科创办/绩效目标表.txt  the seed, its name stored in GBK without the
   UTF-8 flag, as Windows archivers write it;
-* 2020/科创办/说明.pdf        a member of an unsupported type (counted);
+* 2020/科创办/说明.png        a member of an unsupported type (counted);
 * 2020/科创办/               a folder entry (skipped);
 * 2020/教育局.zip            a nested archive holding the GBK+CRLF seed.
 
@@ -42,7 +42,7 @@ def main() -> None:
     with zipfile.ZipFile(OUT, "w") as zf:
         zf.writestr(zipfile.ZipInfo("2020/科创办/", date_time=FIXED_DATE), b"")
         add(zf, "2020/科创办/绩效目标表.txt", (SEED / "seed.utf8.txt").read_bytes(), gbk=True)
-        add(zf, "2020/科创办/说明.pdf", b"%PDF-1.4 not a table\n")
+        add(zf, "2020/科创办/说明.png", b"\x89PNG not a table\n")
         add(zf, "2020/教育局.zip", inner.getvalue())
     print(f"wrote {OUT} ({OUT.stat().st_size} bytes)")
 

@@ -13,6 +13,7 @@ use crate::decode::DecodeError;
 use crate::read::ReadError;
 use crate::read::docx::DocxError;
 use crate::read::html::HtmlError;
+use crate::read::pdf::PdfError;
 use crate::read::sheet::SheetError;
 use crate::source::SourceError;
 
@@ -41,6 +42,8 @@ pub enum DocError {
     Html(HtmlError),
     #[error("{0}")]
     Docx(#[from] DocxError),
+    #[error("{0}")]
+    Pdf(#[from] PdfError),
     #[error("unsupported: {0}")]
     Unsupported(String),
     /// A format known and not read (`.doc`, `.wps`).
@@ -109,6 +112,7 @@ impl From<ReadError> for DocError {
             ReadError::Html(e) => DocError::from(e),
             ReadError::Sheet(e) => DocError::Sheet(e),
             ReadError::Docx(e) => DocError::Docx(e),
+            ReadError::Pdf(e) => DocError::Pdf(e),
             ReadError::Unsupported(message) => DocError::Unsupported(message),
             ReadError::UnsupportedFormat(message) => DocError::UnsupportedFormat(message),
         }
@@ -134,7 +138,7 @@ impl DocError {
             | DocError::UnsupportedFormat(_) => "read",
             DocError::Decode(DecodeError::Empty) => "read",
             DocError::Decode(_) => "decode",
-            DocError::Sheet(_) => "read",
+            DocError::Sheet(_) | DocError::Pdf(_) => "read",
             DocError::Html(_) => "parse",
             DocError::Docx(e) => e.stage(),
             DocError::NoProjects { .. }
@@ -156,6 +160,7 @@ impl DocError {
             DocError::UnsupportedFormat(_) => "unsupported_format",
             DocError::Decode(e) => e.code(),
             DocError::Sheet(e) => e.code(),
+            DocError::Pdf(e) => e.code(),
             DocError::Html(e) => e.code(),
             DocError::Docx(e) => e.code(),
             DocError::NoProjects { .. } | DocError::EmptyArchive(_) => "no_projects",

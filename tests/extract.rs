@@ -164,7 +164,10 @@ fn bad_inputs_are_error_lines_and_the_run_goes_on() {
             ("tests/fixtures/bad/binary.txt", "decode", "binary"),
             ("tests/fixtures/bad/damaged.docx", "read", "corrupt"),
             ("tests/fixtures/bad/empty.txt", "read", "empty"),
+            ("tests/fixtures/bad/encrypted.pdf", "read", "encrypted"),
             ("tests/fixtures/bad/prose.txt", "split", "no_projects"),
+            ("tests/fixtures/bad/scanned.pdf", "read", "needs_ocr"),
+            ("tests/fixtures/bad/truncated.pdf", "read", "corrupt"),
             ("tests/fixtures/missing.txt", "read", "not_found"),
         ]
     );
@@ -179,7 +182,9 @@ fn bad_inputs_are_error_lines_and_the_run_goes_on() {
     }
     let stderr = run.stderr();
     assert!(
-        stderr.contains("errors: binary=1 corrupt=1 empty=1 no_projects=1 not_found=1"),
+        stderr.contains(
+            "errors: binary=1 corrupt=2 empty=1 encrypted=1 needs_ocr=1 no_projects=1 not_found=1"
+        ),
         "{stderr}"
     );
 }
@@ -192,12 +197,12 @@ fn other_file_types_are_skipped_and_counted() {
         dir.path().join("a.txt"),
     )
     .unwrap();
-    std::fs::write(dir.path().join("b.pdf"), b"%PDF").unwrap();
+    std::fs::write(dir.path().join("b.png"), b"\x89PNG").unwrap();
     std::fs::write(dir.path().join(".hidden.txt"), b"x").unwrap();
     let run = extract(&[dir.path().to_str().unwrap()]);
     run.expect_code(0);
     assert_eq!(lines(&run.records()).len(), 3);
-    run.expect_stderr("skipped: .pdf=1");
+    run.expect_stderr("skipped: .png=1");
 }
 
 #[test]

@@ -19,13 +19,14 @@ pub mod checks;
 type Check = fn(&[u8]);
 
 /// Each fuzz target and the check it runs.
-const TARGETS: [(&str, Check); 6] = [
+const TARGETS: [(&str, Check); 7] = [
     ("text_path", checks::text_path),
     ("target_normaliser", checks::target_normaliser),
     ("html_strip", checks::html_strip),
     ("sheet_reader", checks::sheet_reader),
     ("docx_reader", checks::docx_reader),
     ("worker_protocol", checks::worker_protocol),
+    ("pdf_reader", checks::pdf_reader),
 ];
 
 /// Runs `check` on a saved input; the panic message when it fails.

@@ -835,3 +835,123 @@ fn text_of_2_6_million_one_line_projects() {
         "--max-projects",
     );
 }
+
+// ---------------------------------------------------------------- pdf
+
+/// A PDF of `objects` (numbered from 1; object 1 the catalog), with a
+/// classic cross-reference table.
+fn pdf(objects: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+/// A stream object holding `data`, with `extra` dictionary entries.
+fn pdf_stream(data: &[u8], extra: &str) -> Vec<u8> {
+    let mut o = format!("<< /Length {}{extra} >>\nstream\n", data.len()).into_bytes();
+    o.extend_from_slice(data);
+    o.extend_from_slice(b"\nendstream");
+    o
+}
+
+/// A one-page PDF whose page draws `content` (object 4), with `more`
+/// objects from 5 on.
+fn one_page_pdf(content: Vec<u8>, resources: &str, more: Vec<Vec<u8>>) -> Vec<u8> {
+    let mut objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources {resources} >>")
+            .into_bytes(),
+        content,
+    ];
+    objects.extend(more);
+    pdf(&objects)
+}
+
+#[test]
+fn pdf_flate_bomb() {
+    // 80 MiB of spaces in one content stream (over the 64 MiB cap), deflated
+    // to about 80 KB
+    let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    let chunk = vec![b' '; 1 << 20];
+    for _ in 0..80 {
+        enc.write_all(&chunk).unwrap();
+    }
+    let data = enc.finish().unwrap();
+    let doc = one_page_pdf(pdf_stream(&data, " /Filter /FlateDecode"), "<< >>", vec![]);
+    check("z-bomb.pdf", &doc, "read", "too_large", "likely bomb");
+}
+
+#[test]
+fn pdf_reference_loop() {
+    // a form XObject that draws itself, its resources naming it again
+    let form = pdf_stream(
+        b"/X1 Do",
+        " /Type /XObject /Subtype /Form /BBox [0 0 10 10] /Resources 6 0 R",
+    );
+    let doc = one_page_pdf(
+        pdf_stream(b"BT /F1 10 Tf 50 800 Td (x) Tj ET /X1 Do", ""),
+        "6 0 R",
+        vec![
+            form,
+            b"<< /XObject << /X1 5 0 R >> /Font << /F1 7 0 R >> >>".to_vec(),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec(),
+        ],
+    );
+    check("z-loop.pdf", &doc, "read", "corrupt", "reference loop");
+}
+
+#[test]
+fn pdf_deep_nesting() {
+    // arrays nested 200,000 deep in the content stream and in an object
+    let deep = [b"[".repeat(200_000), b"]".repeat(200_000)].concat();
+    let content = [&b"BT "[..], &deep, b" TJ ET"].concat();
+    let mut object = b"<< /Deep ".to_vec();
+    object.extend_from_slice(&deep);
+    object.extend_from_slice(b" >>");
+    let doc = one_page_pdf(pdf_stream(&content, ""), "<< >>", vec![object]);
+    check("z-deep.pdf", &doc, "read", "too_deep", "nests deeper");
+}
+
+#[test]
+fn pdf_3000_pages() {
+    let n = 3000;
+    let kids: Vec<String> = (0..n).map(|k| format!("{} 0 R", 4 + k)).collect();
+    let mut objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        format!("<< /Type /Pages /Kids [{}] /Count {n} >>", kids.join(" ")).into_bytes(),
+        pdf_stream(b"BT /F1 10 Tf 50 800 Td (page) Tj ET", ""),
+    ];
+    for _ in 0..n {
+        objects.push(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R >>".to_vec(),
+        );
+    }
+    check(
+        "z-pages.pdf",
+        &pdf(&objects),
+        "read",
+        "too_large",
+        "--max-pages",
+    );
+}

@@ -106,8 +106,8 @@ fn a_folder_without_documents_exits_2() {
     std::fs::create_dir(&empty).unwrap();
     let pdfs = dir.path().join("pdfs");
     std::fs::create_dir(&pdfs).unwrap();
-    std::fs::write(pdfs.join("a.pdf"), b"%PDF").unwrap();
-    // (a .docx is a document since issue 14; a .pptx is none)
+    std::fs::write(pdfs.join("a.png"), b"\x89PNG").unwrap();
+    // (.docx and .pdf are documents since issue 14; a .pptx is none)
     std::fs::write(pdfs.join("b.pptx"), b"PK").unwrap();
     for input in [&empty, &pdfs] {
         let run = extract(&[input.to_str().unwrap()]);
@@ -154,7 +154,7 @@ fn mixed_folder() -> tempfile::TempDir {
     std::fs::write(d.join("a.txt"), &seed).unwrap();
     std::fs::write(d.join("b.txt"), &seed).unwrap();
     std::fs::write(d.join("bad.txt"), b"").unwrap();
-    std::fs::write(d.join("junk.pdf"), b"%PDF-1.4").unwrap();
+    std::fs::write(d.join("junk.png"), b"\x89PNG").unwrap();
     std::fs::write(d.join(".hidden.txt"), &seed).unwrap();
     std::fs::create_dir(d.join(".git")).unwrap();
     std::fs::write(d.join(".git/config"), b"[core]").unwrap();
@@ -214,7 +214,7 @@ fn the_manifest_accounts_for_every_file_of_a_mixed_folder() {
             Some("unknown_format"),
         ),
         ("docs.zip".into(), Some("seed.txt"), "duplicate", None),
-        ("junk.pdf".into(), None, "skipped", Some("unknown_format")),
+        ("junk.png".into(), None, "skipped", Some("unknown_format")),
         #[cfg(unix)]
         ("loop".into(), None, "skipped", Some("symlink_loop")),
     ];
@@ -267,7 +267,7 @@ fn the_manifest_accounts_for_every_file_of_a_mixed_folder() {
     let stderr = run.stderr();
     assert!(stderr.contains("4 documents, 9 records"), "{stderr}");
     assert!(stderr.contains("2 duplicates"), "{stderr}");
-    assert!(stderr.contains(".pdf=1"), "{stderr}");
+    assert!(stderr.contains(".png=1"), "{stderr}");
     assert!(stderr.contains(".md=1"), "{stderr}");
     assert!(stderr.contains("hidden=2"), "{stderr}");
     let written = run.dir.path().join("manifest.jsonl");

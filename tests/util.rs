@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 /// Fixture folders whose every file has a golden output (`golden.rs`).
-pub const FIXTURE_DIRS: [&str; 6] = ["seed", "text", "zip", "sheets", "html", "docx"];
+pub const FIXTURE_DIRS: [&str; 7] = ["seed", "text", "zip", "sheets", "html", "docx", "pdf"];
 /// Fixture folders of text documents (the "nothing lost" test reads them).
 pub const TEXT_DIRS: [&str; 2] = ["seed", "text"];
 /// Real published layouts of other provinces (issue 13), each with its
@@ -179,6 +179,14 @@ pub fn content(mut v: Value) -> Value {
     let o = v.as_object_mut().expect("object");
     o.remove("source");
     o.remove("record_id");
+    // indicators' rows are numbered as each format numbers its rows
+    if let Some(inds) = o.get_mut("indicators").and_then(Value::as_array_mut) {
+        for i in inds {
+            if let Some(i) = i.as_object_mut() {
+                i.remove("row");
+            }
+        }
+    }
     // where the first record of a duplicate is depends on the run
     if let Some(d) = o.get_mut("duplicate_of").and_then(Value::as_object_mut) {
         d.remove("path");

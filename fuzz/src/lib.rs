@@ -11,6 +11,7 @@
 use jixiao::model::to_json_line;
 use jixiao::read::clean::clean_text;
 use jixiao::read::docx::{DocxLimits, read_docx};
+use jixiao::read::pdf::{PdfLimits, read_pdf};
 use jixiao::read::sheet::{SheetFormat, SheetLimits, read_workbook};
 use jixiao::run::document::{Limits, Origin, extract};
 use jixiao::run::protocol::{canonical_replies, canonical_requests};
@@ -209,6 +210,57 @@ pub fn sheet_reader(data: &[u8]) {
                 "sheet {:?} spans {span} rows × {width} columns, over the cap",
                 sheet.name
             );
+        }
+    }
+}
+
+/// Caps for the `pdf_reader` target: small enough that no input can make
+/// the fuzzer run out of memory or time through a legitimately large PDF.
+pub const PDF_LIMITS: PdfLimits = PdfLimits {
+    max_pages: 64,
+    max_glyphs: 200_000,
+};
+
+/// `pdf_reader`: any bytes read as a PDF (`read::pdf::read_pdf`) never
+/// panic; rows are non-empty, trimmed and numbered in order; every page
+/// entry names a row that exists, pages in order. What reads goes on
+/// through the whole document path, and every record is one valid line.
+pub fn pdf_reader(data: &[u8]) {
+    let Ok(doc) = read_pdf(data, &PDF_LIMITS) else {
+        return;
+    };
+    let mut previous = 0;
+    for row in &doc.rows {
+        assert!(row.number > previous, "rows out of order");
+        previous = row.number;
+        assert!(row.non_empty().next().is_some(), "an empty row");
+        assert!(!row.cells.last().is_some_and(|c| c.is_empty()));
+        for cell in &row.cells {
+            assert_eq!(cell.trim(), cell.as_ref(), "untrimmed cell");
+        }
+    }
+    let mut last_page = 0;
+    for &(first, page) in &doc.pages {
+        assert!(page > last_page, "pages out of order");
+        last_page = page;
+        assert!(
+            doc.rows.iter().any(|r| r.number >= first),
+            "a page entry past the last row"
+        );
+    }
+    let origin = Origin {
+        path: "fuzz.pdf",
+        member: None,
+        format: Format::Pdf,
+    };
+    let limits = Limits {
+        pdf: PDF_LIMITS,
+        ..Limits::default()
+    };
+    if let Ok(mut records) = extract(origin, data, &limits) {
+        for record in &mut records {
+            let line = to_json_line(record).expect("a record serialises");
+            check_json_line(&line);
         }
     }
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use crate::cli::ExtractArgs;
 use crate::read::docx::DocxLimits;
 use crate::read::html::HtmlLimits;
+use crate::read::pdf::PdfLimits;
 use crate::read::sheet::SheetLimits;
 use crate::run::config::{Config, Isolation};
 use crate::run::document::Limits;
@@ -157,6 +158,10 @@ impl Config {
                     max_part_size: args.max_member_size,
                     max_ratio: args.max_zip_ratio,
                     max_cells: args.max_cells,
+                },
+                pdf: PdfLimits {
+                    max_pages: args.max_pages,
+                    max_glyphs: usize::try_from(args.max_cells).unwrap_or(usize::MAX),
                 },
                 max_projects: args.max_projects,
             },

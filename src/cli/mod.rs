@@ -184,6 +184,10 @@ pub struct ExtractArgs {
     #[arg(long, default_value_t = 5_000_000)]
     pub max_cells: u64,
 
+    /// Refuse PDF documents of more pages than this.
+    #[arg(long, default_value_t = 2_000)]
+    pub max_pages: usize,
+
     /// Refuse HTML pages nested deeper than this.
     #[arg(long, default_value_t = 512)]
     pub max_html_depth: usize,

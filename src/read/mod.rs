@@ -18,12 +18,14 @@ use crate::decode::DecodeError;
 use crate::source::Format;
 use docx::{DocxError, DocxLimits};
 use html::{HtmlError, HtmlLimits};
+use pdf::{PdfError, PdfLimits};
 use sheet::{SheetError, SheetFormat, SheetLimits};
 
 pub mod clean;
 pub mod docx;
 mod formatting;
 pub mod html;
+pub mod pdf;
 pub mod sheet;
 pub mod text;
 
@@ -50,6 +52,7 @@ pub fn reader_for(format: Format) -> Result<Box<dyn Reader>, ReadError> {
         Format::Doc => Err(ReadError::UnsupportedFormat(
             "a binary Word or WPS text document (.doc, .wps) is not read: save it as .docx".into(),
         )),
+        Format::Pdf => Ok(Box::new(pdf::PdfReader)),
         Format::Zip => Err(ReadError::Unsupported(
             "a zip archive where a document was expected (archives are opened one level deep)"
                 .into(),
@@ -120,6 +123,7 @@ pub struct Limits {
     /// build: the defaults).
     #[serde(default)]
     pub docx: DocxLimits,
+    pub pdf: PdfLimits,
     /// Projects (records) one document may give (`--max-projects`): a
     /// 64 MB text of 2.6 M one-line projects is an error line, not a
     /// record set of gigabytes.
@@ -132,6 +136,7 @@ impl Default for Limits {
             sheet: SheetLimits::default(),
             html: HtmlLimits::default(),
             docx: DocxLimits::default(),
+            pdf: PdfLimits::default(),
             max_projects: 10_000,
         }
     }
@@ -179,6 +184,8 @@ pub enum ReadError {
     Sheet(#[from] SheetError),
     #[error("{0}")]
     Docx(#[from] DocxError),
+    #[error("{0}")]
+    Pdf(#[from] PdfError),
     /// A format no reader reads (the message says which and why).
     #[error("unsupported: {0}")]
     Unsupported(String),
@@ -317,6 +324,7 @@ mod tests {
         for format in [
             Format::Html,
             Format::Docx,
+            Format::Pdf,
             Format::Xlsx,
             Format::Xls,
             Format::Xlsb,

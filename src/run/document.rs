@@ -120,15 +120,17 @@ fn records(
                 );
             }
             if replaced {
-                project.warnings.insert(
-                    0,
-                    Warning::new(WarningCode::DecodeReplaced,
-                        format!(
-                            "the document is not valid {}: malformed bytes or NUL characters were replaced or removed",
-                            encoding.unwrap_or("text")
-                        ),
-                    ),
-                );
+                let message = if origin.format == Format::Pdf {
+                    "some characters of the PDF could not be mapped to Unicode (a font without a ToUnicode map or a known encoding) and were written as U+FFFD".to_string()
+                } else {
+                    format!(
+                        "the document is not valid {}: malformed bytes or NUL characters were replaced or removed",
+                        encoding.unwrap_or("text")
+                    )
+                };
+                project
+                    .warnings
+                    .insert(0, Warning::new(WarningCode::DecodeReplaced, message));
             }
             records.push(Record {
                 schema_version: SCHEMA_VERSION,

@@ -418,7 +418,7 @@ mod tests {
             &[
                 ("b/2.txt", b"two"),
                 ("a/1.tsv", b"one"),
-                ("a/readme.pdf", b"%PDF"),
+                ("a/readme.png", b"\x89PNG"),
                 ("__MACOSX/a/._1.tsv", b"x"),
                 ("../../evil.txt", b"evil"),
             ],
@@ -430,7 +430,7 @@ mod tests {
             skipped,
             [
                 ("__MACOSX/a/._1.tsv", Skip::Hidden),
-                ("a/readme.pdf", Skip::UnknownFormat)
+                ("a/readme.png", Skip::UnknownFormat)
             ]
         );
         let c = read(l);

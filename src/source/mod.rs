@@ -82,6 +82,7 @@ pub enum Format {
     /// Binary Word or WPS text (`.doc`, `.wps`): not read, each one an
     /// `unsupported_format` error line, so no file is lost silently.
     Doc,
+    Pdf,
     Zip,
 }
 
@@ -122,6 +123,7 @@ impl Format {
             Format::Ods => "ods",
             Format::Docx => "docx",
             Format::Doc => "doc",
+            Format::Pdf => "pdf",
             Format::Zip => "zip",
         }
     }
@@ -137,6 +139,7 @@ impl Format {
             Format::Ods,
             Format::Docx,
             Format::Doc,
+            Format::Pdf,
             Format::Zip,
         ]
         .into_iter()
@@ -159,6 +162,7 @@ impl Format {
                 "ods" => Some(Format::Ods),
                 "docx" | "docm" => Some(Format::Docx),
                 "doc" | "wps" => Some(Format::Doc),
+                "pdf" => Some(Format::Pdf),
                 "zip" => Some(Format::Zip),
                 _ => None,
             },
@@ -191,11 +195,16 @@ impl Format {
                 _ => Format::Xls,
             };
         }
+        if memchr::memmem::find(&bytes[..bytes.len().min(1024)], b"%PDF-").is_some() {
+            return Format::Pdf;
+        }
         match self {
             Format::Text | Format::Xls | Format::Xlsx | Format::Doc if looks_like_html(bytes) => {
                 Format::Html
             }
-            Format::Xls | Format::Xlsx | Format::Xlsb | Format::Ods | Format::Zip => Format::Text,
+            Format::Xls | Format::Xlsx | Format::Xlsb | Format::Ods | Format::Zip | Format::Pdf => {
+                Format::Text
+            }
             other => other,
         }
     }
@@ -260,7 +269,7 @@ fn looks_like_html(bytes: &[u8]) -> bool {
 /// Why a file (or zip member) was passed over: the manifest's `reason`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Skip {
-    /// An extension jixiao does not read (`.pdf`, `.pptx`, …).
+    /// An extension jixiao does not read (`.png`, `.pptx`, …).
     UnknownFormat,
     /// A hidden file, or a hidden folder (one line for all it holds), or
     /// a `__MACOSX` entry of an archive.
@@ -286,7 +295,7 @@ impl Skip {
     }
 
     /// The key the summary line counts a skip under: the extension for
-    /// an unknown format (`.pdf`), else the reason in words.
+    /// an unknown format (`.png`), else the reason in words.
     pub fn summary_key(self, name: &str) -> String {
         match self {
             Skip::UnknownFormat => extension(name),
@@ -481,6 +490,7 @@ mod tests {
             "b/.hidden/x.txt",
             ".secret.txt",
             "c.pdf",
+            "d.png",
             "noext",
             "b/1.TXT",
         ] {
@@ -504,20 +514,21 @@ mod tests {
                 name("b/.hidden", Some(Skip::Hidden)),
                 name("b/1.TXT", None),
                 name("b/2.txt", None),
-                name("c.pdf", Some(Skip::UnknownFormat)),
+                name("c.pdf", None),
+                name("d.png", Some(Skip::UnknownFormat)),
                 name("missing", None),
                 name("noext", None),
             ]
         );
         assert!(matches!(
-            got.documents[6].problem,
+            got.documents[7].problem,
             Some(SourceError::NotFound)
         ));
         assert_eq!(
-            got.documents[5].skipped,
+            got.documents[6].skipped,
             Some((Skip::UnknownFormat, Some(1)))
         );
-        assert_eq!(got.document_count(), 5);
+        assert_eq!(got.document_count(), 6);
     }
 
     #[test]
@@ -569,7 +580,12 @@ mod tests {
         );
         assert_eq!(Format::from_path(Path::new("a/B.XLSX")), Some(Format::Xlsx));
         assert_eq!(Format::from_path(Path::new("a/b.htm")), Some(Format::Html));
-        assert_eq!(Format::from_path(Path::new("a/b.pdf")), None);
+        assert_eq!(Format::from_path(Path::new("a/b.pdf")), Some(Format::Pdf));
+        assert_eq!(Format::from_path(Path::new("a/b.png")), None);
+        // a PDF saved as .txt (or read from stdin) is a PDF
+        assert_eq!(Format::Text.sniff(b"%PDF-1.7\n%\xe2\xe3"), Format::Pdf);
+        assert_eq!(Format::Text.sniff(b"\r\n%PDF-1.4"), Format::Pdf);
+        assert_eq!(Format::Pdf.sniff("项目名称：\tA".as_bytes()), Format::Text);
         assert_eq!(Format::from_name("xlsb"), Some(Format::Xlsb));
         assert_eq!(Format::from_name("text"), Some(Format::Text));
         assert_eq!(Format::from_name("txt"), None);

@@ -468,7 +468,17 @@ fn pair_loose(items: Vec<Item<'_>>, funding: bool) -> Vec<Item<'_>> {
 /// A cell that reads as a label written without its colon: short, no
 /// sentence punctuation, not a number or a placeholder.
 fn is_bare_label(text: &str) -> bool {
+    // an indicator table's heading (一级目标) outside its table is no label
     text.chars().count() <= 20
+        && !matches!(
+            layout::column_for_header(text),
+            Some(
+                layout::Column::Level1
+                    | layout::Column::Level2
+                    | layout::Column::Level3
+                    | layout::Column::Value
+            )
+        )
         && vocabulary::looks_like_label(text)
         && !indicator::is_placeholder(text)
         && !text
