@@ -306,7 +306,7 @@ pub struct Table<'h> {
     /// The 二级 names above, one per block.
     level2: Vec<Option<(&'h str, CellRef)>>,
     /// The last levels' category (see [`Table::category`]).
-    last_category: Option<(Option<String>, Option<String>, Option<Category>)>,
+    last_category: Option<(Option<&'h str>, Option<&'h str>, Option<Category>)>,
 }
 
 /// What one block of one row gives.
@@ -451,21 +451,17 @@ impl<'h> Table<'h> {
                 },
                 "二级指标 (level2)",
             );
-            let mut cells = IndicatorCells {
-                cells: Vec::with_capacity(5),
-            };
-            if let Some((_, at)) = l1 {
-                cells.cells.push(("level1", at));
-            }
-            if let Some((_, at)) = l2 {
-                cells.cells.push(("level2", at));
-            }
-            cells.cells.extend(c.cells);
+            // the block's cells, after the level cells (one allocation)
+            let mut cells = IndicatorCells { cells: c.cells };
+            let levels = [("level1", l1), ("level2", l2)]
+                .into_iter()
+                .filter_map(|(key, l)| l.map(|(_, at)| (key, at)));
+            cells.cells.splice(0..0, levels);
             if let Some(at) = weight_cell {
                 cells.cells.push(("weight", at));
             }
             provenance.indicators.push(cells);
-            let category = self.category(level1.as_deref(), level2.as_deref());
+            let category = self.category(l1.map(|(t, _)| t), l2.map(|(t, _)| t));
             out.push(indicator(
                 Indicator {
                     level1,
@@ -531,15 +527,15 @@ impl<'h> Table<'h> {
 
     /// The category of these levels: read once per change of levels (the
     /// rows of a table share them), not once per indicator.
-    fn category(&mut self, level1: Option<&str>, level2: Option<&str>) -> Option<Category> {
-        if let Some((l1, l2, c)) = &self.last_category
-            && l1.as_deref() == level1
-            && l2.as_deref() == level2
+    fn category(&mut self, level1: Option<&'h str>, level2: Option<&'h str>) -> Option<Category> {
+        if let Some((l1, l2, c)) = self.last_category
+            && l1 == level1
+            && l2 == level2
         {
-            return *c;
+            return c;
         }
         let c = layout::category(level1, level2);
-        self.last_category = Some((level1.map(str::to_string), level2.map(str::to_string), c));
+        self.last_category = Some((level1, level2, c));
         c
     }
 
@@ -563,7 +559,8 @@ impl<'h> Table<'h> {
         if name.is_empty() && value.is_empty() && op_t.is_empty() {
             return None;
         }
-        let mut cells = Vec::with_capacity(4);
+        // room for the level and weight cells added by the caller
+        let mut cells = Vec::with_capacity(7);
         if !name.is_empty() {
             cells.push(("level3", row.at(b.name)));
         }
