@@ -43,7 +43,7 @@ use encoding_rs::{Encoding, GB18030, GBK, UTF_8, UTF_16BE, UTF_16LE};
 use memchr::memmem;
 use scraper::{ElementRef, Html, Node};
 
-use super::{Limits, ReadError, Reader, Row, Scratch, Table, Tables};
+use super::{Limits, ReadError, Reader, Row, Scratch, Tables};
 use crate::decode::{self, DecodeError};
 use crate::read::clean::is_block;
 use crate::read::formatting::Rebuilds;
@@ -129,16 +129,12 @@ impl Reader for HtmlReader {
         _: &'a mut Scratch<'a>,
     ) -> Result<Tables<'a>, ReadError> {
         let page = read_html(bytes, &limits.html)?;
-        Ok(Tables {
-            tables: vec![Table {
-                sheet: None,
-                rows: page.rows,
-                pages: Vec::new(),
-            }],
-            encoding: Some(page.encoding),
-            replaced: page.replaced,
-            utf8_lines: 0,
-        })
+        Ok(Tables::single(
+            page.rows,
+            Vec::new(),
+            Some(page.encoding),
+            page.replaced,
+        ))
     }
 }
 

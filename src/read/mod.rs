@@ -172,6 +172,29 @@ pub struct Tables<'a> {
     pub utf8_lines: usize,
 }
 
+impl<'a> Tables<'a> {
+    /// A document read as one table (a text file, a web page, a Word or
+    /// PDF document): its rows, the pages they lie on (PDF), how it was
+    /// decoded.
+    pub fn single(
+        rows: Vec<Row<'a>>,
+        pages: Vec<(u32, u32)>,
+        encoding: Option<&'static str>,
+        replaced: bool,
+    ) -> Tables<'a> {
+        Tables {
+            tables: vec![Table {
+                sheet: None,
+                rows,
+                pages,
+            }],
+            encoding,
+            replaced,
+            utf8_lines: 0,
+        }
+    }
+}
+
 /// Why a document could not be read: its reader's error.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -14,7 +14,7 @@
 
 use std::borrow::Cow;
 
-use super::{Limits, ReadError, Reader, Row, Scratch, Table, Tables};
+use super::{Limits, ReadError, Reader, Row, Scratch, Tables};
 use crate::decode::decode;
 
 /// The text reader: the bytes decoded (see [`crate::decode`]), then split
@@ -33,14 +33,8 @@ impl Reader for TextReader {
         let (encoding, replaced, utf8_lines) = (decoded.name, decoded.replaced, decoded.utf8_lines);
         let rows = read_rows(scratch.keep(decoded.text));
         Ok(Tables {
-            tables: vec![Table {
-                sheet: None,
-                rows,
-                pages: Vec::new(),
-            }],
-            encoding: Some(encoding),
-            replaced,
             utf8_lines,
+            ..Tables::single(rows, Vec::new(), Some(encoding), replaced)
         })
     }
 }

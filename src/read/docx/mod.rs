@@ -38,7 +38,7 @@
 use std::borrow::Cow;
 use std::io::{Cursor, Read};
 
-use super::{Limits, ReadError, Reader, Scratch, Table, Tables};
+use super::{Limits, ReadError, Reader, Scratch, Tables};
 use crate::source::{OLE2_MAGIC, ole2_has_stream};
 
 pub mod body;
@@ -55,16 +55,7 @@ impl Reader for DocxReader {
         _: &'a mut Scratch<'a>,
     ) -> Result<Tables<'a>, ReadError> {
         let doc = read_docx(bytes, &limits.docx)?;
-        Ok(Tables {
-            tables: vec![Table {
-                sheet: None,
-                rows: doc.rows,
-                pages: Vec::new(),
-            }],
-            encoding: None,
-            replaced: doc.replaced,
-            utf8_lines: 0,
-        })
+        Ok(Tables::single(doc.rows, Vec::new(), None, doc.replaced))
     }
 }
 

@@ -35,7 +35,7 @@
 
 use std::borrow::Cow;
 
-use super::{Limits, ReadError, Reader, Row, Scratch, Table, Tables};
+use super::{Limits, ReadError, Reader, Row, Scratch, Tables};
 
 pub mod cmap;
 pub mod document;
@@ -129,16 +129,7 @@ impl Reader for PdfReader {
         _: &'a mut Scratch<'a>,
     ) -> Result<Tables<'a>, ReadError> {
         let doc = read_pdf(bytes, &limits.pdf)?;
-        Ok(Tables {
-            tables: vec![Table {
-                sheet: None,
-                rows: doc.rows,
-                pages: doc.pages,
-            }],
-            encoding: None,
-            replaced: doc.replaced,
-            utf8_lines: 0,
-        })
+        Ok(Tables::single(doc.rows, doc.pages, None, doc.replaced))
     }
 }
 
