@@ -322,23 +322,54 @@ impl ProjectKey {
 /// The projects written so far, each with its first record, for
 /// `duplicate_of`. The writer sees records in output order, so which one
 /// is "first" does not depend on `--jobs`.
+///
+/// A project costs a map entry of its 16-byte key and two numbers: its
+/// document (path, member and id prefix, kept once per document) and its
+/// index there. The writer runs alone, so nothing is allocated per record.
 #[derive(Debug, Default)]
 pub struct SeenProjects {
-    first: HashMap<ProjectKey, DuplicateOf>,
+    first: HashMap<ProjectKey, (u32, usize)>,
+    documents: Vec<SeenDocument>,
+}
+
+/// Where a document's records are: enough to name one of them.
+#[derive(Debug)]
+struct SeenDocument {
+    path: String,
+    member: Option<String>,
+    /// `record_id` without its `-index`.
+    id_prefix: String,
 }
 
 impl SeenProjects {
-    /// Remembers `first` for `key`; for a key seen before, its first record.
-    pub fn check(
-        &mut self,
-        key: ProjectKey,
-        first: impl FnOnce() -> DuplicateOf,
-    ) -> Option<&DuplicateOf> {
+    /// Starts a document whose records are about to be checked; its number.
+    pub fn document(&mut self, path: &str, member: Option<&str>, record_id: &str) -> u32 {
+        let id_prefix = record_id.rsplit_once('-').map_or(record_id, |(p, _)| p);
+        self.documents.push(SeenDocument {
+            path: path.to_string(),
+            member: member.map(str::to_string),
+            id_prefix: id_prefix.to_string(),
+        });
+        u32::try_from(self.documents.len() - 1).unwrap_or(u32::MAX)
+    }
+
+    /// Remembers record `index` of `document` for `key`; for a key seen
+    /// before, its first record.
+    pub fn check(&mut self, key: ProjectKey, document: u32, index: usize) -> Option<DuplicateOf> {
         use std::collections::hash_map::Entry;
         match self.first.entry(key) {
-            Entry::Occupied(e) => Some(e.into_mut()),
+            Entry::Occupied(e) => {
+                let (doc, index) = *e.get();
+                let d = self.documents.get(doc as usize)?;
+                Some(DuplicateOf {
+                    record_id: format!("{}-{index}", d.id_prefix),
+                    path: d.path.clone(),
+                    member: d.member.clone(),
+                    index,
+                })
+            }
             Entry::Vacant(e) => {
-                e.insert(first());
+                e.insert((document, index));
                 None
             }
         }
@@ -532,22 +563,21 @@ mod tests {
             year: Some(2020),
             ..Project::default()
         };
-        let first = |id: &str| DuplicateOf {
-            record_id: id.into(),
-            path: "a.txt".into(),
-            member: None,
-            index: 0,
-        };
         let key = ProjectKey::of(&p);
         let mut seen = SeenProjects::default();
-        assert!(seen.check(key, || first("aaaa-0")).is_none());
-        let d = seen.check(key, || first("bbbb-0")).unwrap();
-        assert_eq!(d.record_id, "aaaa-0");
+        let a = seen.document("a.txt", None, "aaaa-0");
+        assert!(seen.check(key, a, 0).is_none());
+        let b = seen.document("b.zip", Some("m.txt"), "bbbb-0");
+        let d = seen.check(key, b, 0).expect("a duplicate");
+        assert_eq!(
+            (d.record_id.as_str(), d.path.as_str(), d.member, d.index),
+            ("aaaa-0", "a.txt", None, 0)
+        );
         let other = ProjectKey::of(&Project {
             year: Some(2021),
             ..p.clone()
         });
-        assert!(seen.check(other, || first("cccc-0")).is_none());
+        assert!(seen.check(other, b, 1).is_none());
         // a different indicator table is a different project
         let mut q = p.clone();
         q.indicators.push(crate::model::Indicator {

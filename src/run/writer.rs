@@ -14,7 +14,6 @@ use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DocError, Failure};
-use crate::model::DuplicateOf;
 use crate::model::WarningCode;
 use crate::run::manifest::{ManifestLine, Outcome, Place, SeenBytes};
 use crate::run::output::{ErrorLine, ProjectKey, SeenProjects, Sink, with_duplicate_of};
@@ -306,14 +305,12 @@ impl<'p> Output<'p> {
     ) -> io::Result<usize> {
         let mut duplicates = 0;
         let mut written = 0;
+        let document = match lines.spans.first() {
+            Some(first) => seen.document(place.0, place.1, &first.record_id),
+            None => 0,
+        };
         for span in &lines.spans {
-            let first = seen.check(span.key, || DuplicateOf {
-                record_id: span.record_id.clone(),
-                path: place.0.to_string(),
-                member: place.1.map(str::to_string),
-                index: span.index,
-            });
-            let Some(first) = first else {
+            let Some(first) = seen.check(span.key, document, span.index) else {
                 continue;
             };
             duplicates += 1;
@@ -322,7 +319,7 @@ impl<'p> Output<'p> {
             let value = if span.flat {
                 serde_json::to_vec(&first.record_id).unwrap_or_default()
             } else {
-                crate::model::duplicate_of_json(first)
+                crate::model::duplicate_of_json(&first)
             };
             for line in lines.bytes[span.bytes.clone()].split_inclusive(|&b| b == b'\n') {
                 records.write_all(&with_duplicate_of(line, &value))?;
