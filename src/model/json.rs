@@ -264,23 +264,9 @@ fn write_indicator(out: &mut Vec<u8>, ind: &Indicator) -> serde_json::Result<()>
         Kind::Qualitative => b",\"kind\":\"qualitative\"",
     });
     out.extend_from_slice(b",\"category\":");
-    match ind.category {
-        Some(c) => {
-            out.push(b'"');
-            out.extend_from_slice(c.as_str().as_bytes());
-            out.push(b'"');
-        }
-        None => out.extend_from_slice(b"null"),
-    }
+    write_name(out, ind.category.map(|c| c.as_str()));
     out.extend_from_slice(b",\"period\":");
-    match ind.period {
-        Some(p) => {
-            out.push(b'"');
-            out.extend_from_slice(p.as_str().as_bytes());
-            out.push(b'"');
-        }
-        None => out.extend_from_slice(b"null"),
-    }
+    write_name(out, ind.period.map(|p| p.as_str()));
     out.extend_from_slice(if ind.core {
         b",\"core\":true".as_slice()
     } else {
@@ -294,6 +280,19 @@ fn write_indicator(out: &mut Vec<u8>, ind: &Indicator) -> serde_json::Result<()>
     write_int(out, ind.row);
     out.push(b'}');
     Ok(())
+}
+
+/// A name of the contract's vocabulary (`output.quantity`, `annual`):
+/// ASCII with nothing to escape, quoted; `null` for none.
+fn write_name(out: &mut Vec<u8>, name: Option<&str>) {
+    match name {
+        Some(n) => {
+            out.push(b'"');
+            out.extend_from_slice(n.as_bytes());
+            out.push(b'"');
+        }
+        None => out.extend_from_slice(b"null"),
+    }
 }
 
 fn write_num(out: &mut Vec<u8>, n: Option<Num>) -> serde_json::Result<()> {
