@@ -30,7 +30,13 @@ pub fn text_path(data: &[u8]) {
         member: None,
         format: Format::Text,
     };
-    let Ok(mut records) = extract(origin, data, &Limits::default()) else {
+    check_pipeline(origin, data, &Limits::default());
+}
+
+/// The whole pipeline on `data` as `origin.format`: when it gives records,
+/// there is at least one, and each serialises to one valid JSON line.
+pub fn check_pipeline(origin: Origin<'_>, data: &[u8], limits: &Limits) {
+    let Ok(mut records) = extract(origin, data, limits) else {
         return;
     };
     assert!(!records.is_empty(), "Ok with no records");
@@ -257,12 +263,7 @@ pub fn pdf_reader(data: &[u8]) {
         pdf: PDF_LIMITS,
         ..Limits::default()
     };
-    if let Ok(mut records) = extract(origin, data, &limits) {
-        for record in &mut records {
-            let line = to_json_line(record).expect("a record serialises");
-            check_json_line(&line);
-        }
-    }
+    check_pipeline(origin, data, &limits);
 }
 
 /// The reader `sheet_reader` uses for `data`.
@@ -329,12 +330,7 @@ pub fn docx_reader(data: &[u8]) {
             docx: limits,
             ..Limits::default()
         };
-        if let Ok(mut records) = extract(origin, data, &full) {
-            for record in &mut records {
-                let line = to_json_line(record).expect("a record serialises");
-                check_json_line(&line);
-            }
-        }
+        check_pipeline(origin, data, &full);
     }
     let xml = String::from_utf8_lossy(data);
     if let Ok(body) = read_body(&xml, DOCX_MAX_CELLS) {
