@@ -76,7 +76,7 @@ fn the_seed_reads_as_three_projects() {
 #[test]
 fn nothing_is_lost() {
     use jixiao::read::clean::clean_text;
-    use jixiao::table::fields::{parse_amount, parse_date};
+    use jixiao::table::values::{parse_amount, parse_date};
     use jixiao::table::vocabulary::{self, MoneyUnit};
     let mut missing = Vec::new();
     for sub in TEXT_DIRS {

@@ -17,11 +17,10 @@ use crate::table::classify::{Class, Item, Kind, money_unit_of};
 use crate::table::indicator::Table;
 use crate::table::row::RowView;
 use crate::table::split::Block;
-pub use crate::table::values::{
-    AmountError, ParsedAmount, ascii_digits, loose_date, parse_amount, parse_bool, parse_date,
-    parse_period, split_code,
+use crate::table::values::{
+    AmountError, is_placeholder_value, parse_amount, parse_bool, parse_date, parse_period,
+    split_code, split_note,
 };
-use crate::table::values::{is_placeholder_value, split_note};
 use crate::table::vocabulary::{self, Field, Label, MoneyUnit};
 
 /// A budget cell, resolved once the table's money unit is known.

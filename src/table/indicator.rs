@@ -655,11 +655,6 @@ fn indicator(base: Indicator, t: Target) -> Indicator {
     }
 }
 
-/// The category an indicator's levels name (see [`layout::category`]).
-pub fn category_of(ind: &Indicator) -> Option<Category> {
-    layout::category(ind.level1.as_deref(), ind.level2.as_deref())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
