@@ -51,6 +51,43 @@ fn a_document_over_the_memory_limit_is_an_out_of_memory_line() {
     assert_eq!(relative(&run.records(), &d), seed_alone(dir.path()));
 }
 
+/// A worker sends its answers a batch at a time. When the document that
+/// kills it comes after others of its batch, the error line still names
+/// that document (the worker counts the requests it starts), and the
+/// documents before and after it are read again by a fresh worker.
+#[test]
+fn a_document_that_kills_its_worker_mid_batch_costs_only_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("in");
+    std::fs::create_dir(&d).unwrap();
+    std::fs::write(d.join("a-good.txt"), seed()).unwrap();
+    std::fs::write(d.join("b-big.txt"), seed().repeat(3000)).unwrap();
+    std::fs::write(d.join("c-good.txt"), seed()).unwrap();
+    let run = extract(&[d.to_str().unwrap(), "--max-memory", "64MiB", "-j", "1"]);
+    run.expect_code(1);
+    let errors = lines(&run.errors());
+    assert_eq!(errors.len(), 1, "{}", run.errors());
+    assert!(errors[0]["path"].as_str().unwrap().ends_with("b-big.txt"));
+    assert_eq!(errors[0]["code"], "out_of_memory");
+    let records = lines(&run.records());
+    let paths: Vec<&str> = records
+        .iter()
+        .map(|r| r["source"]["path"].as_str().unwrap())
+        .collect();
+    let seed_records = lines(&seed_alone(dir.path())).len();
+    assert_eq!(paths.len(), 2 * seed_records, "{paths:?}");
+    assert!(
+        paths[..seed_records]
+            .iter()
+            .all(|p| p.ends_with("a-good.txt"))
+    );
+    assert!(
+        paths[seed_records..]
+            .iter()
+            .all(|p| p.ends_with("c-good.txt"))
+    );
+}
+
 /// The worker processes of the process `parent` (Linux: the `children`
 /// file of each of its threads).
 fn children_of(parent: u32) -> Vec<u32> {

@@ -1,6 +1,6 @@
 //! A worker process: the hidden `jixiao worker` command, started by the
 //! run ([`crate::run::isolate`]). It sets its own memory limit, then
-//! answers requests on standard input, one document at a time, until the
+//! answers requests on standard input, one document after another, until the
 //! input ends.
 //!
 //! Whatever a document does to this process (an allocation past the
@@ -11,6 +11,7 @@
 use std::io::{self, BufReader, BufWriter, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::run::config::Settings;
 use crate::run::job::{self, Ctx};
@@ -31,10 +32,17 @@ pub enum WorkerError {
     Write(#[from] io::Error),
 }
 
+/// A worker flushes its answers when it has no request left to read, or
+/// when this long has passed since it last flushed: answers to small
+/// documents go to the run a batch at a time (a wake-up of the run per
+/// document costs as much as the document), and an answer never waits
+/// much longer than its own document took.
+const FLUSH_AFTER: Duration = Duration::from_millis(25);
+
 /// Serves requests from `input` until it ends; replies go to `output`.
 pub fn serve(input: impl io::Read, output: impl Write) -> Result<(), WorkerError> {
     let mut input = BufReader::with_capacity(1 << 16, input);
-    let mut output = BufWriter::with_capacity(1 << 16, output);
+    let mut output = BufWriter::with_capacity(1 << 20, output);
     let Some(hello) = protocol::read_frame(&mut input, 0)? else {
         return Ok(()); // the run ended before it needed this worker
     };
@@ -43,18 +51,52 @@ pub fn serve(input: impl io::Read, output: impl Write) -> Result<(), WorkerError
     // If the run dies (SIGKILL, a crash), its workers die with it rather
     // than finish a document nobody will read.
     let _ = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
+    // Where this worker says which request it is on (see `Progress`).
+    let progress = hello.progress.as_deref().and_then(Progress::open);
     let settings = hello.settings;
     // A document's bytes are at most --max-file-size (standard input) or
     // --max-member-size (a zip member).
     let max_blob = settings.max_file_size.max(settings.zip.max_member_size);
+    let mut started: u64 = 0;
+    let mut flushed = Instant::now();
     while let Some(frame) = protocol::read_frame(&mut input, max_blob)? {
         let request: Request =
             serde_json::from_slice(&frame.header).map_err(ProtocolError::from)?;
+        started += 1;
+        if let Some(p) = &progress {
+            p.set(started);
+        }
         let dones = answer(request, frame.blob, &settings);
         protocol::write_reply(&mut output, dones)?;
-        output.flush()?;
+        if input.buffer().is_empty() || flushed.elapsed() >= FLUSH_AFTER {
+            output.flush()?;
+            flushed = Instant::now();
+        }
     }
+    output.flush()?;
     Ok(())
+}
+
+/// The count of requests this worker has started, kept in a file the run
+/// made for it (8 bytes, little-endian, written in place: a system call
+/// that wakes nobody). When a worker dies or is killed with several
+/// answers not yet sent, the run reads it to tell which document the
+/// worker was on: that one gets the error line, the others are read again.
+struct Progress(std::fs::File);
+
+impl Progress {
+    fn open(path: &std::path::Path) -> Option<Progress> {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .ok()
+            .map(Progress)
+    }
+
+    fn set(&self, started: u64) {
+        use std::os::unix::fs::FileExt as _;
+        let _ = self.0.write_at(&started.to_le_bytes(), 0);
+    }
 }
 
 /// The standard streams of this process, for [`serve`]: SIGINT and
@@ -67,6 +109,10 @@ pub fn serve_stdio() -> Result<(), WorkerError> {
         // Registering a handler replaces the default action (exit).
         signal_hook::flag::register(signal, Arc::clone(&ignored)).map_err(WorkerError::Write)?;
     }
+    // A pipe that holds a batch of answers: the worker writes them at
+    // once, and the run reads them at once (best effort: the default size
+    // only costs more wake-ups).
+    let _ = rustix::pipe::fcntl_setpipe_size(io::stdout(), 1 << 20);
     serve(io::stdin().lock(), io::stdout().lock())
 }
 

@@ -6,12 +6,22 @@
 //! thread stuck in a slow path. So, as Apache Tika runs its parsers in a
 //! forked JVM, each of the run's threads owns one worker process (the
 //! same binary, `jixiao worker`; [`crate::run::child`]) under an
-//! address-space limit (`--max-memory`), sends it one document at a time
-//! and waits at most `--timeout` for the answer ([`crate::run::protocol`]).
+//! address-space limit (`--max-memory`), sends it a batch of documents
+//! and waits at most `--timeout` for each answer ([`crate::run::protocol`]).
 //! A worker that aborts, is killed, or passes the deadline (it is then
 //! killed at once, so it stops using CPU and memory) costs exactly the
 //! document it held: one error line (`crashed`, `out_of_memory`,
 //! `timeout`), and the next document gets a fresh worker.
+//!
+//! Wake-ups, not bytes, are what a small document costs here (on a
+//! virtual machine each is an interrupt between processors): a worker
+//! flushes its answers when its input is drained or every 25 ms, its
+//! reader thread hands the run's thread all the answers of one read at
+//! once, and so a batch of small documents costs a few wake-ups, not a
+//! few per document. A worker that fails with answers not yet flushed
+//! says which document it was on (a counter in a file of its own, see
+//! [`Worker::started`]): that document gets the error line, and those
+//! before it whose answers were lost are read again.
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
@@ -39,8 +49,8 @@ const ALLOCATION_FAILED: &str = "memory allocation of ";
 /// document and gives it back when the document is done.
 pub(crate) struct Workers {
     spec: Isolation,
-    /// The hello frame every worker gets first.
-    hello: Vec<u8>,
+    /// What every worker is told first (with its own progress file).
+    hello: Hello,
     timeout: Option<Duration>,
     /// A reply may hold the whole output of a document.
     max_reply: u64,
@@ -91,9 +101,8 @@ impl Workers {
         let hello = Hello {
             settings,
             max_memory: spec.max_memory,
+            progress: None,
         };
-        // Plain data: serialising cannot fail.
-        let hello = serde_json::to_vec(&hello).unwrap_or_default();
         // What one document may write: bounded by the worker's memory.
         let max_reply = spec.max_memory.max(1 << 30).saturating_mul(2);
         Workers {
@@ -122,13 +131,15 @@ impl Workers {
     /// one document to the next without waiting for the run (a round trip
     /// per document costs more than a small document's parsing). A worker
     /// that fails is killed and not given back; the document it held gets
-    /// its [`Lost`], and the requests after it go to a fresh worker.
+    /// its [`Lost`], and the requests not answered go to a fresh worker.
     /// Requests should be small (paths): they are written before any
     /// answer is read.
     pub(crate) fn run_all(&self, requests: &[(&Request, &[u8])]) -> Vec<Result<Vec<Done>, Lost>> {
-        let mut results = Vec::with_capacity(requests.len());
-        while results.len() < requests.len() {
-            let rest = &requests[results.len()..];
+        let mut slots: Vec<Option<Result<Vec<Done>, Lost>>> =
+            requests.iter().map(|_| None).collect();
+        loop {
+            let todo: Vec<usize> = (0..slots.len()).filter(|&i| slots[i].is_none()).collect();
+            let Some(&first) = todo.first() else { break };
             let taken = self
                 .idle
                 .lock()
@@ -140,12 +151,14 @@ impl Workers {
             ) {
                 Ok(w) => w,
                 Err(e) => {
-                    results.push(Err(Lost::Crashed(format!("could not be started: {e}"))));
+                    slots[first] = Some(Err(Lost::Crashed(format!("could not be started: {e}"))));
                     continue;
                 }
             };
+            let before = worker.sent;
             let mut sent = 0;
-            for (request, blob) in rest {
+            for &i in &todo {
+                let (request, blob) = requests[i];
                 if worker
                     .send(&protocol::request_frame(request), blob)
                     .is_err()
@@ -155,15 +168,27 @@ impl Workers {
                 sent += 1;
             }
             if sent == 0 {
-                results.push(Err(worker.ended()));
+                slots[first] = Some(Err(worker.ended()));
                 continue;
             }
+            // A worker that died meanwhile: its answers, or its end, are
+            // read below.
+            let _ = worker.flush();
             let mut healthy = true;
-            for _ in 0..sent {
+            for k in 0..sent {
                 match worker.receive(self.timeout) {
-                    Ok(dones) => results.push(Ok(dones)),
+                    Ok(dones) => slots[todo[k]] = Some(Ok(dones)),
                     Err(lost) => {
-                        results.push(Err(lost));
+                        // The worker may have finished a few documents
+                        // after the last answer it sent: the one it was on
+                        // gets the error line, those are read again.
+                        let on = worker
+                            .started()
+                            .and_then(|n| n.checked_sub(before + 1))
+                            .and_then(|at| usize::try_from(at).ok())
+                            .filter(|&at| at >= k && at < sent)
+                            .unwrap_or(k);
+                        slots[todo[on]] = Some(Err(lost));
                         healthy = false;
                         break;
                     }
@@ -173,7 +198,10 @@ impl Workers {
                 self.give_back(worker);
             }
         }
-        results
+        slots
+            .into_iter()
+            .map(|s| s.unwrap_or_else(|| Err(Lost::Crashed("gave no answer".into()))))
+            .collect()
     }
 
     /// Runs one request (see [`Workers::run_all`]).
@@ -197,13 +225,31 @@ struct Worker {
     child: Child,
     /// Buffered: a request's four writes make one system call.
     stdin: Option<BufWriter<ChildStdin>>,
-    replies: Receiver<Result<Frame, ProtocolError>>,
+    replies: Receiver<Vec<Result<Frame, ProtocolError>>>,
+    /// Answers received and not yet taken, oldest first.
+    received: VecDeque<Result<Frame, ProtocolError>>,
     stderr: Arc<Mutex<VecDeque<String>>>,
     stderr_reader: Option<JoinHandle<()>>,
+    /// Where the worker counts the requests it has started (`None` if the
+    /// file could not be made: an error is then blamed on the first
+    /// request not answered).
+    progress: Option<tempfile::NamedTempFile>,
+    /// Requests sent to it so far.
+    sent: u64,
 }
 
 impl Worker {
-    fn spawn(spec: &Isolation, hello: &[u8], max_reply: u64) -> io::Result<Worker> {
+    fn spawn(spec: &Isolation, hello: &Hello, max_reply: u64) -> io::Result<Worker> {
+        let progress = tempfile::Builder::new()
+            .prefix(".jixiao-worker-")
+            .tempfile()
+            .ok();
+        let hello = Hello {
+            progress: progress.as_ref().map(|p| p.path().to_path_buf()),
+            ..hello.clone()
+        };
+        // Plain data: serialising cannot fail.
+        let hello = serde_json::to_vec(&hello).unwrap_or_default();
         let mut child = Command::new(&spec.program)
             .args(&spec.args)
             .stdin(Stdio::piped())
@@ -221,19 +267,27 @@ impl Worker {
             };
         let (tx, replies) = mpsc::sync_channel(1);
         // A reply of a document is read as soon as it is written, so the
-        // worker never blocks on a full pipe while the deadline runs. (Not
-        // joined: it ends when the worker's output does.)
+        // worker never blocks on a full pipe while the deadline runs. The
+        // answers a worker flushed together go to the run's thread in one
+        // message: a wake-up per answer would cost more than a small
+        // document. (Not joined: it ends when the worker's output does.)
         std::thread::spawn(move || {
-            let mut out = BufReader::with_capacity(1 << 16, stdout);
+            let mut out = BufReader::with_capacity(1 << 20, stdout);
             loop {
-                let frame = protocol::read_frame(&mut out, max_reply);
-                let end = !matches!(frame, Ok(Some(_)));
-                let message = match frame {
-                    Ok(Some(f)) => Ok(f),
-                    Ok(None) => Err(ProtocolError::Truncated),
-                    Err(e) => Err(e),
+                let mut frames = Vec::new();
+                let end = loop {
+                    let frame = protocol::read_frame(&mut out, max_reply);
+                    let end = !matches!(frame, Ok(Some(_)));
+                    frames.push(match frame {
+                        Ok(Some(f)) => Ok(f),
+                        Ok(None) => Err(ProtocolError::Truncated),
+                        Err(e) => Err(e),
+                    });
+                    if end || out.buffer().is_empty() {
+                        break end;
+                    }
                 };
-                if tx.send(message).is_err() || end {
+                if tx.send(frames).is_err() || end {
                     return;
                 }
             }
@@ -256,39 +310,68 @@ impl Worker {
             child,
             stdin: Some(BufWriter::with_capacity(1 << 16, stdin)),
             replies,
+            received: VecDeque::new(),
             stderr: tail,
             stderr_reader: Some(stderr_reader),
+            progress,
+            sent: 0,
         };
-        worker.send(hello, &[])?;
+        worker.send(&hello, &[])?;
+        worker.flush()?;
+        worker.sent = 0;
         Ok(worker)
     }
 
+    /// Writes a request (buffered: see [`Worker::flush`]).
     fn send(&mut self, header: &[u8], blob: &[u8]) -> io::Result<()> {
         let stdin = self
             .stdin
             .as_mut()
             .ok_or_else(|| io::Error::from(io::ErrorKind::BrokenPipe))?;
         protocol::write_frame(stdin, header, blob)?;
-        stdin.flush()
+        self.sent += 1;
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stdin
+            .as_mut()
+            .ok_or_else(|| io::Error::from(io::ErrorKind::BrokenPipe))?
+            .flush()
+    }
+
+    /// How many requests the worker says it has started.
+    fn started(&self) -> Option<u64> {
+        use std::os::unix::fs::FileExt as _;
+        let mut count = [0u8; 8];
+        let file = self.progress.as_ref()?.as_file();
+        file.read_exact_at(&mut count, 0).ok()?;
+        Some(u64::from_le_bytes(count))
     }
 
     /// Waits for the answer to the oldest request not yet answered, at
     /// most `timeout` from now (the worker starts on it when it has
     /// answered the one before).
     fn receive(&mut self, timeout: Option<Duration>) -> Result<Vec<Done>, Lost> {
-        let reply = match timeout {
-            Some(budget) => match self.replies.recv_timeout(budget) {
-                Ok(r) => r,
-                Err(RecvTimeoutError::Timeout) => {
-                    self.kill();
-                    return Err(Lost::Timeout(budget));
-                }
-                Err(RecvTimeoutError::Disconnected) => return Err(self.ended()),
-            },
-            None => match self.replies.recv() {
-                Ok(r) => r,
-                Err(_) => return Err(self.ended()),
-            },
+        if self.received.is_empty() {
+            let frames = match timeout {
+                Some(budget) => match self.replies.recv_timeout(budget) {
+                    Ok(r) => r,
+                    Err(RecvTimeoutError::Timeout) => {
+                        self.kill();
+                        return Err(Lost::Timeout(budget));
+                    }
+                    Err(RecvTimeoutError::Disconnected) => return Err(self.ended()),
+                },
+                None => match self.replies.recv() {
+                    Ok(r) => r,
+                    Err(_) => return Err(self.ended()),
+                },
+            };
+            self.received.extend(frames);
+        }
+        let Some(reply) = self.received.pop_front() else {
+            return Err(self.ended());
         };
         let frame = match reply {
             Ok(frame) => frame,

@@ -11,7 +11,8 @@
 //! | run | [`Request`]: a document to extract | its path's bytes, or the document's bytes |
 //! | worker | [`Reply`]: the [`Done`]s of that document | their JSON lines, one after another |
 //!
-//! A worker answers each request before it reads the next. The reader
+//! A worker answers requests in order, one document at a time; it may
+//! hold a few answers before it flushes them (see [`crate::run::child`]). The reader
 //! refuses a frame past its size limits before allocating for it, so a
 //! broken or lying peer costs an error, not memory.
 
@@ -33,6 +34,10 @@ pub struct Hello {
     pub settings: Settings,
     /// The worker's address-space limit in bytes (0: none).
     pub max_memory: u64,
+    /// The file where the worker keeps the count of requests it has
+    /// started (see [`crate::run::isolate`]).
+    #[serde(default)]
+    pub progress: Option<std::path::PathBuf>,
 }
 
 /// A document to extract. The blob holds the path's bytes for

@@ -16,8 +16,7 @@
 //! background while the run goes on without it.
 
 use std::collections::BTreeMap;
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::panic::catch_panic;
@@ -84,11 +83,22 @@ where
         .num_threads(threads)
         .thread_name(|i| format!("jixiao-{i}"))
         .build()?;
-    let (tx, rx) = mpsc::channel::<(u64, Result<R, String>)>();
+    let inbox = Arc::new(Inbox::<R> {
+        state: Mutex::new(InboxState {
+            done: Vec::new(),
+            running: 0,
+        }),
+        ready: Condvar::new(),
+        threads,
+        // Woken for a batch of results, not for each: a wake-up per
+        // document costs as much as a small document's parsing.
+        batch: (window as usize / 4).max(1),
+    });
     let mut jobs = jobs.into_iter();
     let mut pending: BTreeMap<u64, Slot<L, R>> = BTreeMap::new();
     let (mut next_seq, mut next_emit) = (0u64, 0u64);
     let mut exhausted = false;
+    let mut arrived = Vec::new();
     loop {
         while !exhausted && next_seq - next_emit < window {
             let Some((label, job)) = jobs.next() else {
@@ -106,12 +116,12 @@ where
                     result: None,
                 },
             );
-            let (tx, work) = (tx.clone(), Arc::clone(&work));
+            inbox.lock().running += 1;
+            let (inbox, work) = (Arc::clone(&inbox), Arc::clone(&work));
             pool.spawn(move || {
                 let _ = started.set(Instant::now());
                 let result = catch_panic(|| work(job));
-                // A send fails only once the run has stopped listening.
-                let _ = tx.send((seq, result));
+                inbox.deliver(seq, result);
             });
         }
         while let Some(mut slot) = pending.first_entry() {
@@ -133,7 +143,7 @@ where
         if stop() {
             return Ok(Ended::Stopped);
         }
-        // Wait for a message, or until the oldest job's watch runs out.
+        // Wait for results, or until the oldest job's watch runs out.
         let head = pending
             .first_key_value()
             .map(|(_, s)| s.started.get().copied());
@@ -143,19 +153,15 @@ where
             }
             _ => TICK,
         };
-        match rx.recv_timeout(wait) {
-            Ok((seq, result)) => {
-                // A job given up on is no longer pending: its result is dropped.
-                if let Some(slot) = pending.get_mut(&seq) {
-                    slot.result = Some(match result {
-                        Ok(r) => r,
-                        Err(message) => on_lost(&slot.label, Lost::Panic(message)),
-                    });
-                }
+        inbox.collect(&mut arrived, wait);
+        for (seq, result) in arrived.drain(..) {
+            // A job given up on is no longer pending: its result is dropped.
+            if let Some(slot) = pending.get_mut(&seq) {
+                slot.result = Some(match result {
+                    Ok(r) => r,
+                    Err(message) => on_lost(&slot.label, Lost::Panic(message)),
+                });
             }
-            Err(RecvTimeoutError::Timeout) => {}
-            // every sender is this thread's own `tx`: cannot happen
-            Err(RecvTimeoutError::Disconnected) => {}
         }
         if let (Some(budget), Some((_, head))) = (shape.watch, pending.first_key_value()) {
             let over = head.result.is_none()
@@ -165,6 +171,59 @@ where
                 slot.result = Some(on_lost(&slot.label, Lost::Timeout(budget)));
             }
         }
+    }
+}
+
+/// Where the pool's threads leave their results for the calling thread.
+struct Inbox<R> {
+    state: Mutex<InboxState<R>>,
+    ready: Condvar,
+    threads: usize,
+    batch: usize,
+}
+
+struct InboxState<R> {
+    /// Results not yet taken by the calling thread.
+    done: Vec<(u64, Result<R, String>)>,
+    /// Jobs handed to the pool whose results are not in `done` yet.
+    running: usize,
+}
+
+impl<R> Inbox<R> {
+    fn lock(&self) -> MutexGuard<'_, InboxState<R>> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether the calling thread has something to do: a batch of results
+    /// to take, or a pool thread that may run out of jobs (fewer running
+    /// than threads: the window may be full behind a slow job, or the
+    /// jobs are running out).
+    fn worth_waking(&self, state: &InboxState<R>) -> bool {
+        !state.done.is_empty() && (state.done.len() >= self.batch || state.running < self.threads)
+    }
+
+    /// A job's result (called by the pool thread that ran it).
+    fn deliver(&self, seq: u64, result: Result<R, String>) {
+        let mut state = self.lock();
+        state.done.push((seq, result));
+        state.running = state.running.saturating_sub(1);
+        if self.worth_waking(&state) {
+            self.ready.notify_one();
+        }
+    }
+
+    /// Moves the results that arrived into `into`, after waiting up to
+    /// `wait` for them to be worth waking for.
+    fn collect(&self, into: &mut Vec<(u64, Result<R, String>)>, wait: Duration) {
+        let mut state = self.lock();
+        if !self.worth_waking(&state) {
+            state = self
+                .ready
+                .wait_timeout_while(state, wait, |s| !self.worth_waking(s))
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        std::mem::swap(into, &mut state.done);
     }
 }
 
