@@ -14,6 +14,8 @@
 //! normalised by [`crate::table::target`]; the name is kept verbatim and
 //! never parsed.
 
+use std::sync::LazyLock;
+
 use crate::model::{
     Category, CellRef, Indicator, IndicatorCells, Kind, Num, Period, Provenance, Warning,
     WarningCode,
@@ -114,6 +116,18 @@ struct Partial {
 /// Recognises an indicator table's header row: one or two blocks, each
 /// with a name column and a target column, and a 一级 or 二级 column.
 pub fn header(row: RowView<'_, '_>) -> Option<Header> {
+    // Every target column's name has 值 (指标值, 目标值, 预期实现值 …)
+    // and a header has a target column: most rows are settled here.
+    // (By a prebuilt byte searcher: `contains('值')` stops at every BC
+    // byte, its last, which is common in CJK text.)
+    static VALUE: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new("值"));
+    if !row
+        .non_empty()
+        .any(|(_, c)| c.len() <= layout::MAX_HEADER_BYTES && VALUE.find(c.as_bytes()).is_some())
+    {
+        return None;
+    }
     let mut level1 = None;
     let mut weight = None;
     let mut group = None;

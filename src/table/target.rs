@@ -496,7 +496,13 @@ fn check_unit(text: &str) -> Option<Option<String>> {
         return None;
     }
     let known = text.split(['/', '·']).all(|part| {
-        let lower = part.to_lowercase();
+        // lower-cased only when it has upper-case letters (most units are
+        // CJK or `%`: nothing to allocate)
+        let lower = if part.chars().any(char::is_uppercase) {
+            Cow::Owned(part.to_lowercase())
+        } else {
+            Cow::Borrowed(part)
+        };
         let is_unit = |u: &str| UNITS.contains(&u);
         is_unit(&lower)
             || MAGNITUDES
