@@ -37,6 +37,15 @@ use crate::run::config::{Isolation, Settings};
 use crate::run::protocol::{self, Frame, Hello, ProtocolError, Request};
 use crate::run::writer::Done;
 
+/// glibc's allocator keeps 7 freed chunks of each small size per thread
+/// by default; a document frees hundreds of small strings at once, which
+/// then go through its slower bins and consolidation. A worker (one
+/// thread, one document at a time) keeps up to 500 of each size instead,
+/// ready for the next document: 13% less CPU on the text benchmark, for at
+/// most about 30 MB of kept chunks (64 sizes up to 1 KiB). Only set when
+/// the user has not set `GLIBC_TUNABLES`; other C libraries ignore it.
+const WORKER_MALLOC_TUNABLES: &str = "glibc.malloc.tcache_count=500";
+
 /// The last lines of a worker's stderr kept to explain its end.
 const STDERR_TAIL: usize = 16;
 
@@ -250,8 +259,14 @@ impl Worker {
         };
         // Plain data: serialising cannot fail.
         let hello = serde_json::to_vec(&hello).unwrap_or_default();
-        let mut child = Command::new(&spec.program)
-            .args(&spec.args)
+        let mut command = Command::new(&spec.program);
+        command.args(&spec.args);
+        if cfg!(all(target_os = "linux", target_env = "gnu"))
+            && std::env::var_os("GLIBC_TUNABLES").is_none()
+        {
+            command.env("GLIBC_TUNABLES", WORKER_MALLOC_TUNABLES);
+        }
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
