@@ -12,6 +12,7 @@
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use std::collections::HashMap;
 
@@ -84,7 +85,7 @@ pub enum Sink {
     Stderr(io::Stderr),
     Special(BufWriter<fs::File>),
     File {
-        out: BufWriter<tempfile::NamedTempFile>,
+        out: BufWriter<Durable>,
         target: PathBuf,
     },
     Parts(Parts),
@@ -95,7 +96,7 @@ pub struct Parts {
     dir: PathBuf,
     part_size: u64,
     /// The part being filled: its writer and size so far.
-    current: Option<(BufWriter<tempfile::NamedTempFile>, u64)>,
+    current: Option<(BufWriter<Durable>, u64)>,
     /// Parts finished so far.
     done: usize,
 }
@@ -108,7 +109,7 @@ fn is_special(path: &Path) -> bool {
 
 /// Opens a temporary file beside `target` (same folder, so the final
 /// rename is atomic), creating the folder when missing.
-fn temp_beside(dir: &Path, name: &str) -> io::Result<BufWriter<tempfile::NamedTempFile>> {
+fn temp_beside(dir: &Path, name: &str) -> io::Result<BufWriter<Durable>> {
     fs::create_dir_all(dir)?;
     let prefix = format!(".{name}.");
     let mut builder = tempfile::Builder::new();
@@ -121,15 +122,84 @@ fn temp_beside(dir: &Path, name: &str) -> io::Result<BufWriter<tempfile::NamedTe
         builder.permissions(fs::Permissions::from_mode(0o644));
     }
     let tmp = builder.tempfile_in(dir).map_err(bare)?;
-    Ok(BufWriter::with_capacity(1 << 16, tmp))
+    Ok(BufWriter::with_capacity(1 << 16, Durable::new(tmp)))
 }
 
 /// Flushes, syncs and renames a finished temporary file into place.
-fn persist(out: BufWriter<tempfile::NamedTempFile>, target: &Path) -> io::Result<()> {
-    let tmp = out.into_inner().map_err(|e| bare(e.into_error()))?;
+fn persist(out: BufWriter<Durable>, target: &Path) -> io::Result<()> {
+    let tmp = out.into_inner().map_err(|e| bare(e.into_error()))?.finish();
     tmp.as_file().sync_all().map_err(bare)?;
     tmp.persist(target).map_err(|e| bare(e.error))?;
     Ok(())
+}
+
+/// Bytes written to an output between two requests to write them to
+/// disk in the background.
+const SYNC_EVERY: u64 = 32 << 20;
+
+/// A temporary output file whose bytes go to disk while the run goes
+/// on: every [`SYNC_EVERY`] bytes a thread of its own syncs what was
+/// written so far, so the sync before the final rename waits for the
+/// last bytes only (syncing 450 MB at the end took 0.27 s of a 2.2 s
+/// run). A background sync that fails is left to the final one, which
+/// reports it.
+pub struct Durable {
+    file: tempfile::NamedTempFile,
+    unsynced: u64,
+    /// `None` when the thread could not be started (the final sync then
+    /// does all the work, as before).
+    syncer: Option<(mpsc::SyncSender<()>, std::thread::JoinHandle<()>)>,
+}
+
+impl Durable {
+    fn new(file: tempfile::NamedTempFile) -> Durable {
+        let syncer = file.as_file().try_clone().ok().and_then(|clone| {
+            // One request waits at most: a sync that is running covers
+            // the bytes of any request made meanwhile.
+            let (tx, rx) = mpsc::sync_channel::<()>(1);
+            std::thread::Builder::new()
+                .name("jixiao-sync".into())
+                .spawn(move || {
+                    for () in rx {
+                        let _ = clone.sync_data();
+                    }
+                })
+                .ok()
+                .map(|handle| (tx, handle))
+        });
+        Durable {
+            file,
+            unsynced: 0,
+            syncer,
+        }
+    }
+
+    /// The file, once the background syncs are done.
+    fn finish(mut self) -> tempfile::NamedTempFile {
+        if let Some((tx, handle)) = self.syncer.take() {
+            drop(tx);
+            let _ = handle.join();
+        }
+        self.file
+    }
+}
+
+impl Write for Durable {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.unsynced += n as u64;
+        if self.unsynced >= SYNC_EVERY
+            && let Some((tx, _)) = &self.syncer
+        {
+            self.unsynced = 0;
+            let _ = tx.try_send(());
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
 }
 
 /// The error without the temporary file's name that `tempfile` adds
