@@ -480,15 +480,26 @@ fn ordered_pairs<'de, D: Deserializer<'de>>(
 /// line would exceed [`MAX_LINE_BYTES`] has its longest text fields cut,
 /// and a `text_truncated` warning says which.
 pub fn to_json_line(record: &mut Record) -> serde_json::Result<Vec<u8>> {
-    let mut line = record_json(record)?;
+    let mut line = Vec::new();
+    append_json_line(&mut line, record)?;
+    Ok(line)
+}
+
+/// [`to_json_line`], written at the end of `out` (a document's lines go
+/// into one buffer, with no copy per line).
+pub fn append_json_line(out: &mut Vec<u8>, record: &mut Record) -> serde_json::Result<()> {
+    let start = out.len();
+    out.reserve(json::size_hint(record) + 1);
+    json::write_record(out, record)?;
     // Each round cuts the longest text by the excess (escaping can make
     // the line longer than the text, hence more rounds); the bound only
     // guards against a logic error.
     for _ in 0..64 {
-        if line.len() < MAX_LINE_BYTES {
+        let len = out.len() - start;
+        if len < MAX_LINE_BYTES {
             break;
         }
-        let excess = line.len() + 4096 - MAX_LINE_BYTES;
+        let excess = len + 4096 - MAX_LINE_BYTES;
         let Some((name, text)) = longest_text(&mut record.project) else {
             break;
         };
@@ -501,18 +512,11 @@ pub fn to_json_line(record: &mut Record) -> serde_json::Result<Vec<u8>> {
                 "{name} was {before} bytes; cut to {keep} bytes so that the line stays under 16 MiB"
             ),
         ));
-        line = record_json(record)?;
+        out.truncate(start);
+        json::write_record(out, record)?;
     }
-    line.push(b'\n');
-    Ok(line)
-}
-
-/// The bytes `serde_json::to_vec(record)` gives, written by hand (see
-/// [`json`]), with room for the line end.
-fn record_json(record: &Record) -> serde_json::Result<Vec<u8>> {
-    let mut line = Vec::with_capacity(json::size_hint(record));
-    json::write_record(&mut line, record)?;
-    Ok(line)
+    out.push(b'\n');
+    Ok(())
 }
 
 fn longest_text(p: &mut Project) -> Option<(String, &mut String)> {

@@ -310,8 +310,7 @@ fn serialise(mut records: Vec<Record>, emit: Emit) -> Result<Lines, DocError> {
         let start = out.bytes.len();
         let flat = match emit {
             Emit::Projects => {
-                let line = model::to_json_line(r).map_err(DocError::Serialize)?;
-                out.bytes.extend_from_slice(&line);
+                model::append_json_line(&mut out.bytes, r).map_err(DocError::Serialize)?;
                 false
             }
             Emit::Indicators => {

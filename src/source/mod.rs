@@ -385,10 +385,7 @@ pub fn collect(paths: &[PathBuf]) -> Inputs {
         });
         for entry in walker {
             match entry {
-                Ok(e) if e.file_type().is_file() => {
-                    let bytes = e.metadata().ok().map(|m| m.len());
-                    inputs.add(e.path(), bytes);
-                }
+                Ok(e) if e.file_type().is_file() => inputs.add(&e),
                 Ok(e) if !e.file_type().is_dir() => {
                     inputs.skip(e.path(), Skip::SpecialFile, "special file");
                 }
@@ -413,10 +410,17 @@ pub fn collect(paths: &[PathBuf]) -> Inputs {
 }
 
 impl Inputs {
-    fn add(&mut self, path: &Path, bytes: Option<u64>) {
+    fn add(&mut self, entry: &walkdir::DirEntry) {
+        let path = entry.path();
         match Format::from_path(path) {
             Some(format) => self.documents.push(Input::document(path, format)),
-            None => self.push_skipped(path, Skip::UnknownFormat, bytes),
+            // the size of a skipped file, for the manifest (a document's
+            // is read with it: no system call per document here, before
+            // any work starts)
+            None => {
+                let bytes = entry.metadata().ok().map(|m| m.len());
+                self.push_skipped(path, Skip::UnknownFormat, bytes);
+            }
         }
     }
 
