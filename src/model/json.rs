@@ -60,7 +60,8 @@ pub(super) fn size_hint(record: &Record) -> usize {
         .iter()
         .map(|i| {
             let extra: usize = i.extra.iter().map(|(k, v)| 8 + k.len() + len(v)).sum();
-            let levels = len(&i.level1) + len(&i.level2);
+            let level = |l: &Option<compact_str::CompactString>| l.as_ref().map_or(0, |s| s.len());
+            let levels = level(&i.level1) + level(&i.level2);
             240 + levels + i.level3.len() + i.target.len() + extra
         })
         .sum();

@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use compact_str::CompactString;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -210,18 +211,21 @@ pub struct FundingSource {
     pub amount: Option<Amount>,
 }
 
+/// Its texts are short (a level name, a target, a unit: up to 24 bytes,
+/// eight CJK characters, are kept inline): a table's hundreds of them
+/// cost no allocation each.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Indicator {
     /// Levels are aligned to the right: `level3` is the name; a
     /// two-level table has no `level1`.
-    pub level1: Option<String>,
-    pub level2: Option<String>,
-    pub level3: String,
-    pub target: String,
+    pub level1: Option<CompactString>,
+    pub level2: Option<CompactString>,
+    pub level3: CompactString,
+    pub target: CompactString,
     pub op: Option<Op>,
     pub value: Option<Num>,
     pub value_max: Option<Num>,
-    pub unit: Option<String>,
+    pub unit: Option<CompactString>,
     pub kind: Kind,
     /// The indicator's place in the national framework (`output.quantity`).
     pub category: Option<Category>,
@@ -500,11 +504,11 @@ pub fn append_json_line(out: &mut Vec<u8>, record: &mut Record) -> serde_json::R
             break;
         }
         let excess = len + 4096 - MAX_LINE_BYTES;
-        let Some((name, text)) = longest_text(&mut record.project) else {
+        let Some((name, mut text)) = longest_text(&mut record.project) else {
             break;
         };
-        let keep = floor_char_boundary(text, text.len().saturating_sub(excess));
-        let before = text.len();
+        let before = text.as_str().len();
+        let keep = floor_char_boundary(text.as_str(), before.saturating_sub(excess));
         text.truncate(keep);
         record.project.warnings.push(Warning::new(
             WarningCode::TextTruncated,
@@ -519,8 +523,30 @@ pub fn append_json_line(out: &mut Vec<u8>, record: &mut Record) -> serde_json::R
     Ok(())
 }
 
-fn longest_text(p: &mut Project) -> Option<(String, &mut String)> {
-    let mut fields: Vec<(String, &mut String)> = Vec::new();
+/// A text field a too-long line may cut.
+enum TextMut<'a> {
+    Plain(&'a mut String),
+    Compact(&'a mut CompactString),
+}
+
+impl TextMut<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            TextMut::Plain(s) => s,
+            TextMut::Compact(s) => s,
+        }
+    }
+
+    fn truncate(&mut self, len: usize) {
+        match self {
+            TextMut::Plain(s) => s.truncate(len),
+            TextMut::Compact(s) => s.truncate(len),
+        }
+    }
+}
+
+fn longest_text(p: &mut Project) -> Option<(String, TextMut<'_>)> {
+    let mut fields: Vec<(String, TextMut<'_>)> = Vec::new();
     for (name, f) in [
         ("overview", &mut p.overview),
         ("basis", &mut p.basis),
@@ -533,22 +559,31 @@ fn longest_text(p: &mut Project) -> Option<(String, &mut String)> {
         ("department", &mut p.department),
     ] {
         if let Some(t) = f.as_mut() {
-            fields.push((name.to_string(), t));
+            fields.push((name.to_string(), TextMut::Plain(t)));
         }
     }
     for (k, v) in p.extra.iter_mut() {
         if let Some(t) = v.as_mut() {
-            fields.push((format!("extra.{k}"), t));
+            fields.push((format!("extra.{k}"), TextMut::Plain(t)));
         }
     }
     for w in p.warnings.iter_mut() {
-        fields.push((format!("warning {}", w.code), &mut w.message));
+        fields.push((
+            format!("warning {}", w.code),
+            TextMut::Plain(&mut w.message),
+        ));
     }
     for (i, ind) in p.indicators.iter_mut().enumerate() {
-        fields.push((format!("indicators[{i}].level3"), &mut ind.level3));
-        fields.push((format!("indicators[{i}].target"), &mut ind.target));
+        fields.push((
+            format!("indicators[{i}].level3"),
+            TextMut::Compact(&mut ind.level3),
+        ));
+        fields.push((
+            format!("indicators[{i}].target"),
+            TextMut::Compact(&mut ind.target),
+        ));
     }
-    fields.into_iter().max_by_key(|(_, t)| t.len())
+    fields.into_iter().max_by_key(|(_, t)| t.as_str().len())
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {

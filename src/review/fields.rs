@@ -83,14 +83,14 @@ pub fn kind_name(kind: Kind) -> &'static str {
 /// are shown with the source rows instead).
 pub fn indicator_texts(ind: &Indicator) -> [String; 13] {
     [
-        ind.level1.clone().unwrap_or_default(),
-        ind.level2.clone().unwrap_or_default(),
-        ind.level3.clone(),
-        ind.target.clone(),
+        ind.level1.as_deref().unwrap_or_default().to_string(),
+        ind.level2.as_deref().unwrap_or_default().to_string(),
+        ind.level3.to_string(),
+        ind.target.to_string(),
         ind.op.map(op_name).unwrap_or_default().to_string(),
         ind.value.map(num_text).unwrap_or_default(),
         ind.value_max.map(num_text).unwrap_or_default(),
-        ind.unit.clone().unwrap_or_default(),
+        ind.unit.as_deref().unwrap_or_default().to_string(),
         kind_name(ind.kind).to_string(),
         ind.category
             .map(|c| c.as_str())

@@ -107,7 +107,7 @@ pub fn render_show(record: &Record, view: &Result<SourceView, ReviewError>) -> S
             ind.value_max
                 .map(|v| format!("– {}", fields::num_text(v)))
                 .unwrap_or_default(),
-            or_dash(ind.unit.clone()),
+            or_dash(ind.unit.as_deref().map(str::to_string)),
         );
     }
     out

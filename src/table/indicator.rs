@@ -16,6 +16,8 @@
 
 use std::sync::LazyLock;
 
+use compact_str::CompactString;
+
 use crate::model::{
     Category, CellRef, Indicator, IndicatorCells, Kind, Num, Period, Provenance, Warning,
     WarningCode,
@@ -326,7 +328,7 @@ pub struct Table<'h> {
 /// What one block of one row gives.
 struct Cells<'h> {
     name: &'h str,
-    target: String,
+    target: CompactString,
     parsed: Target,
     cells: Vec<(&'static str, CellRef)>,
 }
@@ -437,7 +439,7 @@ impl<'h> Table<'h> {
                 (self.level1, self.level2[b])
             };
             let mut missing = |v: Option<(&str, CellRef)>, column: bool, name: &str| match v {
-                Some((t, _)) => Some(t.to_string()),
+                Some((t, _)) => Some(CompactString::from(t)),
                 None => {
                     if column {
                         warnings.push(Warning::new(
@@ -480,7 +482,7 @@ impl<'h> Table<'h> {
                 Indicator {
                     level1,
                     level2,
-                    level3: c.name.to_string(),
+                    level3: CompactString::from(c.name),
                     target: c.target,
                     op: None,
                     value: None,
@@ -590,7 +592,7 @@ impl<'h> Table<'h> {
             if let Some(u) = b.unit.filter(|_| !unit_t.is_empty()) {
                 cells.push(("unit", row.at(u)));
             }
-            (value.to_string(), merged)
+            (CompactString::from(value), merged)
         } else {
             let (target, parsed) = target::parse_split(op_t, value, unit_t);
             // 定性 keeps only the value cell: a unit beside it would be lost.
@@ -611,7 +613,7 @@ impl<'h> Table<'h> {
                     cells.push((key, row.at(i)));
                 }
             }
-            (target, parsed)
+            (CompactString::from(target), parsed)
         };
         Some(Cells {
             name,

@@ -35,6 +35,8 @@
 //! unparsed; numbers that overflow or underflow `f64` are unparsed.
 
 use std::borrow::Cow;
+
+use compact_str::CompactString;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -47,7 +49,7 @@ pub struct Target {
     pub op: Option<Op>,
     pub value: Option<f64>,
     pub value_max: Option<f64>, // only for Range
-    pub unit: Option<String>,
+    pub unit: Option<CompactString>,
     /// true when the text looks numeric (contains a digit) but could not be read; the caller turns this into an `unparsed_target` warning
     pub unparsed: bool,
 }
@@ -371,13 +373,13 @@ struct Reading {
     suffix: Option<Op>,
     value: f64,
     value_max: Option<f64>,
-    unit: Option<String>,
+    unit: Option<CompactString>,
     /// a number was written like `2020.12`
     date_like: bool,
 }
 
 /// Builds the final target, refusing dates that look like amounts.
-fn finish(op: Op, reading: &Reading, unit: Option<String>) -> Target {
+fn finish(op: Op, reading: &Reading, unit: Option<CompactString>) -> Target {
     let is_year = |v: f64| v.fract() == 0.0 && (1900.0..=2100.0).contains(&v);
     let calendar_year = unit.as_deref() == Some("年")
         && (is_year(reading.value) || reading.value_max.is_some_and(is_year));
@@ -488,7 +490,7 @@ fn read_number(text: &str) -> Option<(f64, &str, &str)> {
 }
 
 /// `Some(None)` for no unit, `Some(Some(u))` for a known unit, None otherwise.
-fn check_unit(text: &str) -> Option<Option<String>> {
+fn check_unit(text: &str) -> Option<Option<CompactString>> {
     if text.is_empty() {
         return Some(None);
     }
@@ -509,19 +511,18 @@ fn check_unit(text: &str) -> Option<Option<String>> {
                 .iter()
                 .any(|m| lower.strip_prefix(m).is_some_and(is_unit))
     });
-    known.then(|| Some(text.to_string()))
+    known.then(|| Some(CompactString::from(text)))
 }
 
 /// Unit cell of the split shape: trimmed, `％` as `%`, empty as None.
-fn normalize_unit_cell(cell: &str) -> Option<String> {
-    let unit: String = cell
+fn normalize_unit_cell(cell: &str) -> Option<CompactString> {
+    let unit: CompactString = cell
         .chars()
         .filter(|c| !matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{FEFF}'))
         .map(|c| if matches!(c, '％' | '﹪') { '%' } else { c })
-        .collect::<String>()
-        .trim()
-        .to_string();
-    (!unit.is_empty()).then_some(unit)
+        .collect();
+    let unit = unit.trim();
+    (!unit.is_empty()).then(|| CompactString::from(unit))
 }
 
 /// Full-width forms to ASCII, whitespace to a plain space, trimmed
@@ -587,14 +588,14 @@ mod tests {
                 op: Some(op),
                 value: Some(v),
                 value_max: None,
-                unit: unit.map(str::to_string),
+                unit: unit.map(CompactString::from),
                 unparsed: false,
             },
             R(a, b, unit) => Target {
                 op: Some(Op::Range),
                 value: Some(a),
                 value_max: Some(b),
-                unit: unit.map(str::to_string),
+                unit: unit.map(CompactString::from),
                 unparsed: false,
             },
         }

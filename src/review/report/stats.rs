@@ -80,7 +80,7 @@ impl Stats {
                 .entry(ind.op.map_or("qualitative", op_name))
                 .or_insert(0) += 1;
             match &ind.unit {
-                Some(u) => *self.units.entry(u.clone()).or_insert(0) += 1,
+                Some(u) => *self.units.entry(u.to_string()).or_insert(0) += 1,
                 None => self.no_unit += 1,
             }
         }
