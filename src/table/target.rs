@@ -163,10 +163,45 @@ const UNITS: &[&str] = &[
     "w", "kw", "kwh", "mw", "kv", "v", "h", "min", "s", "kb", "mb", "gb", "tb", "mbps", "gbps",
 ];
 
-static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[+-]?(?:[0-9]{1,3}(?:[,，][0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
-        .expect("number regex compiles")
-});
+/// The length of the number at the start of `text`, as the pattern
+/// `^[+-]?(?:[0-9]{1,3}(?:[,，][0-9]{3})+|[0-9]+)(?:\.[0-9]+)?` (first
+/// alternative first) matches it; scanned by hand, as every target is
+/// (a test checks it against the pattern).
+fn number_len(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let digits_from = |i: usize| b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let start = usize::from(matches!(b.first(), Some(b'+' | b'-')));
+    let lead = digits_from(start);
+    if lead == 0 {
+        return None;
+    }
+    let mut end = start + lead;
+    // Groups of three after one to three digits (`1,234`, `12，345`).
+    if lead <= 3 {
+        let mut at = end;
+        loop {
+            let sep = if b.get(at) == Some(&b',') {
+                1
+            } else if text[at..].starts_with('，') {
+                '，'.len_utf8()
+            } else {
+                break;
+            };
+            if b.len() < at + sep + 3 || !b[at + sep..at + sep + 3].iter().all(u8::is_ascii_digit) {
+                break;
+            }
+            at += sep + 3;
+        }
+        end = at;
+    }
+    if b.get(end) == Some(&b'.') {
+        let fraction = digits_from(end + 1);
+        if fraction > 0 {
+            end += 1 + fraction;
+        }
+    }
+    Some(end)
+}
 
 /// `2020.12`: a year and a month written as a decimal.
 static DATE_LIKE: LazyLock<Regex> = LazyLock::new(|| {
@@ -473,9 +508,13 @@ fn strip_operator(text: &str) -> Option<(Op, &str)> {
 /// Reads a number at the start of `text`: its value, its text as written and
 /// what follows. None when there is no number or it does not fit an `f64`.
 fn read_number(text: &str) -> Option<(f64, &str, &str)> {
-    let found = NUMBER.find(text)?;
-    let raw = found.as_str();
-    let digits: String = raw.chars().filter(|c| *c != ',' && *c != '，').collect();
+    let end = number_len(text)?;
+    let raw = &text[..end];
+    let digits = if raw.contains([',', '，']) {
+        Cow::Owned(raw.chars().filter(|c| *c != ',' && *c != '，').collect())
+    } else {
+        Cow::Borrowed(raw)
+    };
     let value: f64 = digits.parse().ok()?;
     if !value.is_finite() {
         return None;
@@ -486,7 +525,7 @@ fn read_number(text: &str) -> Option<(f64, &str, &str)> {
     }
     // -0 is written as 0
     let value = if value == 0.0 { 0.0 } else { value };
-    Some((value, raw, &text[found.end()..]))
+    Some((value, raw, &text[end..]))
 }
 
 /// `Some(None)` for no unit, `Some(Some(u))` for a known unit, None otherwise.
@@ -566,6 +605,39 @@ fn looks_numeric(norm: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The hand scanner matches what its pattern matches, on every string
+    /// of up to six characters from the characters that matter.
+    #[test]
+    fn number_len_is_the_pattern() {
+        let pattern =
+            Regex::new(r"^[+-]?(?:[0-9]{1,3}(?:[,，][0-9]{3})+|[0-9]+)(?:\.[0-9]+)?").unwrap();
+        let alphabet = ['1', '2', ',', '，', '.', '+', 'x'];
+        let mut strings = vec![String::new()];
+        for _ in 0..6 {
+            let longer: Vec<String> = strings
+                .iter()
+                .filter(|s| s.chars().count() < 6)
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            strings.extend(longer);
+            strings.sort();
+            strings.dedup();
+        }
+        for s in [
+            "1234,567",
+            "1,234,56",
+            "12,3456",
+            "1，234.5%",
+            "-0.5",
+            "+1,000",
+        ] {
+            strings.push(s.to_string());
+        }
+        for s in &strings {
+            assert_eq!(number_len(s), pattern.find(s).map(|m| m.end()), "{s:?}");
+        }
+    }
 
     /// Expected reading of a merged target.
     #[derive(Debug)]
