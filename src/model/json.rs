@@ -628,7 +628,7 @@ mod tests {
                     fields: vec![FieldCells {
                         key: "title".into(),
                         label: None,
-                        value: vec![CellRef { row: 1, col: 0 }],
+                        value: smallvec::smallvec![CellRef { row: 1, col: 0 }],
                     }],
                     indicators: vec![IndicatorCells::default()],
                 },

@@ -12,6 +12,7 @@ use std::fmt;
 use compact_str::CompactString;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use smallvec::SmallVec;
 
 mod json;
 pub use json::duplicate_of_json;
@@ -172,17 +173,18 @@ pub struct Provenance {
     pub indicators: Vec<IndicatorCells>,
 }
 
-/// Where one record key's value came from.
+/// Where one record key's value came from. (Inline storage: a record's
+/// dozens of these cost no allocation each.)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldCells {
     /// The key as a path into the record: `title`, `year`, `department`,
     /// `budget.total`, `extra.填报人` (an `extra` key).
-    pub key: String,
+    pub key: CompactString,
     /// The label cell (`项目名称：`); the value cell itself for an inline
     /// `label：value` cell; `None` for titles and year lines.
     pub label: Option<CellRef>,
     /// The cell(s) the value was read from.
-    pub value: Vec<CellRef>,
+    pub value: SmallVec<[CellRef; 2]>,
 }
 
 /// Where one indicator's keys came from: `level1`, `level2` (the cell
@@ -190,7 +192,7 @@ pub struct FieldCells {
 /// target cell, or in the split shape `op`, `value` and `unit` cells).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IndicatorCells {
-    pub cells: Vec<(&'static str, CellRef)>,
+    pub cells: SmallVec<[(&'static str, CellRef); 7]>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

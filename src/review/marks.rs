@@ -90,7 +90,7 @@ impl CellMarks {
         };
         for f in &p.fields {
             for cell in &f.value {
-                fed(*cell, f.key.clone());
+                fed(*cell, f.key.to_string());
             }
         }
         for (i, ind) in p.indicators.iter().enumerate() {
@@ -101,8 +101,8 @@ impl CellMarks {
         for f in &p.fields {
             if let Some(label) = f.label.filter(|l| !f.value.contains(l)) {
                 let m = marks.entry(label).or_default();
-                if !m.labels.contains(&f.key) {
-                    m.labels.push(f.key.clone());
+                if !m.labels.iter().any(|l| *l == f.key) {
+                    m.labels.push(f.key.to_string());
                 }
             }
         }
@@ -136,26 +136,26 @@ pub(crate) mod tests {
                 FieldCells {
                     key: "project_name".into(),
                     label: Some(at(42, 0)),
-                    value: vec![at(42, 1)],
+                    value: smallvec::smallvec![at(42, 1)],
                 },
                 FieldCells {
                     key: "department".into(),
                     label: Some(at(41, 0)),
-                    value: vec![at(41, 0)],
+                    value: smallvec::smallvec![at(41, 0)],
                 },
                 FieldCells {
                     key: "budget.total".into(),
                     label: Some(at(17, 0)),
-                    value: vec![at(17, 1)],
+                    value: smallvec::smallvec![at(17, 1)],
                 },
                 FieldCells {
                     key: "budget.current_year".into(),
                     label: Some(at(17, 2)),
-                    value: vec![at(17, 1)],
+                    value: smallvec::smallvec![at(17, 1)],
                 },
             ],
             indicators: vec![IndicatorCells {
-                cells: vec![
+                cells: smallvec::smallvec![
                     ("level1", at(24, 0)),
                     ("level2", at(24, 1)),
                     ("level3", at(24, 2)),

@@ -11,6 +11,8 @@
 //! carries that one bit of state. Every cell the analysis uses is named by
 //! its column, so the readers can record where each value came from.
 
+use compact_str::CompactString;
+
 use crate::read::Row;
 use crate::table::indicator::{self, Header};
 use crate::table::layout::{self, Group};
@@ -524,7 +526,7 @@ fn grid_row<'a>(
         };
         label.grid = true;
         if total {
-            label.text = squeezed.into_owned();
+            label.text = CompactString::from(squeezed.as_ref());
         }
         out.push(Item::Pair {
             label,

@@ -7,6 +7,7 @@
 //! accounts for every non-empty cell: it fills a field, goes to `extra`,
 //! becomes an indicator, or is named in an `unplaced_text` warning.
 
+use compact_str::CompactString;
 use std::collections::{HashMap, HashSet};
 
 use crate::model::{
@@ -110,7 +111,7 @@ pub fn extract<'a>(rows: &'a [Row<'a>], classes: &'a [Class<'a>], block: &Block)
                 p.provenance.fields.push(FieldCells {
                     key: "title".into(),
                     label: None,
-                    value: vec![view.at(col)],
+                    value: smallvec::smallvec![view.at(col)],
                 });
             }
             table = None;
@@ -194,7 +195,7 @@ pub fn extract<'a>(rows: &'a [Row<'a>], classes: &'a [Class<'a>], block: &Block)
                     value,
                 } => {
                     let mut cells = FieldCells {
-                        key: String::new(),
+                        key: CompactString::default(),
                         label: Some(view.at(*label_col)),
                         value: value.iter().map(|(c, _)| view.at(*c)).collect(),
                     };
@@ -204,7 +205,7 @@ pub fn extract<'a>(rows: &'a [Row<'a>], classes: &'a [Class<'a>], block: &Block)
                     {
                         // the value one row below its label
                         let under = RowView::whole(&rows[pos + 1]);
-                        cells.value = vec![under.at(*label_col)];
+                        cells.value = smallvec::smallvec![under.at(*label_col)];
                         value = Some(text);
                     }
                     let mut ctx = Assign {
@@ -240,7 +241,7 @@ pub fn extract<'a>(rows: &'a [Row<'a>], classes: &'a [Class<'a>], block: &Block)
                 b.label_text.clone(),
                 Some(b.raw),
             );
-            cells.key = format!("extra.{key}");
+            cells.key = compact_str::format_compact!("extra.{key}");
             p.provenance.fields.push(cells);
         }
         let amount = match parsed {
@@ -266,7 +267,7 @@ pub fn extract<'a>(rows: &'a [Row<'a>], classes: &'a [Class<'a>], block: &Block)
                 ));
                 let mut cells = b.cells;
                 let key = push_extra(&mut p.extra, &mut extra_keys, b.label_text, Some(b.raw));
-                cells.key = format!("extra.{key}");
+                cells.key = compact_str::format_compact!("extra.{key}");
                 p.provenance.fields.push(cells);
                 continue;
             }
@@ -307,7 +308,7 @@ pub fn extract<'a>(rows: &'a [Row<'a>], classes: &'a [Class<'a>], block: &Block)
             p.provenance.fields.push(cells);
         } else {
             let key = push_extra(&mut p.extra, &mut extra_keys, label, Some(&name));
-            cells.key = format!("extra.{key}");
+            cells.key = compact_str::format_compact!("extra.{key}");
             p.provenance.fields.push(cells);
         }
     }
@@ -320,7 +321,7 @@ pub fn extract<'a>(rows: &'a [Row<'a>], classes: &'a [Class<'a>], block: &Block)
         } else {
             let mut cells = cells;
             let key = push_extra(&mut p.extra, &mut extra_keys, label, Some(&name));
-            cells.key = format!("extra.{key}");
+            cells.key = compact_str::format_compact!("extra.{key}");
             p.provenance.fields.push(cells);
         }
     }
@@ -343,7 +344,7 @@ pub fn extract<'a>(rows: &'a [Row<'a>], classes: &'a [Class<'a>], block: &Block)
         p.provenance.fields.push(FieldCells {
             key: "year".into(),
             label: None,
-            value: vec![cell],
+            value: smallvec::smallvec![cell],
         });
     }
     check(&mut p);
@@ -488,7 +489,7 @@ struct Assign<'p, 'a> {
 impl<'a> Assign<'_, 'a> {
     fn extra(&mut self, key: &str, value: Option<&str>, mut cells: FieldCells) {
         let key = push_extra(&mut self.p.extra, self.extra_keys, key.to_string(), value);
-        cells.key = format!("extra.{key}");
+        cells.key = compact_str::format_compact!("extra.{key}");
         self.p.provenance.fields.push(cells);
     }
 
@@ -512,17 +513,17 @@ impl<'a> Assign<'_, 'a> {
         if field == Field::FundingSource {
             let i = self.p.budget.sources.len();
             self.p.budget.sources.push(FundingSource {
-                name: label.text.clone(),
+                name: label.text.to_string(),
                 amount: None,
             });
             if let Some(raw) = value {
-                cells.key = format!("budget.sources[{i}]");
+                cells.key = compact_str::format_compact!("budget.sources[{i}]");
                 self.raw_budget.push(RawBudget {
                     field,
                     raw,
                     unit: label.unit.or(self.late.last_unit),
                     label: format!("row {row}: {}", label.text),
-                    label_text: label.text.clone(),
+                    label_text: label.text.to_string(),
                     cells,
                     source: Some(i),
                 });
@@ -550,7 +551,7 @@ impl<'a> Assign<'_, 'a> {
                 &mut self.late.alt_department
             };
             if slot.is_none() {
-                *slot = Some((value.to_string(), cells, label.text.clone()));
+                *slot = Some((value.to_string(), cells, label.text.to_string()));
             } else {
                 self.extra(&label.text, Some(value), cells);
             }
@@ -569,7 +570,7 @@ impl<'a> Assign<'_, 'a> {
             self.extra(&label.text, Some(value), cells);
             return;
         }
-        cells.key = field_key(field).to_string();
+        cells.key = CompactString::from(field_key(field));
         let p = &mut *self.p;
         let filled = if field == Field::Department {
             let (code, name) = split_code(value);
@@ -654,7 +655,7 @@ impl<'a> Assign<'_, 'a> {
                         raw: value,
                         unit: label.unit,
                         label: format!("row {row}: {}", label.text),
-                        label_text: label.text.clone(),
+                        label_text: label.text.to_string(),
                         cells,
                         source: None,
                     });

@@ -17,6 +17,7 @@
 use std::sync::LazyLock;
 
 use compact_str::CompactString;
+use smallvec::SmallVec;
 
 use crate::model::{
     Category, CellRef, Indicator, IndicatorCells, Kind, Num, Period, Provenance, Warning,
@@ -330,7 +331,7 @@ struct Cells<'h> {
     name: &'h str,
     target: CompactString,
     parsed: Target,
-    cells: Vec<(&'static str, CellRef)>,
+    cells: SmallVec<[(&'static str, CellRef); 7]>,
 }
 
 impl<'h> Table<'h> {
@@ -472,7 +473,7 @@ impl<'h> Table<'h> {
             let levels = [("level1", l1), ("level2", l2)]
                 .into_iter()
                 .filter_map(|(key, l)| l.map(|(_, at)| (key, at)));
-            cells.cells.splice(0..0, levels);
+            cells.cells.insert_many(0, levels);
             if let Some(at) = weight_cell {
                 cells.cells.push(("weight", at));
             }
@@ -576,7 +577,7 @@ impl<'h> Table<'h> {
             return None;
         }
         // room for the level and weight cells added by the caller
-        let mut cells = Vec::with_capacity(7);
+        let mut cells = SmallVec::new();
         if !name.is_empty() {
             cells.push(("level3", row.at(b.name)));
         }
@@ -768,7 +769,7 @@ mod tests {
         assert_eq!(ind.len(), 2);
         let at = |row, col| CellRef { row, col };
         assert_eq!(
-            p.indicators[1].cells,
+            p.indicators[1].cells.as_slice(),
             [
                 ("level1", at(23, 0)),
                 ("level2", at(23, 1)),

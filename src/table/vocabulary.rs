@@ -11,6 +11,7 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
+use compact_str::CompactString;
 use regex::Regex;
 
 /// A field of the output contract that a labelled cell can fill.
@@ -158,7 +159,7 @@ pub fn unit_heading(cell: &str) -> Option<MoneyUnit> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label {
     /// The label as written, without the trailing colon (the `extra` key).
-    pub text: String,
+    pub text: CompactString,
     /// The squeezed label without its unit, used for matching (see
     /// [`Label::key`]).
     key: Key,
@@ -198,7 +199,7 @@ fn key_of(text: &str) -> (Key, Option<MoneyUnit>, Option<Field>) {
 /// The label of `text` (colon stripped, trimmed) and its key parts.
 fn label_of(text: &str, (key, unit, field): (Key, Option<MoneyUnit>, Option<Field>)) -> Label {
     Label {
-        text: text.to_string(),
+        text: CompactString::from(text),
         key,
         unit,
         field,
@@ -228,7 +229,7 @@ impl Label {
         l.field = Some(Field::FundingSource);
         if let Some(unit) = l.unit {
             // the name as written, without the unit hint
-            let key = l.key().to_string();
+            let key = CompactString::from(l.key());
             l.text = key;
             l.key = Key::Within(0..l.text.len());
             l.unit = Some(unit);
@@ -409,7 +410,8 @@ pub(crate) fn strip_colon(s: &str) -> &str {
 }
 
 /// Every label key that names a contract field, sorted by length, then
-/// bytes (binary search that rarely compares bytes; a test checks the order).
+/// bytes (for a reader of the list; a test checks the order, which also
+/// finds a key listed twice). Looked up through a hash map (`exact_field`).
 pub(crate) const FIELD_KEYS: &[(&str, Field)] = &[
     ("单位", Field::MoneyUnit),
     ("实施期", Field::Period),
@@ -524,10 +526,12 @@ fn field_for_key(key: &str) -> Option<Field> {
 }
 
 fn exact_field(key: &str) -> Option<Field> {
-    FIELD_KEYS
-        .binary_search_by(|(k, _)| (k.len(), k.as_bytes()).cmp(&(key.len(), key.as_bytes())))
-        .ok()
-        .map(|i| FIELD_KEYS[i].1)
+    // [`FIELD_KEYS`] as a hash map, built on first use: one short hash and
+    // one comparison, where a binary search made seven (every label and
+    // indicator cell is looked up).
+    static BY_KEY: LazyLock<rustc_hash::FxHashMap<&'static str, Field>> =
+        LazyLock::new(|| FIELD_KEYS.iter().copied().collect());
+    BY_KEY.get(key).copied()
 }
 
 /// Labels known by their shape, not their exact words: a bracket that

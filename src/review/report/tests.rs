@@ -304,21 +304,21 @@ fn panel_highlights_the_cells_the_provenance_names() {
             FieldCells {
                 key: "department".into(),
                 label: Some(at(41, 0)),
-                value: vec![at(41, 0)],
+                value: smallvec::smallvec![at(41, 0)],
             },
             FieldCells {
                 key: "project_name".into(),
                 label: Some(at(42, 0)),
-                value: vec![at(42, 1)],
+                value: smallvec::smallvec![at(42, 1)],
             },
             FieldCells {
                 key: "budget.total".into(),
                 label: Some(at(53, 0)),
-                value: vec![at(53, 1)],
+                value: smallvec::smallvec![at(53, 1)],
             },
         ],
         indicators: vec![IndicatorCells {
-            cells: vec![
+            cells: smallvec::smallvec![
                 ("level1", at(90, 0)),
                 ("level2", at(90, 1)),
                 ("level3", at(90, 2)),
