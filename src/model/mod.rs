@@ -491,6 +491,12 @@ pub fn to_json_line(record: &mut Record) -> serde_json::Result<Vec<u8>> {
     Ok(line)
 }
 
+/// About how many bytes [`to_json_line`] writes for `record` (a
+/// document's buffer is sized once for all its lines).
+pub fn json_line_size_hint(record: &Record) -> usize {
+    json::size_hint(record) + 1
+}
+
 /// [`to_json_line`], written at the end of `out` (a document's lines go
 /// into one buffer, with no copy per line).
 pub fn append_json_line(out: &mut Vec<u8>, record: &mut Record) -> serde_json::Result<()> {

@@ -306,6 +306,10 @@ fn serialise(mut records: Vec<Record>, emit: Emit) -> Result<Lines, DocError> {
         out.encoding = first.source.encoding.as_deref().map(str::to_string);
         out.sha256 = Some(first.source.sha256.clone());
     }
+    if emit == Emit::Projects {
+        out.bytes
+            .reserve(records.iter().map(model::json_line_size_hint).sum());
+    }
     for r in records.iter_mut() {
         let start = out.bytes.len();
         let flat = match emit {
