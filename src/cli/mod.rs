@@ -214,7 +214,8 @@ pub struct ExtractArgs {
     pub max_memory: u64,
 
     /// Parse documents in the run's own threads instead of worker
-    /// processes: a little faster, for inputs you trust (an allocation
+    /// processes: faster (no copy of the output between processes), for
+    /// inputs you trust (an allocation
     /// failure or a stack overflow then ends the whole run, and a
     /// document past --timeout keeps its thread until it is done).
     #[arg(long)]
