@@ -215,9 +215,9 @@ pub struct ExtractArgs {
 
     /// Parse documents in the run's own threads instead of worker
     /// processes: faster (no copy of the output between processes), for
-    /// inputs you trust (an allocation
-    /// failure or a stack overflow then ends the whole run, and a
-    /// document past --timeout keeps its thread until it is done).
+    /// inputs you trust (an allocation failure or a stack overflow then
+    /// ends the whole run, and a document past --timeout keeps its thread
+    /// until it is done).
     #[arg(long)]
     pub no_isolate: bool,
 }
