@@ -32,7 +32,6 @@ pub(super) fn write_record(out: &mut Vec<u8>, record: &Record) -> serde_json::Re
 /// so that the line is allocated once: the text, plus the keys and
 /// punctuation around it (escapes can make it a little longer).
 pub(super) fn size_hint(record: &Record) -> usize {
-    let len = |s: &Option<String>| s.as_ref().map_or(0, String::len);
     let p = &record.project;
     let s = &record.source;
     let texts = [
@@ -60,8 +59,7 @@ pub(super) fn size_hint(record: &Record) -> usize {
         .iter()
         .map(|i| {
             let extra: usize = i.extra.iter().map(|(k, v)| 8 + k.len() + len(v)).sum();
-            let level = |l: &Option<compact_str::CompactString>| l.as_ref().map_or(0, |s| s.len());
-            let levels = level(&i.level1) + level(&i.level2);
+            let levels = len(&i.level1) + len(&i.level2);
             240 + levels + i.level3.len() + i.target.len() + extra
         })
         .sum();
@@ -74,6 +72,12 @@ pub(super) fn size_hint(record: &Record) -> usize {
         + sources
         + extra
         + warnings
+}
+
+/// The length of an optional text (`String` or `CompactString`), 0 when
+/// absent.
+fn len<S: AsRef<str>>(s: &Option<S>) -> usize {
+    s.as_ref().map_or(0, |s| s.as_ref().len())
 }
 
 fn write_source(out: &mut Vec<u8>, s: &Source) {

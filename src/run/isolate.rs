@@ -331,9 +331,11 @@ impl Worker {
             progress,
             sent: 0,
         };
-        worker.send(&hello, &[])?;
+        // The hello is no request: `sent` counts requests only.
+        if let Some(stdin) = worker.stdin.as_mut() {
+            protocol::write_frame(stdin, &hello, &[])?;
+        }
         worker.flush()?;
-        worker.sent = 0;
         Ok(worker)
     }
 
