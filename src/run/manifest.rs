@@ -7,8 +7,6 @@
 //! whatever `--jobs` or the machine's load, so determinism checks compare
 //! manifests with `ms` removed.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
 /// What became of one file or member.
@@ -80,7 +78,8 @@ impl ManifestLine<'_> {
 /// them in output order, so which copy is first never depends on `--jobs`.
 #[derive(Debug, Default)]
 pub struct SeenBytes {
-    first: HashMap<String, Place>,
+    /// Hashed with Fx, not SipHash: the keys are SHA-256 digests.
+    first: rustc_hash::FxHashMap<String, Place>,
 }
 
 impl SeenBytes {

@@ -14,8 +14,6 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
 use crate::error::Failure;
@@ -122,7 +120,10 @@ fn temp_beside(dir: &Path, name: &str) -> io::Result<BufWriter<Durable>> {
         builder.permissions(fs::Permissions::from_mode(0o644));
     }
     let tmp = builder.tempfile_in(dir).map_err(bare)?;
-    Ok(BufWriter::with_capacity(1 << 16, Durable::new(tmp)))
+    Ok(BufWriter::with_capacity(
+        1 << 16,
+        Durable::new(tmp, Some(dir.join(name))),
+    ))
 }
 
 /// Flushes, syncs and renames a finished temporary file into place.
@@ -143,6 +144,12 @@ const SYNC_EVERY: u64 = 32 << 20;
 /// last bytes only (syncing 450 MB at the end took 0.27 s of a 2.2 s
 /// run). A background sync that fails is left to the final one, which
 /// reports it.
+///
+/// The same thread first drops the file this one is to replace (the
+/// previous run's output) from the page cache: its content stays as it
+/// is until the rename, but the rename no longer frees its cached pages
+/// at the end of the run, alone on one core (0.1 s for a 450 MB file in
+/// the cache), and a big output does not crowd out the archive it reads.
 pub struct Durable {
     file: tempfile::NamedTempFile,
     unsynced: u64,
@@ -152,7 +159,7 @@ pub struct Durable {
 }
 
 impl Durable {
-    fn new(file: tempfile::NamedTempFile) -> Durable {
+    fn new(file: tempfile::NamedTempFile, replaces: Option<PathBuf>) -> Durable {
         let syncer = file.as_file().try_clone().ok().and_then(|clone| {
             // One request waits at most: a sync that is running covers
             // the bytes of any request made meanwhile.
@@ -160,6 +167,9 @@ impl Durable {
             std::thread::Builder::new()
                 .name("jixiao-sync".into())
                 .spawn(move || {
+                    if let Some(old) = replaces {
+                        drop_from_cache(&old);
+                    }
                     for () in rx {
                         let _ = clone.sync_data();
                     }
@@ -181,6 +191,22 @@ impl Durable {
             let _ = handle.join();
         }
         self.file
+    }
+}
+
+/// Asks the kernel to drop a regular file's cached pages (best effort:
+/// a file that is missing, not regular or still being written keeps
+/// them). Opened without blocking, in case it is now a FIFO.
+fn drop_from_cache(path: &Path) {
+    use rustix::fs::{Advice, Mode, OFlags};
+    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY;
+    let Ok(fd) = rustix::fs::open(path, flags, Mode::empty()) else {
+        return;
+    };
+    if rustix::fs::fstat(&fd).is_ok_and(|st| {
+        rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::RegularFile
+    }) {
+        let _ = rustix::fs::fadvise(&fd, 0, None, Advice::DontNeed);
     }
 }
 
@@ -396,9 +422,10 @@ impl ProjectKey {
 /// A project costs a map entry of its 16-byte key and two numbers: its
 /// document (path, member and id prefix, kept once per document) and its
 /// index there. The writer runs alone, so nothing is allocated per record.
+/// The map hashes with Fx, not SipHash: its keys are already digests.
 #[derive(Debug, Default)]
 pub struct SeenProjects {
-    first: HashMap<ProjectKey, (u32, usize)>,
+    first: rustc_hash::FxHashMap<ProjectKey, (u32, usize)>,
     documents: Vec<SeenDocument>,
 }
 
@@ -602,6 +629,32 @@ mod tests {
         sink.finish().unwrap();
         let meta = fs::metadata("/dev/null").unwrap();
         assert!(!meta.is_file(), "/dev/null is still a device");
+    }
+
+    #[test]
+    fn the_file_to_replace_keeps_its_bytes_until_the_rename() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("records.jsonl");
+        fs::write(&path, b"old\n").unwrap();
+        let mut sink = Sink::create(&Target::File(path.clone())).unwrap();
+        sink.write_all(b"new\n").unwrap();
+        // whether or not the sync thread has dropped it from the cache
+        // yet, its bytes are the old ones
+        assert_eq!(fs::read(&path).unwrap(), b"old\n");
+        sink.finish().unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new\n");
+    }
+
+    #[test]
+    fn dropping_a_fifo_from_the_cache_does_not_wait_for_a_writer() {
+        use rustix::fs::{CWD, FileType, Mode, mknodat};
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        mknodat(CWD, &fifo, FileType::Fifo, Mode::from_raw_mode(0o600), 0).unwrap();
+        // opening a FIFO to read without O_NONBLOCK would block here
+        // until a writer came, and the test would never end
+        drop_from_cache(&fifo);
+        drop_from_cache(&dir.path().join("missing"));
     }
 
     #[test]

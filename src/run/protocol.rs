@@ -183,12 +183,17 @@ pub(crate) fn parse_reply(frame: Frame) -> Result<Vec<Done>, ProtocolError> {
         return Err(ProtocolError::Lengths);
     }
     let mut blob = frame.blob;
-    // Taken from the back, so each split copies only its own lines.
+    // Taken from the back, so each split copies only its own lines, and
+    // the first (usually the only one) takes the blob itself, uncopied.
     for (done, len) in dones.iter_mut().zip(lens).rev() {
         let at = blob.len() - usize::try_from(len).map_err(|_| ProtocolError::Lengths)?;
         match &mut done.result {
             Got::Lines(lines) => {
-                lines.bytes = blob.split_off(at);
+                lines.bytes = if at == 0 {
+                    std::mem::take(&mut blob)
+                } else {
+                    blob.split_off(at)
+                };
                 let fits = lines.spans.iter().all(|span| {
                     span.bytes.start <= span.bytes.end && span.bytes.end <= lines.bytes.len()
                 });
