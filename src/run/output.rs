@@ -120,8 +120,11 @@ fn temp_beside(dir: &Path, name: &str) -> io::Result<BufWriter<Durable>> {
         builder.permissions(fs::Permissions::from_mode(0o644));
     }
     let tmp = builder.tempfile_in(dir).map_err(bare)?;
+    // Written a megabyte at a time: the page cache takes bigger writes
+    // in bigger pieces (writing 450 MB took 0.17 s of system time in
+    // 64 KiB writes, 0.13 s in 1 MiB ones).
     Ok(BufWriter::with_capacity(
-        1 << 16,
+        1 << 20,
         Durable::new(tmp, Some(dir.join(name))),
     ))
 }
