@@ -20,7 +20,9 @@
 # UTF-16LE+BOM; scripts/gen_archive.py), prints the floor (`cat` of every
 # file, and the decode stage alone), then for old and new at -j 1 and -j 2:
 # seconds, MB/s, documents/s, records/s and peak RSS (/usr/bin/time), each
-# the best of BENCH_REPEAT (default 3) runs; the new/old speed ratio at
+# the best of BENCH_REPEAT (default 3) runs, made in rounds that run every
+# binary and -j once (interleaved: a drift of the machine's speed, common
+# on a shared virtual machine, reaches all alike); the new/old speed ratio at
 # -j 2; whether each binary's output is byte-identical at -j 1 and -j 2
 # (sha256; a difference in the new binary fails the script); and whether
 # old and new outputs are identical (if they differ, how many lines: not a
@@ -30,9 +32,8 @@
 # skip), the new binary alone (the old one does not read them), against
 # issue 14's target: at least 1,000 documents/s at -j 2, peak RSS at most
 # 200 MB (a miss is reported, not a failure: the machine may be loaded).
-# binaries (BENCH_SHEETS=3000 documents of each; 0 to skip). Then PDFs
-# (BENCH_PDFS=1000 documents of 2-3 pages, scripts/gen_pdf_archive.py;
-# 0 to skip): the new binary only (the old one reads no PDF), against the
+# Then PDFs (BENCH_PDFS=1000 documents of 2-3 pages,
+# scripts/gen_pdf_archive.py; 0 to skip): the new binary only (the old one reads no PDF), against the
 # anchor a user would pick instead, pdfplumber's `extract_tables` on every
 # page, timed in the same run in one Python process (both installed in a
 # venv, BENCH_VENV, kept between runs like the old build).
@@ -91,28 +92,48 @@ cargo build --release --locked -q --bin jixiao --example decode_bench
 new=target/release/jixiao
 
 # --- timing ------------------------------------------------------------------
-# run NAME BIN LABEL DIR DOCS MB JOBS [ARG...]: BENCH_REPEAT extractions
-# (with the extra ARGs), one line of figures (the best time; the largest
-# peak RSS, of the run and its worker processes together: /usr/bin/time
-# counts the largest of them); leaves the best seconds in $secs and the
-# output in $work/out-NAME-LABEL-jJOBS.jsonl.
-run() {
-    local name=$1 bin=$2 label=$3 dir=$4 docs=$5 mb=$6 jobs=$7 t rss records i
-    shift 7
-    local out="$work/out-$name-$label-j$jobs.jsonl"
-    secs="" peak=0
-    for ((i = 0; i < repeat; i++)); do
-        /usr/bin/time -f "%e %M" "$bin" extract "$dir" -o "$out" \
-            --errors "$work/errors.jsonl" -j "$jobs" -q "$@" 2>"$work/time" >/dev/null || true
-        read -r t rss < <(tail -1 "$work/time")
-        secs=$(awk -v a="$secs" -v b="$t" 'BEGIN {print (a == "" || b < a) ? b : a}')
-        [ "$rss" -gt "$peak" ] && peak=$rss
-    done
-    records=$(wc -l < "$out")
+# The best time and largest peak RSS so far of each configuration (NAME,
+# LABEL, JOBS), over the runs made of it.
+declare -A best_secs peak_kb
+
+# measure NAME BIN LABEL DIR JOBS [ARG...]: one extraction (with the extra
+# ARGs); keeps the best time and the largest peak RSS (of the run and its
+# worker processes together: /usr/bin/time counts the largest of them);
+# the output goes to $work/out-NAME-LABEL-jJOBS.jsonl.
+measure() {
+    local name=$1 bin=$2 label=$3 dir=$4 jobs=$5 t rss key
+    shift 5
+    key="$name-$label-j$jobs"
+    /usr/bin/time -f "%e %M" "$bin" extract "$dir" -o "$work/out-$key.jsonl" \
+        --errors "$work/errors.jsonl" -j "$jobs" -q "$@" 2>"$work/time" >/dev/null || true
+    read -r t rss < <(tail -1 "$work/time")
+    best_secs[$key]=$(awk -v a="${best_secs[$key]:-}" -v b="$t" 'BEGIN {print (a == "" || b < a) ? b : a}')
+    [ "$rss" -gt "${peak_kb[$key]:-0}" ] && peak_kb[$key]=$rss
+    return 0
+}
+
+# report NAME LABEL DOCS MB JOBS: the line of figures of a configuration;
+# leaves its best seconds in $secs and its peak RSS (KB) in $peak.
+report() {
+    local name=$1 label=$2 docs=$3 mb=$4 jobs=$5 key records
+    key="$name-$label-j$jobs"
+    secs=${best_secs[$key]} peak=${peak_kb[$key]}
+    records=$(wc -l < "$work/out-$key.jsonl")
     awk -v n="$name" -v l="$label" -v j="$jobs" -v s="$secs" -v m="$mb" -v d="$docs" -v r="$records" -v k="$peak" 'BEGIN {
         s = (s > 0 ? s : 0.01)
         printf "%-6s %-5s -j %d: %6.2f s  %6.1f MB/s  %6.0f documents/s  %7.0f records/s  peak RSS %6.1f MB\n",
             n, l, j, s, m / s, d / s, r / s, k / 1024 }'
+}
+
+# run NAME BIN LABEL DIR DOCS MB JOBS [ARG...]: BENCH_REPEAT extractions in
+# a row, then their line of figures (for a binary timed alone).
+run() {
+    local name=$1 bin=$2 label=$3 dir=$4 docs=$5 mb=$6 jobs=$7 i
+    shift 7
+    for ((i = 0; i < repeat; i++)); do
+        measure "$name" "$bin" "$label" "$dir" "$jobs" "$@"
+    done
+    report "$name" "$label" "$docs" "$mb" "$jobs"
 }
 
 sha() { sha256sum "$1" | cut -c1-16; }
@@ -149,17 +170,26 @@ ratio() {
 }
 
 # both LABEL DIR DOCS MB: old, new (worker processes, the default) and
-# new --no-isolate ("newni") at -j 1 and -j 2, then the comparisons.
+# new --no-isolate ("newni") at -j 1 and -j 2, interleaved (each round
+# runs all six once, BENCH_REPEAT rounds), so that a machine whose speed
+# drifts during the benchmark treats them alike; then the comparisons.
 both() {
-    local label=$1 dir=$2 docs=$3 mb=$4 old2 new2 ni2
-    run old "$old" "$label" "$dir" "$docs" "$mb" 1
-    run old "$old" "$label" "$dir" "$docs" "$mb" 2
+    local label=$1 dir=$2 docs=$3 mb=$4 old2 new2 ni2 i jobs
+    for ((i = 0; i < repeat; i++)); do
+        for jobs in 1 2; do
+            measure old "$old" "$label" "$dir" "$jobs"
+            measure new "$new" "$label" "$dir" "$jobs"
+            measure newni "$new" "$label" "$dir" "$jobs" --no-isolate
+        done
+    done
+    report old "$label" "$docs" "$mb" 1
+    report old "$label" "$docs" "$mb" 2
     old2=$secs
-    run new "$new" "$label" "$dir" "$docs" "$mb" 1
-    run new "$new" "$label" "$dir" "$docs" "$mb" 2
+    report new "$label" "$docs" "$mb" 1
+    report new "$label" "$docs" "$mb" 2
     new2=$secs
-    run newni "$new" "$label" "$dir" "$docs" "$mb" 1 --no-isolate
-    run newni "$new" "$label" "$dir" "$docs" "$mb" 2 --no-isolate
+    report newni "$label" "$docs" "$mb" 1
+    report newni "$label" "$docs" "$mb" 2
     ni2=$secs
     ratio "new/old speed at -j 2 (old, new)" "$old2" "$new2"
     ratio "new --no-isolate/old speed at -j 2 (old, newni)" "$old2" "$ni2"
