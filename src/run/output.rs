@@ -394,14 +394,16 @@ impl ProjectKey {
         // XXH3-128 (stable across runs, machines and versions of the
         // crate: the algorithm is specified) of the parts, each written
         // with its length or as absent, so that no two different projects
-        // feed it the same bytes.
-        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        // feed it the same bytes. The parts are gathered first and hashed
+        // at once: the same digest as a hasher fed part by part, at a
+        // fraction of the cost for a hundred small parts.
+        let mut bytes: Vec<u8> = Vec::with_capacity(64 * (p.indicators.len() + 1));
         let mut part = |s: Option<&str>| match s {
             Some(s) => {
-                h.update(&(s.len() as u64).to_le_bytes());
-                h.update(s.as_bytes());
+                bytes.extend_from_slice(&(s.len() as u64).to_le_bytes());
+                bytes.extend_from_slice(s.as_bytes());
             }
-            None => h.update(&[0xFF; 8]),
+            None => bytes.extend_from_slice(&[0xFF; 8]),
         };
         part(p.department.as_deref());
         part(p.project_name.as_deref());
@@ -414,7 +416,7 @@ impl ProjectKey {
             part(Some(&ind.target));
             part(ind.period.map(|p| p.as_str()));
         }
-        ProjectKey(h.digest128().to_le_bytes())
+        ProjectKey(xxhash_rust::xxh3::xxh3_128(&bytes).to_le_bytes())
     }
 }
 
@@ -727,6 +729,29 @@ mod tests {
         q.indicators[0].row = 99;
         let r = q.clone();
         assert_eq!(ProjectKey::of(&r), ProjectKey::of(&q));
+        // the key is the digest of the parts as a hasher fed one at a
+        // time gives it: length-prefixed, 0xFF×8 for an absent one
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        for part in [
+            Some("甲"),
+            Some("A"),
+            Some("2020"),
+            None,
+            Some("数量"),
+            Some("x"),
+        ] {
+            match part {
+                Some(s) => {
+                    h.update(&(s.len() as u64).to_le_bytes());
+                    h.update(s.as_bytes());
+                }
+                None => h.update(&[0xFF; 8]),
+            }
+        }
+        h.update(&1u64.to_le_bytes());
+        h.update(b"1");
+        h.update(&[0xFF; 8]);
+        assert_eq!(ProjectKey::of(&q).0, h.digest128().to_le_bytes());
     }
 
     #[test]
