@@ -46,7 +46,7 @@ pub fn serve(input: impl io::Read, output: impl Write) -> Result<(), WorkerError
     let Some(hello) = protocol::read_frame(&mut input, 0)? else {
         return Ok(()); // the run ended before it needed this worker
     };
-    let hello: Hello = serde_json::from_slice(&hello.header).map_err(ProtocolError::from)?;
+    let hello: Hello = protocol::decode(&hello.header)?;
     set_memory_limit(hello.max_memory).map_err(WorkerError::Limit)?;
     // If the run dies (SIGKILL, a crash), its workers die with it rather
     // than finish a document nobody will read.
@@ -60,8 +60,7 @@ pub fn serve(input: impl io::Read, output: impl Write) -> Result<(), WorkerError
     let mut started: u64 = 0;
     let mut flushed = Instant::now();
     while let Some(frame) = protocol::read_frame(&mut input, max_blob)? {
-        let request: Request =
-            serde_json::from_slice(&frame.header).map_err(ProtocolError::from)?;
+        let request: Request = protocol::decode(&frame.header)?;
         started += 1;
         if let Some(p) = &progress {
             p.set(started);

@@ -258,7 +258,7 @@ impl Worker {
             ..hello.clone()
         };
         // Plain data: serialising cannot fail.
-        let hello = serde_json::to_vec(&hello).unwrap_or_default();
+        let hello = protocol::encode(&hello).unwrap_or_default();
         let mut command = Command::new(&spec.program);
         command.args(&spec.args);
         if cfg!(all(target_os = "linux", target_env = "gnu"))
