@@ -8,12 +8,13 @@
 //! killed) costs that document alone: the run writes its error line and
 //! starts another worker.
 
-use std::io::{self, BufReader, BufWriter, Write};
+use std::io::{self, BufReader, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::run::config::Settings;
+use crate::run::gather::Gather;
 use crate::run::job::{self, Ctx};
 use crate::run::protocol::{self, Hello, ProtocolError, Request, Source};
 use crate::run::writer::Done;
@@ -42,7 +43,9 @@ const FLUSH_AFTER: Duration = Duration::from_millis(25);
 /// Serves requests from `input` until it ends; replies go to `output`.
 pub fn serve(input: impl io::Read, output: impl Write) -> Result<(), WorkerError> {
     let mut input = BufReader::with_capacity(1 << 16, input);
-    let mut output = BufWriter::with_capacity(1 << 20, output);
+    // Answers wait here, as made (each document's lines in a buffer of
+    // their own), until they are flushed in vectored writes.
+    let mut output = Gather::new(output);
     let Some(hello) = protocol::read_frame(&mut input, 0)? else {
         return Ok(()); // the run ended before it needed this worker
     };
@@ -66,7 +69,9 @@ pub fn serve(input: impl io::Read, output: impl Write) -> Result<(), WorkerError
             p.set(started);
         }
         let dones = answer(request, frame.blob, &settings);
-        protocol::write_reply(&mut output, dones)?;
+        let (head, blob) = protocol::reply_frame(dones)?;
+        output.push(head)?;
+        output.push(blob)?;
         if input.buffer().is_empty() || flushed.elapsed() >= FLUSH_AFTER {
             output.flush()?;
             flushed = Instant::now();
@@ -112,7 +117,11 @@ pub fn serve_stdio() -> Result<(), WorkerError> {
     // once, and the run reads them at once (best effort: the default size
     // only costs more wake-ups).
     let _ = rustix::pipe::fcntl_setpipe_size(io::stdout(), 1 << 20);
-    serve(io::stdin().lock(), io::stdout().lock())
+    // The pipe itself, not the line-buffered `Stdout`: answers go in
+    // vectored writes of whole frames.
+    use std::os::fd::AsFd as _;
+    let stdout = std::fs::File::from(io::stdout().as_fd().try_clone_to_owned()?);
+    serve(io::stdin().lock(), stdout)
 }
 
 /// One request's jobs, run as the run's own threads would run them.

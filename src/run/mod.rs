@@ -3,11 +3,13 @@
 //! default ([`isolate`], [`child`], [`protocol`]), one document at a time
 //! ([`job`], [`document`]), and the results written in input order by one
 //! [`writer`] into atomic files ([`output`]) with a [`manifest`] that
-//! accounts for every file. [`config`] holds the run's settings.
+//! accounts for every file; lines go to pipes and files without a copy
+//! into a buffer ([`gather`]). [`config`] holds the run's settings.
 
 pub mod child;
 pub mod config;
 pub mod document;
+pub mod gather;
 pub(crate) mod isolate;
 pub(crate) mod job;
 pub mod manifest;

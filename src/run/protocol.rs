@@ -104,14 +104,21 @@ pub struct Frame {
 
 /// Writes one frame (not flushed).
 pub fn write_frame(w: &mut impl Write, header: &[u8], blob: &[u8]) -> io::Result<()> {
+    w.write_all(&lengths(header, blob)?)?;
+    w.write_all(header)?;
+    w.write_all(blob)
+}
+
+/// The twelve bytes that open a frame: the header's length, the blob's.
+fn lengths(header: &[u8], blob: &[u8]) -> io::Result<[u8; 12]> {
     let header_len = u32::try_from(header.len())
         .ok()
         .filter(|&n| n <= MAX_HEADER)
         .ok_or_else(|| io::Error::other("a frame header over the limit"))?;
-    w.write_all(&header_len.to_le_bytes())?;
-    w.write_all(&(blob.len() as u64).to_le_bytes())?;
-    w.write_all(header)?;
-    w.write_all(blob)
+    let mut out = [0u8; 12];
+    out[..4].copy_from_slice(&header_len.to_le_bytes());
+    out[4..].copy_from_slice(&(blob.len() as u64).to_le_bytes());
+    Ok(out)
 }
 
 /// Reads one frame; `None` at a clean end of the stream (before a frame).
@@ -178,7 +185,16 @@ pub fn request_frame(request: &Request) -> Vec<u8> {
 }
 
 /// Writes a reply: the dones' lines go in the blob, in order.
-pub(crate) fn write_reply(w: &mut impl Write, mut dones: Vec<Done>) -> io::Result<()> {
+pub(crate) fn write_reply(w: &mut impl Write, dones: Vec<Done>) -> io::Result<()> {
+    let (head, blob) = reply_frame(dones)?;
+    w.write_all(&head)?;
+    w.write_all(&blob)
+}
+
+/// A reply as the two parts of its frame: the head (lengths and header)
+/// and the blob (the dones' lines, in order), for a writer that sends
+/// them without copying the blob again.
+pub(crate) fn reply_frame(mut dones: Vec<Done>) -> io::Result<(Vec<u8>, Vec<u8>)> {
     let mut blob = Vec::new();
     let mut lens = Vec::with_capacity(dones.len());
     for done in &mut dones {
@@ -195,7 +211,10 @@ pub(crate) fn write_reply(w: &mut impl Write, mut dones: Vec<Done>) -> io::Resul
         }
     }
     let header = encode(&Reply { dones, lens }).map_err(io::Error::other)?;
-    write_frame(w, &header, &blob)
+    let mut head = Vec::with_capacity(12 + header.len());
+    head.extend_from_slice(&lengths(&header, &blob)?);
+    head.extend_from_slice(&header);
+    Ok((head, blob))
 }
 
 /// Reads a reply frame back into [`Done`]s, each with its lines.

@@ -222,7 +222,7 @@ impl<'p> Output<'p> {
         }
     }
 
-    pub(crate) fn write(&mut self, done: Done) -> io::Result<()> {
+    pub(crate) fn write(&mut self, mut done: Done) -> io::Result<()> {
         let s = &mut self.summary;
         s.bytes += done.bytes;
         self.progress.inc(1);
@@ -243,7 +243,7 @@ impl<'p> Output<'p> {
             ms: done.ms,
         };
         let duplicate_of;
-        match &done.result {
+        match &mut done.result {
             Got::Skipped(why) => {
                 let name = done.member.as_deref().unwrap_or(&done.display);
                 *s.skipped.entry(why.summary_key(name)).or_default() += 1;
@@ -252,6 +252,7 @@ impl<'p> Output<'p> {
             }
             Got::Lines(lines) => {
                 s.documents += 1;
+                let bytes = std::mem::take(&mut lines.bytes);
                 duplicate_of = done.sha256.as_deref().and_then(|sha| {
                     let place = Place {
                         path: done.display.clone(),
@@ -269,7 +270,7 @@ impl<'p> Output<'p> {
                 line.indicators = lines.indicators;
                 let place = (done.display.as_str(), done.member.as_deref());
                 s.duplicate_records +=
-                    Self::write_lines(&mut self.records, &mut self.seen, s, lines, place)?;
+                    Self::write_lines(&mut self.records, &mut self.seen, s, lines, bytes, place)?;
                 line.warnings = lines.warnings.len();
             }
             Got::Error(err) => {
@@ -293,14 +294,15 @@ impl<'p> Output<'p> {
         Ok(())
     }
 
-    /// One document's record lines, each checked for a project seen
-    /// before (whose first record its `duplicate_of` names); returns how
-    /// many records are duplicates.
+    /// One document's record lines (`bytes`, taken out of `lines`), each
+    /// checked for a project seen before (whose first record its
+    /// `duplicate_of` names); returns how many records are duplicates.
     fn write_lines(
         records: &mut Sink,
         seen: &mut SeenProjects,
         s: &mut Summary,
         lines: &Lines,
+        bytes: Vec<u8>,
         place: (&str, Option<&str>),
     ) -> io::Result<usize> {
         let mut duplicates = 0;
@@ -315,18 +317,23 @@ impl<'p> Output<'p> {
             };
             duplicates += 1;
             // the lines before this record's, as they are
-            records.write_all(&lines.bytes[written..span.bytes.start])?;
+            records.write_all(&bytes[written..span.bytes.start])?;
             let value = if span.flat {
                 serde_json::to_vec(&first.record_id).unwrap_or_default()
             } else {
                 crate::model::duplicate_of_json(&first)
             };
-            for line in lines.bytes[span.bytes.clone()].split_inclusive(|&b| b == b'\n') {
+            for line in bytes[span.bytes.clone()].split_inclusive(|&b| b == b'\n') {
                 records.write_all(&with_duplicate_of(line, &value))?;
             }
             written = span.bytes.end;
         }
-        records.write_all(&lines.bytes[written..])?;
+        if written == 0 {
+            // no duplicate: the lines as they came, not copied again
+            records.write_owned(bytes)?;
+        } else {
+            records.write_all(&bytes[written..])?;
+        }
         s.records += lines.records;
         s.indicators += lines.indicators;
         for w in &lines.warnings {
