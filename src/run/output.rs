@@ -124,7 +124,7 @@ fn temp_beside(dir: &Path, name: &str) -> io::Result<Gather<Durable>> {
     // Written a megabyte at a time: the page cache takes bigger writes
     // in bigger pieces (writing 450 MB took 0.17 s of system time in
     // 64 KiB writes, 0.13 s in 1 MiB ones).
-    Ok(Gather::new(Durable::new(tmp, Some(dir.join(name)))))
+    Ok(Gather::new(Durable::new(tmp, dir.join(name))))
 }
 
 /// Flushes, syncs and renames a finished temporary file into place.
@@ -160,7 +160,8 @@ pub struct Durable {
 }
 
 impl Durable {
-    fn new(file: tempfile::NamedTempFile, replaces: Option<PathBuf>) -> Durable {
+    /// A temporary file that is to replace `replaces` (which may not exist).
+    fn new(file: tempfile::NamedTempFile, replaces: PathBuf) -> Durable {
         let syncer = file.as_file().try_clone().ok().and_then(|clone| {
             // One request waits at most: a sync that is running covers
             // the bytes of any request made meanwhile.
@@ -168,9 +169,7 @@ impl Durable {
             std::thread::Builder::new()
                 .name("jixiao-sync".into())
                 .spawn(move || {
-                    if let Some(old) = replaces {
-                        drop_from_cache(&old);
-                    }
+                    drop_from_cache(&replaces);
                     for () in rx {
                         let _ = clone.sync_data();
                     }
@@ -183,6 +182,18 @@ impl Durable {
             unsynced: 0,
             syncer,
         }
+    }
+
+    /// Counts `n` bytes written; asks for a sync every [`SYNC_EVERY`].
+    fn wrote(&mut self, n: usize) -> usize {
+        self.unsynced += n as u64;
+        if self.unsynced >= SYNC_EVERY
+            && let Some((tx, _)) = &self.syncer
+        {
+            self.unsynced = 0;
+            let _ = tx.try_send(());
+        }
+        n
     }
 
     /// The file, once the background syncs are done.
@@ -208,19 +219,6 @@ fn drop_from_cache(path: &Path) {
         rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::RegularFile
     }) {
         let _ = rustix::fs::fadvise(&fd, 0, None, Advice::DontNeed);
-    }
-}
-
-impl Durable {
-    fn wrote(&mut self, n: usize) -> usize {
-        self.unsynced += n as u64;
-        if self.unsynced >= SYNC_EVERY
-            && let Some((tx, _)) = &self.syncer
-        {
-            self.unsynced = 0;
-            let _ = tx.try_send(());
-        }
-        n
     }
 }
 

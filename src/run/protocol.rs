@@ -5,10 +5,9 @@
 //! little-endian `u64` blob length, the header and the blob (raw bytes,
 //! never escaped). A header is a message in `postcard`'s compact serde
 //! format ([`encode`], [`decode`]): the run and its workers are the same
-//! binary, so they agree on the types, and a binary header reads in a
-//! fraction of the time JSON took (a reply's header lists each record's
-//! id and project key; reading them was most of the run's own work after
-//! writing the records).
+//! binary, so they agree on the types. A reply's header lists each
+//! record's id and project key: read as JSON, it was a fifth of the run's
+//! own instructions (28.6 M on 300 documents, 21.3 M since).
 //!
 //! | from | header | blob |
 //! |---|---|---|
