@@ -20,7 +20,7 @@
 # UTF-16LE+BOM; scripts/gen_archive.py), prints the floor (`cat` of every
 # file, and the decode stage alone), then for old and new at -j 1 and -j 2:
 # seconds, MB/s, documents/s, records/s and peak RSS (/usr/bin/time), each
-# the best of BENCH_REPEAT (default 3) runs, made in rounds that run every
+# the best of BENCH_REPEAT (default 5) runs, made in rounds that run every
 # binary and -j once (interleaved: a drift of the machine's speed, common
 # on a shared virtual machine, reaches all alike); the new/old speed ratio at
 # -j 2; whether each binary's output is byte-identical at -j 1 and -j 2
@@ -48,13 +48,21 @@
 #   BENCH_VENV=...        venv for reportlab and pdfplumber (default
 #                         BENCH_TARGET_DIR/venv-pdf)
 #   BENCH_BASE=35be271    the old revision (any git rev)
-#   BENCH_REPEAT=3        timings per figure; the best is reported
+#   BENCH_REPEAT=5        timings per figure; the best is reported
 #   BENCH_TARGET_DIR=...  persistent cargo target dir for the old build
 #   BENCH_PERF=1          also `perf record -e cpu-clock -g` the new binary
 #                         at -j 1 on the (last) text archive and print the
 #                         top ten functions (self time)
 #
 # A quick check of the script itself: BENCH_DOCS=2000 BENCH_SHEETS=200.
+#
+# On a virtual machine that returns freed memory to its host (free page
+# reporting: /sys/module/page_reporting), a run that writes into memory
+# the host has taken back pays a fault on the host for each page it
+# touches, which shows as the kernel's copy into the page cache: 18% of a
+# profile in one run on the development VM, 2% in the others, and that
+# run's figures 20-50% slower. Rounds and best-of-five even that out
+# between old and new; figures across runs stay noisy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -64,7 +72,7 @@ sheets=${BENCH_SHEETS:-3000}
 docx=${BENCH_DOCX:-1000}
 pdfs=${BENCH_PDFS:-1000}
 plumber=${BENCH_PLUMBER:-$pdfs}
-repeat=${BENCH_REPEAT:-3}
+repeat=${BENCH_REPEAT:-5}
 base_rev=${BENCH_BASE:-35be271}
 base_target=${BENCH_TARGET_DIR:-$(dirname "$repo")/.bench-target}
 work=$(mktemp -d "${TMPDIR:-/tmp}/jixiao-bench.XXXXXX")
