@@ -3,11 +3,13 @@
 //! and the documents after it, go on in a fresh worker. `--no-isolate`
 //! gives the same bytes.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{Unopenable, extract, lines, root};
+use serde_json::Value;
+
+use crate::util::{Run, Unopenable, extract, lines, root};
 
 fn seed() -> Vec<u8> {
     std::fs::read(root().join("tests/fixtures/seed/seed.utf8.txt")).unwrap()
@@ -29,22 +31,42 @@ fn relative(text: &str, dir: &Path) -> String {
     text.replace(&*dir.to_string_lossy(), "DIR")
 }
 
-#[test]
-fn a_document_over_the_memory_limit_is_an_out_of_memory_line() {
+/// 35 MB of valid projects: reading it needs more than 64 MiB.
+fn big() -> Vec<u8> {
+    seed().repeat(3000)
+}
+
+/// Runs one worker under a 64 MiB limit on `files` (written to `DIR/in`):
+/// the folder, the run, and its one error line, which names `culprit`.
+fn one_error_under_64_mib(
+    files: &[(&str, Vec<u8>)],
+    culprit: &str,
+) -> (tempfile::TempDir, PathBuf, Run, Value) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("in");
     std::fs::create_dir(&d).unwrap();
-    // 35 MB of valid projects: reading it needs more than 64 MiB.
-    std::fs::write(d.join("a-big.txt"), seed().repeat(3000)).unwrap();
-    std::fs::write(d.join("z-good.txt"), seed()).unwrap();
+    for (name, bytes) in files {
+        std::fs::write(d.join(name), bytes).unwrap();
+    }
     let run = extract(&[d.to_str().unwrap(), "--max-memory", "64MiB", "-j", "1"]);
     run.expect_code(1);
-    let errors = lines(&run.errors());
+    let mut errors = lines(&run.errors());
     assert_eq!(errors.len(), 1, "{}", run.errors());
-    assert!(errors[0]["path"].as_str().unwrap().ends_with("a-big.txt"));
-    assert_eq!(errors[0]["stage"], "parse");
-    assert_eq!(errors[0]["code"], "out_of_memory");
-    let message = errors[0]["message"].as_str().unwrap();
+    let error = errors.remove(0);
+    assert!(
+        error["path"].as_str().unwrap().ends_with(culprit),
+        "{error}"
+    );
+    (dir, d, run, error)
+}
+
+#[test]
+fn a_document_over_the_memory_limit_is_an_out_of_memory_line() {
+    let (dir, d, run, error) =
+        one_error_under_64_mib(&[("a-big.txt", big()), ("z-good.txt", seed())], "a-big.txt");
+    assert_eq!(error["stage"], "parse");
+    assert_eq!(error["code"], "out_of_memory");
+    let message = error["message"].as_str().unwrap();
     assert!(message.contains("64.0 MiB (--max-memory)"), "{message}");
     assert!(message.contains("memory allocation of"), "{message}");
     // The document after it was read by a fresh worker, as if alone.
@@ -57,18 +79,13 @@ fn a_document_over_the_memory_limit_is_an_out_of_memory_line() {
 /// documents before and after it are read again by a fresh worker.
 #[test]
 fn a_document_that_kills_its_worker_mid_batch_costs_only_itself() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().join("in");
-    std::fs::create_dir(&d).unwrap();
-    std::fs::write(d.join("a-good.txt"), seed()).unwrap();
-    std::fs::write(d.join("b-big.txt"), seed().repeat(3000)).unwrap();
-    std::fs::write(d.join("c-good.txt"), seed()).unwrap();
-    let run = extract(&[d.to_str().unwrap(), "--max-memory", "64MiB", "-j", "1"]);
-    run.expect_code(1);
-    let errors = lines(&run.errors());
-    assert_eq!(errors.len(), 1, "{}", run.errors());
-    assert!(errors[0]["path"].as_str().unwrap().ends_with("b-big.txt"));
-    assert_eq!(errors[0]["code"], "out_of_memory");
+    let files = [
+        ("a-good.txt", seed()),
+        ("b-big.txt", big()),
+        ("c-good.txt", seed()),
+    ];
+    let (dir, _, run, error) = one_error_under_64_mib(&files, "b-big.txt");
+    assert_eq!(error["code"], "out_of_memory");
     let records = lines(&run.records());
     let paths: Vec<&str> = records
         .iter()

@@ -76,10 +76,6 @@ impl<W: Write> Gather<W> {
         Ok(self.inner)
     }
 
-    pub fn get_ref(&self) -> &W {
-        &self.inner
-    }
-
     fn send_if_full(&mut self) -> io::Result<()> {
         if self.waiting >= Self::LIMIT {
             self.send()?;
@@ -146,10 +142,10 @@ mod tests {
         g.push(Vec::new()).unwrap();
         g.push(b"blob-one|".to_vec()).unwrap();
         g.write_all(b"tail").unwrap();
-        assert_eq!(g.get_ref().writes, 0, "nothing is written before a flush");
+        assert_eq!(g.inner.writes, 0, "nothing is written before a flush");
         g.flush().unwrap();
         assert_eq!(
-            String::from_utf8_lossy(&g.get_ref().got),
+            String::from_utf8_lossy(&g.inner.got),
             "head-1|lent|more|blob-one|tail"
         );
         assert!(g.pieces.is_empty() && g.copied.is_empty() && g.waiting == 0);
@@ -163,9 +159,9 @@ mod tests {
         let mut g = Gather::new(Vec::new());
         g.push(vec![1; 600 << 10]).unwrap();
         g.write_all(&[2; 12]).unwrap();
-        assert!(g.get_ref().is_empty());
+        assert!(g.inner.is_empty());
         g.write_all(&vec![3; 600 << 10]).unwrap();
-        assert_eq!(g.get_ref().len(), 12 + (1200 << 10));
+        assert_eq!(g.inner.len(), 12 + (1200 << 10));
         g.push(vec![4; 3]).unwrap();
         assert_eq!(g.into_inner().unwrap().len(), 15 + (1200 << 10));
     }

@@ -232,7 +232,8 @@ impl Workers {
 /// One worker process, its pipes, and the threads that read its output.
 struct Worker {
     child: Child,
-    /// Buffered: a request's four writes make one system call.
+    /// Buffered: a batch of requests, three writes each, makes one system
+    /// call when flushed.
     stdin: Option<BufWriter<ChildStdin>>,
     replies: Receiver<Vec<Result<Frame, ProtocolError>>>,
     /// Answers received and not yet taken, oldest first.

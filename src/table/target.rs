@@ -35,10 +35,9 @@
 //! unparsed; numbers that overflow or underflow `f64` are unparsed.
 
 use std::borrow::Cow;
-
-use compact_str::CompactString;
 use std::sync::LazyLock;
 
+use compact_str::CompactString;
 use regex::Regex;
 
 pub use crate::model::Op;
